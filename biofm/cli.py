@@ -1,0 +1,239 @@
+"""The ``biofm`` command: app, predict, train, models."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+from biofm.config import PROJECT_ROOT, load_settings
+
+
+def _bar(desc: str):
+    from tqdm import tqdm
+
+    state: dict = {}
+
+    def update(done: int, total: int) -> None:
+        if "bar" not in state:
+            state["bar"] = tqdm(total=total, desc=desc, unit="item", file=sys.stderr, leave=False)
+        bar = state["bar"]
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+    return update
+
+
+def _settings(args):
+    return load_settings(device=getattr(args, "device", None), batch_size=getattr(args, "batch_size", None))
+
+
+def _write_errors(errors, out: Path) -> None:
+    if not errors:
+        return
+    path = out.with_name(out.stem + ".errors.csv")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=["source", "row", "field", "message"])
+        writer.writeheader()
+        for err in errors:
+            writer.writerow(err.as_dict())
+    for err in errors[:20]:
+        print(f"warning: {err.source} row {err.row} ({err.field}): {err.message}", file=sys.stderr)
+    if len(errors) > 20:
+        print(f"warning: … {len(errors) - 20} more", file=sys.stderr)
+    print(f"{len(errors)} row error(s) written to {path}", file=sys.stderr)
+
+
+def cmd_app(args) -> int:
+    env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    cmd = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"), "--server.address", "localhost",
+           "--server.port", str(args.port), "--browser.gatherUsageStats", "false", "--server.headless", "true"]
+    print(f"biofm app on http://localhost:{args.port}", file=sys.stderr)
+    return subprocess.call(cmd, cwd=PROJECT_ROOT, env=env)
+
+
+def cmd_models_list(args) -> int:
+    from biofm.models.registry import default_registry
+
+    registry = default_registry(load_settings())
+    writer = csv.writer(sys.stdout)
+    writer.writerow(["name", "task", "source", "labels", "location"])
+    for spec in registry.specs():
+        writer.writerow([spec.name, spec.task, spec.source, "|".join(spec.labels), spec.location])
+    return 0
+
+
+def cmd_models_show(args) -> int:
+    from biofm.models.registry import default_registry
+
+    print(default_registry(load_settings()).get(args.name).card_text())
+    return 0
+
+
+def cmd_predict_text(args) -> int:
+    from biofm import api
+    from biofm.io import read_text_file, write_table
+
+    settings = _settings(args)
+    result = read_text_file(args.input, text_column=args.text_column, id_column=args.id_column,
+                            one_per_line=args.one_per_line, max_rows=settings.max_upload_rows)
+    out = Path(args.output)
+    _write_errors(result.errors, out)
+    if not result.records:
+        print("error: no readable rows in the input", file=sys.stderr)
+        return 2
+    preds = api.predict("text-classify", result.records, model=args.model, settings=settings,
+                        progress=None if args.quiet else _bar("classifying"))
+    frame = preds.to_frame()
+    write_table(frame.drop(columns=["windows"]), out)
+    if preds.n_windowed:
+        print(f"note: {preds.n_windowed} document(s) were longer than the model's "
+              f"{api.resolve_spec(args.model, 'text-classify', settings).max_length} tokens and were classified "
+              "with sliding windows", file=sys.stderr)
+    print(f"{len(frame)} predictions written to {out}", file=sys.stderr)
+    return 0
+
+
+def _read_label_map(path: str | None) -> dict[str, str]:
+    if not path:
+        return {}
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    return {r[0].strip(): r[1].strip() for r in rows[1:] if len(r) >= 2}
+
+
+def cmd_train_text(args) -> int:
+    from biofm.io import read_text_file
+    from biofm.train.cards import text_classifier_card, write_card
+    from biofm.train.common import TrainingDataError, file_sha256
+    from biofm.train.text_classify import TrainConfig, train_text_classifier
+
+    label_map = _read_label_map(args.label_map)
+
+    def read(path):
+        res = read_text_file(path, text_column=args.text_column, label_column=args.label_column, max_rows=None)
+        if res.errors:
+            _write_errors(res.errors, Path(args.out) / "train")
+        for rec in res.records:
+            if label_map and rec.label is not None:
+                if rec.label not in label_map:
+                    raise TrainingDataError(f"{path}: label {rec.label!r} (row {rec.meta.get('row')}) is not in "
+                                            f"{args.label_map}")
+                rec.label = label_map[rec.label]
+        return res.records
+
+    try:
+        train = read(args.train)
+        dev = read(args.dev) if args.dev else None
+        cfg = TrainConfig(base=args.base, method=args.method, epochs=args.epochs, lr=args.lr,
+                          batch_size=args.batch_size, max_length=args.max_length, seed=args.seed,
+                          class_weights=args.class_weights, device=args.device or "auto")
+        name = args.name or Path(args.out).name
+        from tqdm import tqdm
+
+        bar = tqdm(total=None, desc="training", unit="step", file=sys.stderr, disable=args.quiet)
+
+        def progress(ev: dict) -> None:
+            bar.total = ev["total_steps"]
+            if ev.get("event") == "epoch":
+                bar.write(f"epoch {ev['epoch']}: train loss {ev['train_loss']:.4f}, dev macro-F1 "
+                          f"{ev['dev_macro_f1']:.4f}, accuracy {ev['dev_accuracy']:.4f} ({ev['seconds']} s)")
+            else:
+                bar.update(ev["step"] - bar.n)
+                bar.set_postfix(loss=f"{ev['loss']:.3f}")
+
+        data_info = {"train_file": Path(args.train).name, "train_sha256": file_sha256(args.train),
+                     "dev": Path(args.dev).name if args.dev else f"stratified {args.dev_fraction:.0%} of the train file"}
+        result = train_text_classifier(train, args.out, name=name, dev_records=dev, cfg=cfg,
+                                       dev_fraction=args.dev_fraction, progress=progress, data_info=data_info)
+        bar.close()
+    except TrainingDataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    command = "biofm " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    write_card(args.out, text_classifier_card(name, result, command, description=args.description or "",
+                                              licence=args.licence or ""))
+    dev_m, base_m = result["dev"], result["baseline_tfidf_logreg"]
+    print(f"saved {args.out}: dev macro-F1 {dev_m['macro_f1']:.4f} (baseline {base_m['macro_f1']:.4f}), "
+          f"accuracy {dev_m['accuracy']:.4f} (baseline {base_m['accuracy']:.4f})", file=sys.stderr)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="biofm", description="Run, explain and fine-tune biomedical models locally.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    app = sub.add_parser("app", help="start the web app on localhost")
+    app.add_argument("--port", type=int, default=8501)
+    app.set_defaults(func=cmd_app)
+
+    models = sub.add_parser("models", help="list or show registered models")
+    msub = models.add_subparsers(dest="models_command", required=True)
+    msub.add_parser("list", help="every registered model with task and source (CSV)").set_defaults(
+        func=cmd_models_list)
+    show = msub.add_parser("show", help="print a model's card")
+    show.add_argument("name")
+    show.set_defaults(func=cmd_models_show)
+
+    predict = sub.add_parser("predict", help="run a model over a file")
+    psub = predict.add_subparsers(dest="task", required=True)
+    tc = psub.add_parser("text-classify", help="disease category of clinical documents")
+    tc.add_argument("input", help=".txt, .csv, .jsonl or .zip of .txt")
+    tc.add_argument("-o", "--output", required=True, help="OUT.csv or OUT.jsonl")
+    tc.add_argument("--model", default=None, help="registered name, model directory or hub id")
+    tc.add_argument("--text-column", default=None)
+    tc.add_argument("--id-column", default=None)
+    tc.add_argument("--one-per-line", action="store_true", help="a .txt holds one document per line")
+    tc.add_argument("--batch-size", type=int, default=None)
+    tc.add_argument("--device", choices=["auto", "cpu", "cuda"], default=None)
+    tc.add_argument("-q", "--quiet", action="store_true")
+    tc.set_defaults(func=cmd_predict_text)
+
+    train = sub.add_parser("train", help="fine-tune a model on a labelled file")
+    tsub = train.add_subparsers(dest="task", required=True)
+    tt = tsub.add_parser("text-classify", help="document classifier")
+    tt.add_argument("--train", required=True)
+    tt.add_argument("--dev", default=None, help="dev file; without it a stratified split of --train")
+    tt.add_argument("--dev-fraction", type=float, default=0.15)
+    tt.add_argument("--out", required=True)
+    tt.add_argument("--name", default=None)
+    tt.add_argument("--base", default="embedded:all-MiniLM-L6-v2")
+    tt.add_argument("--method", choices=["lora", "full"], default="lora")
+    tt.add_argument("--epochs", type=int, default=8)
+    tt.add_argument("--lr", type=float, default=None)
+    tt.add_argument("--batch-size", type=int, default=16)
+    tt.add_argument("--max-length", type=int, default=256)
+    tt.add_argument("--seed", type=int, default=13)
+    tt.add_argument("--text-column", default=None)
+    tt.add_argument("--label-column", default="label")
+    tt.add_argument("--label-map", default=None, help="CSV mapping label values (1st column) to names (2nd)")
+    tt.add_argument("--class-weights", action="store_true")
+    tt.add_argument("--description", default=None)
+    tt.add_argument("--licence", default=None)
+    tt.add_argument("--device", choices=["auto", "cpu", "cuda"], default=None)
+    tt.add_argument("-q", "--quiet", action="store_true")
+    tt.set_defaults(func=cmd_train_text)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from biofm.io import InputError
+    from biofm.models.loading import ModelNotAvailableError
+    from biofm.models.registry import UnknownModelError
+
+    try:
+        return args.func(args)
+    except (InputError, UnknownModelError, ModelNotAvailableError, FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,97 @@
+"""Settings: CLI flag > env var ``BIOFM_*`` > TOML config file > default."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+PACKAGE_ROOT = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_ROOT.parent
+SHIPPED_MODELS_DIR = PROJECT_ROOT / "assets" / "models"
+
+DEVICES = ("auto", "cpu", "cuda")
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+
+
+@dataclass(frozen=True)
+class Settings:
+    device: str = "auto"
+    precision: str = "auto"
+    data_dir: Path = field(default_factory=lambda: Path.home() / ".biofm")
+    db_url: str = ""
+    model_dirs: tuple[Path, ...] = ()
+    batch_size: int = 32
+    max_upload_rows: int = 10_000
+    max_upload_mb: int = 50
+    max_zip_members: int = 10_000
+
+    def __post_init__(self) -> None:
+        if self.device not in DEVICES:
+            raise ValueError(f"device must be one of {DEVICES}, got {self.device!r}")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
+        if self.batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        if self.max_upload_rows < 1:
+            raise ValueError("max_upload_rows must be at least 1")
+
+    @property
+    def database_url(self) -> str:
+        return self.db_url or f"sqlite:///{Path(self.data_dir) / 'biofm.db'}"
+
+
+def _coerce(name: str, value: Any) -> Any:
+    kinds = {f.name: f.type for f in fields(Settings)}
+    kind = kinds[name]
+    if name == "data_dir":
+        return Path(value).expanduser()
+    if name == "model_dirs":
+        if isinstance(value, str):
+            value = [v for v in value.split(os.pathsep) if v]
+        return tuple(Path(v).expanduser() for v in value)
+    if "int" in str(kind):
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"setting {name} must be an integer, got {value!r}") from None
+    return str(value)
+
+
+def config_file_path() -> Path | None:
+    """The TOML file in use: $BIOFM_CONFIG, else ./biofm.toml, else ~/.biofm/config.toml."""
+    explicit = os.environ.get("BIOFM_CONFIG")
+    if explicit:
+        return Path(explicit).expanduser()
+    for candidate in (Path.cwd() / "biofm.toml", Path.home() / ".biofm" / "config.toml"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:
+    """Build settings from defaults, the TOML file, ``BIOFM_*`` env vars and explicit overrides."""
+    names = {f.name for f in fields(Settings)}
+    values: dict[str, Any] = {}
+    path = Path(config_file) if config_file else config_file_path()
+    if path is not None:
+        if not path.is_file():
+            raise FileNotFoundError(f"config file {path} does not exist")
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+        data = data.get("biofm", data)
+        unknown = set(data) - names
+        if unknown:
+            raise ValueError(f"unknown settings in {path}: {', '.join(sorted(unknown))}")
+        values.update(data)
+    for name in names:
+        env = os.environ.get(f"BIOFM_{name.upper()}")
+        if env is not None and env != "":
+            values[name] = env
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    unknown = set(values) - names
+    if unknown:
+        raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
+    return replace(Settings(), **{k: _coerce(k, v) for k, v in values.items()})

@@ -1,0 +1,238 @@
+"""Clinical-text readers: paste, .txt, .csv, .jsonl and .zip of .txt files."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from pathlib import Path, PurePosixPath
+
+from biofm.records import ReadResult, RowError, TextRecord
+
+SUPPORTED_TEXT_SUFFIXES = (".txt", ".csv", ".jsonl", ".zip")
+TEXT_COLUMN_GUESSES = ("text", "note", "report", "document", "abstract", "medical_abstract", "body")
+ID_COLUMN_GUESSES = ("id", "note_id", "doc_id", "document_id", "report_id")
+MAX_ZIP_UNCOMPRESSED = 500 * 1024 * 1024
+
+csv.field_size_limit(64 * 1024 * 1024)
+
+
+class InputError(ValueError):
+    """The whole file cannot be read (empty, wrong format, wrong column)."""
+
+
+def _bad_utf8(text: str) -> str | None:
+    """Describe the first undecodable byte of a surrogateescape-decoded string, or None."""
+    for i, ch in enumerate(text):
+        if 0xDC80 <= ord(ch) <= 0xDCFF:
+            return f"not valid UTF-8 (byte 0x{ord(ch) - 0xDC00:02x} at character {i + 1}); re-save the file as UTF-8"
+    return None
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    return data.decode("utf-8", errors="surrogateescape")
+
+
+def _cap(result: ReadResult, total: int, max_rows: int | None, source: str) -> None:
+    if max_rows is not None and total > max_rows:
+        result.errors.append(
+            RowError(0, "file", f"{total} rows in the file; only the first {max_rows} were read "
+                     f"(limit BIOFM_MAX_UPLOAD_ROWS)", source)
+        )
+
+
+def _pick_column(columns: list[str], wanted: str | None, guesses: tuple[str, ...], what: str,
+                 required: bool) -> str | None:
+    if wanted:
+        if wanted not in columns:
+            raise InputError(f"{what} column {wanted!r} not found; the file has columns: {', '.join(columns)}")
+        return wanted
+    lowered = {c.lower().strip(): c for c in columns}
+    for guess in guesses:
+        if guess in lowered:
+            return lowered[guess]
+    if required:
+        raise InputError(f"choose the {what} column; the file has columns: {', '.join(columns)}")
+    return None
+
+
+def _make_record(row: int, text, rid, label, source: str, field_name: str,
+                 result: ReadResult, meta: dict | None = None) -> None:
+    if text is None:
+        result.errors.append(RowError(row, field_name, "missing text", source))
+        return
+    if not isinstance(text, str):
+        result.errors.append(RowError(row, field_name, f"text must be a string, got {type(text).__name__}", source))
+        return
+    bad = _bad_utf8(text)
+    if bad:
+        result.errors.append(RowError(row, field_name, bad, source))
+        return
+    if not text.strip():
+        result.errors.append(RowError(row, field_name, "empty text", source))
+        return
+    rid = str(rid).strip() if rid not in (None, "") else str(row)
+    result.records.append(TextRecord(id=rid, text=text, label=None if label in (None, "") else str(label),
+                                     meta={"row": row, "source": source, **(meta or {})}))
+
+
+def read_paste(text: str, one_per_line: bool = False) -> ReadResult:
+    """Pasted text: one document, or one per non-empty line."""
+    result = ReadResult([], [])
+    if not text or not text.strip():
+        raise InputError("nothing to read: the text is empty")
+    if one_per_line:
+        for i, line in enumerate(text.splitlines(), start=1):
+            if line.strip():
+                _make_record(i, line, None, None, "paste", "text", result)
+    else:
+        _make_record(1, text, None, None, "paste", "text", result)
+    return result
+
+
+def _read_txt(text: str, source: str, one_per_line: bool, max_rows: int | None) -> ReadResult:
+    result = ReadResult([], [])
+    if one_per_line:
+        lines = [(i, ln) for i, ln in enumerate(text.splitlines(), start=1) if ln.strip()]
+        _cap(result, len(lines), max_rows, source)
+        for i, line in lines[:max_rows]:
+            _make_record(i, line, None, None, source, "text", result)
+    else:
+        _make_record(1, text, PurePosixPath(source).stem or "1", None, source, "text", result)
+    return result
+
+
+def _read_csv(text: str, source: str, text_column: str | None, id_column: str | None,
+              label_column: str | None, max_rows: int | None) -> ReadResult:
+    first_line = text.split("\n", 1)[0]
+    delimiter = max(",\t;|", key=first_line.count) if any(d in first_line for d in ",\t;|") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise InputError(f"{source}: the file has no header row") from None
+    header = [h.strip() for h in header]
+    if not any(header):
+        raise InputError(f"{source}: the header row is empty")
+    tcol = _pick_column(header, text_column, TEXT_COLUMN_GUESSES, "text", required=len(header) > 1)
+    tcol = tcol or header[0]
+    icol = _pick_column(header, id_column, ID_COLUMN_GUESSES, "id", required=False)
+    lcol = _pick_column(header, label_column, (), "label", required=False) if label_column else None
+    ti, ii = header.index(tcol), header.index(icol) if icol else None
+    li = header.index(lcol) if lcol else None
+    result = ReadResult([], [], columns=header, text_column=tcol)
+    total = 0
+    for row_no, row in enumerate(reader, start=1):
+        if not row or all(not c.strip() for c in row):
+            continue
+        total += 1
+        if max_rows is not None and total > max_rows:
+            continue
+        if len(row) != len(header):
+            result.errors.append(RowError(row_no, "row", f"expected {len(header)} fields, found {len(row)}", source))
+            continue
+        extra = {h: row[k] for k, h in enumerate(header) if k not in (ti, ii, li)}
+        _make_record(row_no, row[ti], row[ii] if ii is not None else None, row[li] if li is not None else None,
+                     source, tcol, result, meta={"columns": extra})
+    if total == 0:
+        raise InputError(f"{source}: the file has a header but no rows")
+    _cap(result, total, max_rows, source)
+    return result
+
+
+def _read_jsonl(text: str, source: str, text_column: str | None, id_column: str | None,
+                label_column: str | None, max_rows: int | None) -> ReadResult:
+    result = ReadResult([], [])
+    tkey = text_column or None
+    total = 0
+    for row_no, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        total += 1
+        if max_rows is not None and total > max_rows:
+            continue
+        bad = _bad_utf8(line)
+        if bad:
+            result.errors.append(RowError(row_no, "line", bad, source))
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            result.errors.append(RowError(row_no, "line", f"invalid JSON: {exc.msg} at column {exc.colno}", source))
+            continue
+        if not isinstance(obj, dict):
+            result.errors.append(RowError(row_no, "line", "each line must be a JSON object", source))
+            continue
+        if tkey is None:
+            tkey = _pick_column(list(obj), None, TEXT_COLUMN_GUESSES, "text", required=True)
+            result.text_column = tkey
+        if tkey not in obj:
+            result.errors.append(RowError(row_no, tkey, f"key {tkey!r} missing", source))
+            continue
+        rid = obj.get(id_column) if id_column else next((obj[k] for k in ID_COLUMN_GUESSES if k in obj), None)
+        for key in obj:
+            if key not in result.columns:
+                result.columns.append(key)
+        _make_record(row_no, obj[tkey], rid, obj.get(label_column) if label_column else None, source, tkey, result)
+    if total == 0:
+        raise InputError(f"{source}: the file has no JSON lines")
+    _cap(result, total, max_rows, source)
+    result.text_column = result.text_column or tkey
+    return result
+
+
+def _read_zip(data: bytes, source: str, max_rows: int | None, max_members: int) -> ReadResult:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise InputError(f"{source}: not a valid ZIP archive") from None
+    result = ReadResult([], [])
+    members = [m for m in archive.infolist() if not m.is_dir() and not PurePosixPath(m.filename).name.startswith(".")
+               and "__MACOSX" not in m.filename]
+    if not members:
+        raise InputError(f"{source}: the archive is empty")
+    if sum(m.file_size for m in members) > MAX_ZIP_UNCOMPRESSED:
+        raise InputError(f"{source}: the archive unpacks to more than {MAX_ZIP_UNCOMPRESSED // 2**20} MB")
+    limit = min(max_rows or max_members, max_members)
+    _cap(result, len(members), limit, source)
+    for idx, member in enumerate(members[:limit], start=1):
+        name = member.filename
+        if PurePosixPath(name).suffix.lower() != ".txt":
+            result.errors.append(RowError(idx, name, "skipped: only .txt files are read from a ZIP", source))
+            continue
+        text = _decode(archive.read(member))
+        _make_record(idx, text, PurePosixPath(name).stem, None, f"{source}:{name}", name, result)
+    return result
+
+
+def read_text_upload(data: bytes, filename: str, *, text_column: str | None = None, id_column: str | None = None,
+                     label_column: str | None = None, one_per_line: bool = False, max_rows: int | None = 10_000,
+                     max_bytes: int | None = None, max_zip_members: int = 10_000) -> ReadResult:
+    """Read an uploaded file's bytes by its suffix. Raises InputError only when no row can be read at all."""
+    suffix = PurePosixPath(filename).suffix.lower()
+    if suffix not in SUPPORTED_TEXT_SUFFIXES:
+        raise InputError(f"{filename}: unsupported file type {suffix or '(none)'}; use one of "
+                         f"{', '.join(SUPPORTED_TEXT_SUFFIXES)}")
+    if max_bytes is not None and len(data) > max_bytes:
+        raise InputError(f"{filename}: {len(data) / 2**20:.1f} MB is over the {max_bytes / 2**20:.0f} MB upload limit")
+    if not data or not data.strip():
+        raise InputError(f"{filename}: the file is empty")
+    if suffix == ".zip":
+        return _read_zip(data, filename, max_rows, max_zip_members)
+    text = _decode(data)
+    if suffix == ".txt":
+        return _read_txt(text, filename, one_per_line, max_rows)
+    if suffix == ".csv":
+        return _read_csv(text, filename, text_column, id_column, label_column, max_rows)
+    return _read_jsonl(text, filename, text_column, id_column, label_column, max_rows)
+
+
+def read_text_file(path: str | Path, **kwargs) -> ReadResult:
+    """Read a file from disk with :func:`read_text_upload`."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    return read_text_upload(path.read_bytes(), path.name, **kwargs)

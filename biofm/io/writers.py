@@ -1,0 +1,27 @@
+"""Writers: tables to CSV or JSONL by the output file's suffix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+
+def table_bytes(frame: pd.DataFrame, fmt: str) -> bytes:
+    """Serialise a table as 'csv' or 'jsonl' bytes (UTF-8)."""
+    if fmt == "csv":
+        return frame.to_csv(index=False).encode("utf-8")
+    if fmt == "jsonl":
+        return frame.to_json(orient="records", lines=True, force_ascii=False).encode("utf-8")
+    raise ValueError(f"unknown format {fmt!r}; use csv or jsonl")
+
+
+def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write CSV or JSONL chosen by the suffix of ``path``."""
+    path = Path(path)
+    fmt = {".csv": "csv", ".jsonl": "jsonl", ".json": "jsonl"}.get(path.suffix.lower())
+    if fmt is None:
+        raise ValueError(f"{path}: output must end in .csv or .jsonl")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(table_bytes(frame, fmt))
+    return path

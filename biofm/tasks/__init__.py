@@ -1,0 +1,20 @@
+"""Task adapters, looked up by name. Each splits into preprocess / forward / postprocess."""
+
+from __future__ import annotations
+
+from biofm.tasks.text_classify import TextClassifier, TextPredictions
+
+TASKS = {
+    "text-classify": TextClassifier,
+}
+
+
+def task_adapter(task: str):
+    """The adapter class for a task name."""
+    try:
+        return TASKS[task]
+    except KeyError:
+        raise ValueError(f"unknown task {task!r}; known: {', '.join(TASKS)}") from None
+
+
+__all__ = ["TASKS", "TextClassifier", "TextPredictions", "task_adapter"]

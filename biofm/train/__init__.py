@@ -1,0 +1,1 @@
+"""Fine-tuning (full or LoRA), metrics and model cards."""
