@@ -71,12 +71,15 @@ def run_batched(
         return []
     lengths = [len(s) for s in sequences]
     pending = length_sorted_batches(lengths, batch_size)
-    done = 0
+    done, limit = 0, batch_size
     if progress:
         progress(0, n)
     with torch.inference_mode():
         while pending:
             batch = pending.pop(0)
+            if len(batch) > limit:  # an earlier OOM lowered the batch size for the rest of the run
+                pending[:0] = [batch[i:i + limit] for i in range(limit, len(batch), limit)]
+                batch = batch[:limit]
             ids, mask = pad_batch([sequences[i] for i in batch], pad_id)
             try:
                 with autocast(device, precision):
@@ -86,9 +89,9 @@ def run_batched(
                     raise
                 if device.type == "cuda":
                     torch.cuda.empty_cache()
-                half = len(batch) // 2
-                log.warning("out of memory at batch size %d; retrying at %d", len(batch), half)
-                pending[:0] = [batch[:half], batch[half:]]
+                limit = len(batch) // 2
+                log.warning("out of memory at batch size %d; going on at %d", len(batch), limit)
+                pending[:0] = [batch[:limit], batch[limit:]]
                 continue
             arrays = {k: v.detach().float().cpu().numpy() for k, v in out.items()}
             for row, idx in enumerate(batch):

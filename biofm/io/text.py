@@ -44,16 +44,21 @@ def _cap(result: ReadResult, total: int, max_rows: int | None, source: str) -> N
         )
 
 
+def _delimiter(text: str) -> str:
+    """The delimiter of a CSV: whichever of , tab ; | occurs most in the header line (',' if none)."""
+    first_line = text.split("\n", 1)[0]
+    return max(",\t;|", key=first_line.count) if any(d in first_line for d in ",\t;|") else ","
+
+
 def _pick_column(columns: list[str], wanted: str | None, guesses: tuple[str, ...], what: str,
                  required: bool) -> str | None:
     if wanted:
         if wanted not in columns:
             raise InputError(f"{what} column {wanted!r} not found; the file has columns: {', '.join(columns)}")
         return wanted
-    lowered = {c.lower().strip(): c for c in columns}
-    for guess in guesses:
-        if guess in lowered:
-            return lowered[guess]
+    guessed = _guess(columns, guesses)
+    if guessed:
+        return guessed
     if required:
         raise InputError(f"choose the {what} column; the file has columns: {', '.join(columns)}")
     return None
@@ -107,9 +112,7 @@ def _read_txt(text: str, source: str, one_per_line: bool, max_rows: int | None) 
 
 def _read_csv(text: str, source: str, text_column: str | None, id_column: str | None,
               label_column: str | None, max_rows: int | None) -> ReadResult:
-    first_line = text.split("\n", 1)[0]
-    delimiter = max(",\t;|", key=first_line.count) if any(d in first_line for d in ",\t;|") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     try:
         header = next(reader)
     except StopIteration:
@@ -236,3 +239,33 @@ def read_text_file(path: str | Path, **kwargs) -> ReadResult:
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     return read_text_upload(path.read_bytes(), path.name, **kwargs)
+
+
+def peek_columns(data: bytes, filename: str) -> list[str]:
+    """Column names of a CSV header or the keys of a JSONL file's first object ([] for other formats)."""
+    suffix = PurePosixPath(filename).suffix.lower()
+    head = _decode(data[:65536])
+    if suffix == ".csv":
+        try:
+            return [h.strip() for h in next(csv.reader(io.StringIO(head, newline=""), delimiter=_delimiter(head)))]
+        except (StopIteration, csv.Error):
+            return []
+    if suffix == ".jsonl":
+        for line in head.splitlines():
+            if line.strip():
+                try:
+                    obj = json.loads(line)
+                except json.JSONDecodeError:
+                    return []
+                return list(obj) if isinstance(obj, dict) else []
+    return []
+
+
+def guess_column(columns: list[str], kind: str = "text") -> str | None:
+    """The column a reader would pick by name for 'text' or 'id', if any."""
+    return _guess(columns, TEXT_COLUMN_GUESSES if kind == "text" else ID_COLUMN_GUESSES)
+
+
+def _guess(columns: list[str], guesses: tuple[str, ...]) -> str | None:
+    lowered = {c.lower().strip(): c for c in columns}
+    return next((lowered[g] for g in guesses if g in lowered), None)

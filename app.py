@@ -1,0 +1,30 @@
+"""biofm home: device, registered models, links to the pages."""
+
+import pandas as pd
+import streamlit as st
+
+import webui
+
+st.set_page_config(page_title="biofm", page_icon="🧬", layout="wide")
+st.title("biofm")
+st.write("Run fine-tuned biomedical foundation models on your own data, on this machine, and see why they "
+         "said what they said. Nothing you upload leaves this computer.")
+
+st.subheader("This machine")
+st.write(webui.device_summary())
+
+st.subheader("Pages")
+st.page_link("pages/1_Clinical_text.py", label="Clinical text: disease category of notes and abstracts", icon="📝")
+
+st.subheader("Models")
+specs = webui.registry().specs()
+if not specs:
+    st.warning("No models are registered. Reinstall biofm or set BIOFM_MODEL_DIRS.")
+else:
+    st.dataframe(pd.DataFrame([{
+        "name": s.name, "task": s.task, "source": s.source, "labels": ", ".join(s.labels),
+        **{k: v for k, v in s.metrics.items()},
+    } for s in specs]), hide_index=True)
+    card = st.selectbox("Model card", [s.name for s in specs])
+    with st.expander(f"Card: {card}"):
+        st.markdown(webui.registry().get(card).card_text())

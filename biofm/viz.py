@@ -1,0 +1,31 @@
+"""Plotly figures the pages show (no streamlit here)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+
+def label_distribution_figure(labels: Sequence[str], order: Sequence[str] | None = None,
+                              title: str = "Predicted labels") -> go.Figure:
+    """Bar chart of how many documents got each label (every known label shown, zeros included)."""
+    counts = Counter(labels)
+    names = list(order) if order else sorted(counts)
+    fig = go.Figure(go.Bar(x=[counts.get(n, 0) for n in names], y=names, orientation="h",
+                           marker_color="#3b6ea8", hovertemplate="%{y}: %{x}<extra></extra>"))
+    fig.update_layout(title=title, xaxis_title="documents", yaxis={"autorange": "reversed"},
+                      height=120 + 32 * len(names), margin={"l": 10, "r": 10, "t": 40, "b": 10})
+    return fig
+
+
+def probability_figure(probs: np.ndarray, names: Sequence[str], title: str = "Class probabilities") -> go.Figure:
+    """Horizontal bars of one document's class probabilities."""
+    order = np.argsort(-np.asarray(probs))
+    fig = go.Figure(go.Bar(x=[float(probs[i]) for i in order], y=[names[i] for i in order], orientation="h",
+                           marker_color="#6a9fd4", hovertemplate="%{y}: %{x:.3f}<extra></extra>"))
+    fig.update_layout(title=title, xaxis={"range": [0, 1], "title": "probability"}, yaxis={"autorange": "reversed"},
+                      height=120 + 32 * len(names), margin={"l": 10, "r": 10, "t": 40, "b": 10})
+    return fig

@@ -1,0 +1,13 @@
+import pytest
+import streamlit as st
+
+
+@pytest.fixture
+def app_env(tiny_model_dir, monkeypatch):
+    """Pages see the tiny test model (BIOFM_MODEL_DIRS) and start with empty Streamlit caches."""
+    monkeypatch.setenv("BIOFM_MODEL_DIRS", str(tiny_model_dir.parent))
+    monkeypatch.setenv("BIOFM_DEVICE", "cpu")
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield
+    st.cache_resource.clear()

@@ -1,0 +1,65 @@
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+HOME = str(ROOT / "app.py")
+CLINICAL = str(ROOT / "pages" / "1_Clinical_text.py")
+
+
+def test_home_lists_models_and_device(app_env):
+    at = AppTest.from_file(HOME, default_timeout=30).run()
+    assert not at.exception
+    assert at.title[0].value == "biofm"
+    models = at.dataframe[0].value
+    assert {"disease-category", "tiny-text"} <= set(models["name"])
+    assert any("precision" in m.value for m in at.markdown)
+
+
+def _clinical(app_env_unused=None) -> AppTest:
+    at = AppTest.from_file(CLINICAL, default_timeout=60).run()
+    at.selectbox(key="clinical-model").set_value("tiny-text").run()
+    return at
+
+
+def test_paste_several_notes_and_see_predictions(app_env):
+    at = _clinical()
+    at.text_area(key="clinical-text").input("Chest pain on exertion.\n\nNew glioma on MRI.\n")
+    at.checkbox(key="clinical-one-per-line").check()
+    at.button[0].click().run()
+    assert not at.exception
+    assert "2 document(s) classified with tiny-text" in at.success[0].value
+    table = at.dataframe[0].value
+    assert table["id"].tolist() == ["1", "3"]
+    assert set(table["label"]) <= {"cardiac", "neuro", "onco"}
+    assert {"p_cardiac", "p_neuro", "p_onco", "score"} <= set(table.columns)
+    # picking a document shows it in full
+    at.selectbox(key="clinical-doc").set_value(1).run()
+    assert any("New glioma on MRI." in t.value for t in at.text)
+
+
+def test_long_note_is_windowed_with_a_visible_note(app_env):
+    at = _clinical()
+    at.text_area(key="clinical-text").input(" ".join(["hypertension"] * 200))
+    at.button[0].click().run()
+    assert any("sliding windows" in i.value for i in at.info)
+    assert at.dataframe[0].value["windows"].iloc[0] > 1
+
+
+def test_empty_paste_shows_a_specific_error(app_env):
+    at = _clinical()
+    at.text_area(key="clinical-text").input("   ")
+    at.button[0].click().run()
+    assert at.error[0].value == "nothing to read: the text is empty"
+    assert not at.dataframe
+
+
+def test_local_directory_model_option(app_env, tiny_model_dir):
+    at = AppTest.from_file(CLINICAL, default_timeout=60).run()
+    at.selectbox(key="clinical-model").set_value("Model directory or hub id…").run()
+    at.text_input(key="clinical-model-path").input(str(tiny_model_dir / "missing")).run()
+    assert "unknown model" in at.error[0].value
+    at.text_input(key="clinical-model-path").input(str(tiny_model_dir)).run()
+    at.text_area(key="clinical-text").input("Seizure overnight.")
+    at.button[0].click().run()
+    assert "1 document(s) classified with tiny-text" in at.success[0].value

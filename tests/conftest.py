@@ -1,0 +1,50 @@
+"""Shared fixtures: a tiny randomly initialised BERT classifier (fast) and helpers."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+TINY_LABELS = ["cardiac", "neuro", "onco"]
+
+
+def make_tiny_classifier(path: Path, labels=TINY_LABELS, max_length: int = 32, seed: int = 0,
+                         name: str = "tiny-text") -> Path:
+    import torch
+    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
+
+    from biofm.models.loading import embedded_encoder_path
+
+    tok = AutoTokenizer.from_pretrained(embedded_encoder_path())
+    cfg = BertConfig(vocab_size=tok.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                     intermediate_size=64, max_position_embeddings=64, num_labels=len(labels),
+                     id2label=dict(enumerate(labels)), label2id={l: i for i, l in enumerate(labels)})
+    torch.manual_seed(seed)
+    model = BertForSequenceClassification(cfg).eval()
+    path.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(path, safe_serialization=True)
+    tok.save_pretrained(path)
+    (path / "biofm.json").write_text(json.dumps({
+        "name": name, "task": "text-classify", "labels": labels, "input_kind": "text", "max_length": max_length,
+    }))
+    (path / "README.md").write_text(f"# {name}\n\nA tiny random model for tests.\n")
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory) -> Path:
+    return make_tiny_classifier(tmp_path_factory.mktemp("models") / "tiny-text")
+
+
+@pytest.fixture(scope="session")
+def tiny_loaded(tiny_model_dir):
+    from biofm.models.loading import load_model
+    from biofm.models.registry import spec_from_dir
+
+    return load_model(spec_from_dir(tiny_model_dir), device="cpu", precision="fp32")

@@ -1,0 +1,35 @@
+import pandas as pd
+import pytest
+
+from tests.e2e.conftest import shot
+
+pytestmark = pytest.mark.e2e
+
+CSV = (
+    "note_id,note\n"
+    'a1,"Colonoscopy shows an ulcerated mass; biopsy confirms adenocarcinoma, staging CT planned."\n'
+    'a2,"Sudden weakness of the right arm and aphasia; CT head shows an acute ischaemic stroke."\n'
+    "a3,\n"
+    'a4,"Crushing chest pain with ST elevation in the anterior leads; troponin rising."\n'
+)
+
+
+def test_upload_csv_see_predictions_and_download(server, page, tmp_path):
+    src = tmp_path / "notes.csv"
+    src.write_text(CSV)
+    page.goto(f"{server}/Clinical_text")
+    page.get_by_text("Upload a file").click()
+    page.locator("input[type=file]").set_input_files(str(src))
+    page.get_by_role("button", name="Classify").click()
+    page.get_by_text("3 document(s) classified with disease-category").wait_for()
+    page.get_by_text("1 row(s) could not be used").wait_for()
+    shot(page, "clinical-text-upload")
+    grid = page.locator("[data-testid='stDataFrame']").first
+    assert grid.is_visible()
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Download CSV").click()
+    out = tmp_path / "pred.csv"
+    dl.value.save_as(out)
+    frame = pd.read_csv(out)
+    assert frame["id"].tolist() == ["a1", "a2", "a4"]
+    assert frame["label"].tolist() == ["neoplasms", "nervous system diseases", "cardiovascular diseases"]

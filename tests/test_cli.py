@@ -1,0 +1,70 @@
+import csv
+import json
+
+import pandas as pd
+import pytest
+
+from biofm.cli import main
+
+
+@pytest.fixture
+def notes_csv(tmp_path):
+    path = tmp_path / "notes.csv"
+    path.write_bytes(b'note_id,body\nn1,"Chest pain, troponin up."\nn2,\nn3,"Glioma on MRI\nsecond line"\n')
+    return path
+
+
+def test_predict_text_classify_writes_stable_columns(tiny_model_dir, notes_csv, tmp_path, capsys):
+    out = tmp_path / "out.csv"
+    rc = main(["predict", "text-classify", str(notes_csv), "-o", str(out), "--model", str(tiny_model_dir),
+               "--text-column", "body", "--id-column", "note_id", "-q"])
+    assert rc == 0
+    frame = pd.read_csv(out)
+    assert list(frame.columns) == ["id", "text", "label", "score", "p_cardiac", "p_neuro", "p_onco"]
+    assert frame["id"].tolist() == ["n1", "n3"]
+    assert frame["text"][1] == "Glioma on MRI\nsecond line"
+    assert set(frame["label"]) <= {"cardiac", "neuro", "onco"}
+    assert (frame[["p_cardiac", "p_neuro", "p_onco"]].sum(axis=1).round(4) == 1).all()
+    errors = list(csv.DictReader(open(tmp_path / "out.errors.csv")))
+    assert errors == [{"source": "notes.csv", "row": "2", "field": "body", "message": "empty text"}]
+    assert "row 2 (body): empty text" in capsys.readouterr().err
+
+
+def test_predict_jsonl_output(tiny_model_dir, tmp_path):
+    src = tmp_path / "notes.txt"
+    src.write_text("first note\nsecond note\n")
+    out = tmp_path / "out.jsonl"
+    assert main(["predict", "text-classify", str(src), "-o", str(out), "--model", str(tiny_model_dir),
+                 "--one-per-line", "-q"]) == 0
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["id"] for r in rows] == ["1", "2"] and {"label", "score", "p_onco"} <= set(rows[0])
+
+
+def test_predict_reports_bad_column_without_traceback(tiny_model_dir, notes_csv, tmp_path, capsys):
+    rc = main(["predict", "text-classify", str(notes_csv), "-o", str(tmp_path / "o.csv"), "--model",
+               str(tiny_model_dir), "--text-column", "nope"])
+    assert rc == 2
+    assert "text column 'nope' not found; the file has columns: note_id, body" in capsys.readouterr().err
+
+
+def test_unknown_model_is_a_clear_error(notes_csv, tmp_path, capsys):
+    assert main(["predict", "text-classify", str(notes_csv), "-o", str(tmp_path / "o.csv"), "--model",
+                 "nope-model"]) == 2
+    assert "unknown model 'nope-model'" in capsys.readouterr().err
+
+
+def test_models_list_shows_task_and_source(tiny_model_dir, monkeypatch, capsys):
+    monkeypatch.setenv("BIOFM_MODEL_DIRS", str(tiny_model_dir.parent))
+    assert main(["models", "list"]) == 0
+    rows = list(csv.DictReader(capsys.readouterr().out.splitlines()))
+    by_name = {r["name"]: r for r in rows}
+    assert by_name["tiny-text"]["task"] == "text-classify" and by_name["tiny-text"]["source"] == "local"
+    assert by_name["disease-category"]["source"] == "shipped"
+
+
+def test_train_refuses_single_class_data_before_training(tmp_path, capsys):
+    src = tmp_path / "train.csv"
+    src.write_text("text,label\n" + "".join(f"note {i},cardiac\n" for i in range(10)))
+    rc = main(["train", "text-classify", "--train", str(src), "--out", str(tmp_path / "m"), "-q"])
+    assert rc == 2 and "at least two classes" in capsys.readouterr().err
+    assert not (tmp_path / "m" / "biofm.json").exists()

@@ -1,0 +1,58 @@
+import json
+
+import pytest
+
+from biofm.models.loading import load_model
+from biofm.models.registry import spec_from_dir
+from biofm.records import TextRecord
+from biofm.tasks.text_classify import TextClassifier
+from biofm.train.common import TrainingDataError, stratified_split
+from biofm.train.text_classify import TrainConfig, train_text_classifier
+
+WORDS = {"cardiac": "heart", "neuro": "brain", "onco": "tumour"}
+
+
+def toy(n_per_class=12):
+    fillers = ["patient", "seen", "today", "with", "a", "history", "of", "the", "and", "note"]
+    recs = []
+    for k, (label, word) in enumerate(WORDS.items()):
+        for i in range(n_per_class):
+            words = [fillers[(i + j) % len(fillers)] for j in range(5)]
+            words.insert(i % 5, word)
+            recs.append(TextRecord(f"{label}{i}", " ".join(words), label=label))
+    return recs
+
+
+@pytest.mark.parametrize("method", ["full", "lora"])
+def test_training_lowers_the_loss_and_the_saved_model_predicts(tiny_model_dir, tmp_path, method):
+    events = []
+    out = tmp_path / method
+    cfg = TrainConfig(base=str(tiny_model_dir), method=method, epochs=12, lr=3e-3 if method == "full" else 1e-2,
+                      batch_size=8, max_length=16, seed=1, device="cpu", precision="fp32", patience=10)
+    result = train_text_classifier(toy(), out, name=f"toy-{method}", cfg=cfg, progress=events.append)
+    losses = [h["train_loss"] for h in result["history"]]
+    assert losses[-1] < losses[0] * 0.8
+    assert set(result["dev"]) >= {"macro_f1", "accuracy", "per_label", "epoch"}
+    assert result["train_size"] + result["dev_size"] == 36
+    spec = spec_from_dir(out)
+    assert spec.name == f"toy-{method}" and spec.adapter == (method == "lora")
+    assert json.loads((out / "biofm.json").read_text())["labels"] == ["cardiac", "neuro", "onco"]
+    assert list(out.glob("*.safetensors")) and not list(out.glob("*.bin"))
+    assert any(e.get("event") == "epoch" for e in events)
+    preds = TextClassifier(load_model(spec, "cpu", "fp32")).predict([TextRecord("q", "tumour seen today")])
+    assert preds.probs.shape == (1, 3)
+
+
+def test_stratified_split_keeps_every_class_in_train():
+    labels = ["a"] * 20 + ["b"] * 3 + ["c"]
+    train, dev = stratified_split(labels, 0.15, seed=0)
+    assert sorted(train + dev) == list(range(24))
+    assert {labels[i] for i in train} == {"a", "b", "c"}
+    assert sum(labels[i] == "a" for i in dev) == 3
+    assert stratified_split(labels, 0.15, seed=0) == (train, dev)
+
+
+def test_missing_labels_are_refused(tiny_model_dir, tmp_path):
+    recs = toy(3) + [TextRecord("x", "no label")]
+    with pytest.raises(TrainingDataError, match="1 rows have no label"):
+        train_text_classifier(recs, tmp_path / "m", name="m", cfg=TrainConfig(base=str(tiny_model_dir)))
