@@ -12,6 +12,8 @@ from pathlib import Path
 
 from biofm.config import PROJECT_ROOT, load_settings
 
+CONLL_SUFFIXES = (".conll", ".tsv", ".iob", ".bio")
+
 
 def _bar(desc: str):
     from tqdm import tqdm
@@ -112,7 +114,8 @@ def cmd_train_text(args) -> int:
     from biofm.io import read_text_file
     from biofm.train.cards import text_classifier_card, write_card
     from biofm.train.common import TrainingDataError, file_sha256
-    from biofm.train.text_classify import TrainConfig, train_text_classifier
+    from biofm.train.common import TrainConfig
+    from biofm.train.text_classify import train_text_classifier
 
     label_map = _read_label_map(args.label_map)
 
@@ -135,24 +138,11 @@ def cmd_train_text(args) -> int:
                           batch_size=args.batch_size, max_length=args.max_length, seed=args.seed,
                           class_weights=args.class_weights, device=args.device or "auto")
         name = args.name or Path(args.out).name
-        from tqdm import tqdm
-
-        bar = tqdm(total=None, desc="training", unit="step", file=sys.stderr, disable=args.quiet)
-
-        def progress(ev: dict) -> None:
-            bar.total = ev["total_steps"]
-            if ev.get("event") == "epoch":
-                bar.write(f"epoch {ev['epoch']}: train loss {ev['train_loss']:.4f}, dev macro-F1 "
-                          f"{ev['dev_macro_f1']:.4f}, accuracy {ev['dev_accuracy']:.4f} ({ev['seconds']} s)")
-            else:
-                bar.update(ev["step"] - bar.n)
-                bar.set_postfix(loss=f"{ev['loss']:.3f}")
-
+        progress = _train_progress(args.quiet)
         data_info = {"train_file": Path(args.train).name, "train_sha256": file_sha256(args.train),
                      "dev": Path(args.dev).name if args.dev else f"stratified {args.dev_fraction:.0%} of the train file"}
         result = train_text_classifier(train, args.out, name=name, dev_records=dev, cfg=cfg,
                                        dev_fraction=args.dev_fraction, progress=progress, data_info=data_info)
-        bar.close()
     except TrainingDataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -163,6 +153,91 @@ def cmd_train_text(args) -> int:
     print(f"saved {args.out}: dev macro-F1 {dev_m['macro_f1']:.4f} (baseline {base_m['macro_f1']:.4f}), "
           f"accuracy {dev_m['accuracy']:.4f} (baseline {base_m['accuracy']:.4f})", file=sys.stderr)
     return 0
+
+
+def cmd_predict_ner(args) -> int:
+    import json
+
+    from biofm import api
+    from biofm.io import read_text_file
+    from biofm.io.conll import read_conll, write_conll
+    from biofm.tasks.ner import NerTagger
+    from biofm.train.ner import predict_sentence_tags
+
+    settings = _settings(args)
+    out = Path(args.output)
+    tagger = NerTagger(api.load(args.model, "ner", settings))
+    progress = None if args.quiet else _bar("tagging")
+    if Path(args.input).suffix.lower() in CONLL_SUFFIXES:
+        sentences, errors = read_conll(args.input)
+        _write_errors(errors, out)
+        tags = predict_sentence_tags(tagger, sentences, batch_size=settings.batch_size, progress=progress)
+        write_conll(out, sentences, tags)
+        print(f"{len(sentences)} sentences tagged into {out} (token, input tag, predicted tag)", file=sys.stderr)
+        return 0
+    result = read_text_file(args.input, text_column=args.text_column, id_column=args.id_column,
+                            one_per_line=args.one_per_line, max_rows=settings.max_upload_rows)
+    _write_errors(result.errors, out)
+    if not result.records:
+        print("error: no readable rows in the input", file=sys.stderr)
+        return 2
+    preds = tagger.predict(result.records, batch_size=settings.batch_size, progress=progress)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", encoding="utf-8") as fh:
+        for rec in preds.to_records():
+            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    n = sum(len(e) for e in preds.entities)
+    if preds.n_windowed:
+        print(f"note: {preds.n_windowed} document(s) were read with sliding windows", file=sys.stderr)
+    print(f"{n} entities in {len(preds.ids)} documents written to {out}", file=sys.stderr)
+    return 0
+
+
+def cmd_train_ner(args) -> int:
+    from biofm.io.conll import read_conll
+    from biofm.train.cards import ner_card, write_card
+    from biofm.train.common import TrainConfig, TrainingDataError, file_sha256
+    from biofm.train.ner import train_ner
+
+    try:
+        train, terr = read_conll(args.train)
+        dev, derr = read_conll(args.dev)
+        _write_errors(terr + derr, Path(args.out) / "train")
+        cfg = TrainConfig(base=args.base, method=args.method, epochs=args.epochs, lr=args.lr,
+                          batch_size=args.batch_size, max_length=args.max_length, seed=args.seed,
+                          device=args.device or "auto", patience=args.patience)
+        name = args.name or Path(args.out).name
+        data_info = {"train_file": Path(args.train).name, "train_sha256": file_sha256(args.train),
+                     "dev": Path(args.dev).name}
+        result = train_ner(train, dev, args.out, name=name, cfg=cfg, progress=_train_progress(args.quiet),
+                           data_info=data_info)
+    except TrainingDataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    command = "biofm " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    write_card(args.out, ner_card(name, result, command, description=args.description or "",
+                                  licence=args.licence or ""))
+    o = result["dev"]["per_type"]["overall"]
+    print(f"saved {args.out}: dev entity P {o['precision']:.4f} R {o['recall']:.4f} F1 {o['f1']:.4f}", file=sys.stderr)
+    return 0
+
+
+def _train_progress(quiet: bool):
+    from tqdm import tqdm
+
+    bar = tqdm(total=None, desc="training", unit="step", file=sys.stderr, disable=quiet)
+
+    def progress(ev: dict) -> None:
+        bar.total = ev["total_steps"]
+        if ev.get("event") == "epoch":
+            metric = ev["metric"]
+            bar.write(f"epoch {ev['epoch']}: train loss {ev['train_loss']:.4f}, dev {metric} "
+                      f"{ev['dev_' + metric]:.4f} ({ev['seconds']} s)")
+        else:
+            bar.update(ev["step"] - bar.n)
+            bar.set_postfix(loss=f"{ev['loss']:.3f}")
+
+    return progress
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -195,6 +270,18 @@ def build_parser() -> argparse.ArgumentParser:
     tc.add_argument("-q", "--quiet", action="store_true")
     tc.set_defaults(func=cmd_predict_text)
 
+    ner = psub.add_parser("ner", help="Chemical and Disease mentions (JSONL), or tags for a CoNLL file")
+    ner.add_argument("input", help=".txt, .csv, .jsonl, .zip, or a CoNLL file (.conll/.tsv: token per line)")
+    ner.add_argument("-o", "--output", required=True, help="OUT.jsonl (or OUT.conll for CoNLL input)")
+    ner.add_argument("--model", default=None)
+    ner.add_argument("--text-column", default=None)
+    ner.add_argument("--id-column", default=None)
+    ner.add_argument("--one-per-line", action="store_true")
+    ner.add_argument("--batch-size", type=int, default=None)
+    ner.add_argument("--device", choices=["auto", "cpu", "cuda"], default=None)
+    ner.add_argument("-q", "--quiet", action="store_true")
+    ner.set_defaults(func=cmd_predict_ner)
+
     train = sub.add_parser("train", help="fine-tune a model on a labelled file")
     tsub = train.add_subparsers(dest="task", required=True)
     tt = tsub.add_parser("text-classify", help="document classifier")
@@ -219,6 +306,25 @@ def build_parser() -> argparse.ArgumentParser:
     tt.add_argument("--device", choices=["auto", "cpu", "cuda"], default=None)
     tt.add_argument("-q", "--quiet", action="store_true")
     tt.set_defaults(func=cmd_train_text)
+
+    tn = tsub.add_parser("ner", help="token classifier from CoNLL files (token<TAB>BIO tag)")
+    tn.add_argument("--train", required=True)
+    tn.add_argument("--dev", required=True)
+    tn.add_argument("--out", required=True)
+    tn.add_argument("--name", default=None)
+    tn.add_argument("--base", default="embedded:all-MiniLM-L6-v2")
+    tn.add_argument("--method", choices=["lora", "full"], default="full")
+    tn.add_argument("--epochs", type=int, default=6)
+    tn.add_argument("--lr", type=float, default=None)
+    tn.add_argument("--batch-size", type=int, default=32)
+    tn.add_argument("--max-length", type=int, default=128)
+    tn.add_argument("--seed", type=int, default=13)
+    tn.add_argument("--patience", type=int, default=2)
+    tn.add_argument("--description", default=None)
+    tn.add_argument("--licence", default=None)
+    tn.add_argument("--device", choices=["auto", "cpu", "cuda"], default=None)
+    tn.add_argument("-q", "--quiet", action="store_true")
+    tn.set_defaults(func=cmd_train_ner)
     return p
 
 

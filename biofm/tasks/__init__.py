@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from biofm.tasks.ner import NerPredictions, NerTagger
 from biofm.tasks.text_classify import TextClassifier, TextPredictions
 
 TASKS = {
     "text-classify": TextClassifier,
+    "ner": NerTagger,
 }
 
 
@@ -17,4 +19,4 @@ def task_adapter(task: str):
         raise ValueError(f"unknown task {task!r}; known: {', '.join(TASKS)}") from None
 
 
-__all__ = ["TASKS", "TextClassifier", "TextPredictions", "task_adapter"]
+__all__ = ["TASKS", "NerPredictions", "NerTagger", "TextClassifier", "TextPredictions", "task_adapter"]

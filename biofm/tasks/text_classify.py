@@ -12,6 +12,7 @@ import torch
 from biofm.inference import Progress, masked_mean, run_batched
 from biofm.models.loading import LoadedModel
 from biofm.records import TextRecord
+from biofm.tasks.windows import window_ids
 
 
 @dataclass
@@ -53,14 +54,6 @@ class TextPredictions:
         if any(t is not None for t in self.true_labels):
             frame["true_label"] = self.true_labels
         return frame
-
-
-def window_ids(ids: Sequence[int], body: int, stride: int) -> list[list[int]]:
-    """Split token ids into windows of ``body`` tokens that start every ``stride`` tokens; the last ends at the end."""
-    if len(ids) <= body:
-        return [list(ids)]
-    starts = list(range(0, len(ids) - body, stride)) + [len(ids) - body]
-    return [list(ids[s:s + body]) for s in starts]
 
 
 class TextClassifier:

@@ -59,3 +59,37 @@ def write_card(out_dir: str | Path, text: str) -> Path:
     path = Path(out_dir) / "README.md"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def ner_card(name: str, result: dict, command: str, description: str = "", licence: str = "") -> str:
+    dev, cfg, data = result["dev"], result["config"], result.get("data", {})
+    per = dev["per_type"]
+    lines = [
+        f"# {name}", "", description or "Biomedical named-entity recogniser fine-tuned by biofm.", "",
+        "## Training", "",
+        f"- Base encoder: `{cfg['base']}`; method: **{cfg['method']}**"
+        + (f" (LoRA r={cfg['lora_r']}, alpha={cfg['lora_alpha']})" if cfg["method"] == "lora" else ""),
+        f"- Entity types: {', '.join(result['entity_types'])} (BIO tags, label read from each word's first subword)",
+        f"- Epochs run: {len(result['history'])} (best epoch {dev['epoch']}, early stopping on dev entity F1), "
+        f"lr {cfg['lr']}, batch {cfg['batch_size']}, max length {cfg['max_length']} tokens, seed {cfg['seed']}",
+        f"- Device: {result['device']}, autocast precision: {result['precision']}",
+        f"- Train / dev sentences: {result['train_size']} / {result['dev_size']}",
+    ]
+    if data:
+        lines.append(f"- Data: train {data.get('train_file', '')} (sha256 `{data.get('train_sha256', '')[:16]}…`), "
+                     f"dev {data.get('dev', '')}")
+    if licence:
+        lines.append(f"- Data licence: {licence}")
+    lines += ["", "Reproduce:", "", "```", command, "```", "",
+              "## Dev metrics (strict entity match: type and both boundaries)", "",
+              "| type | precision | recall | F1 | support |", "|---|---|---|---|---|"]
+    for kind, row in per.items():
+        lines.append(f"| {kind} | {_fmt(row['precision'])} | {_fmt(row['recall'])} | {_fmt(row['f1'])} | "
+                     f"{row['support']} |")
+    lines += ["", "## Training curve", "", "| epoch | train loss | dev entity F1 | seconds |", "|---|---|---|---|"]
+    for h in result["history"]:
+        lines.append(f"| {h['epoch']} | {h['train_loss']:.4f} | {h['dev_entity_f1']:.4f} | {h['seconds']} |")
+    lines += ["", "## Use and limits", "",
+              "Research use only. Notes longer than the max length are read with overlapping windows; each word's tag "
+              "comes from the window where it has the most context on both sides.", ""]
+    return "\n".join(lines)

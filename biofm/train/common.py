@@ -6,11 +6,14 @@ import hashlib
 import json
 import random
 from collections import Counter
-from collections.abc import Sequence
+from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 import torch
+
+from biofm.models.registry import EMBEDDED_BASE
 
 
 class TrainingDataError(ValueError):
@@ -70,3 +73,121 @@ def linear_schedule(optimizer: torch.optim.Optimizer, warmup: int, total: int):
 
 def write_json(path: Path, data) -> None:
     path.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+
+
+def fit(model: torch.nn.Module, *, n_examples: int, batch: Callable[[list[int]], torch.Tensor],
+        evaluate: Callable[[], dict], metric: str, epochs: int, lr: float, batch_size: int, seed: int,
+        weight_decay: float = 0.01, warmup_fraction: float = 0.1, patience: int = 3,
+        progress: Callable[[dict], None] | None = None, should_stop: Callable[[], bool] | None = None) -> dict:
+    """The training loop every trainer shares.
+
+    ``batch(indices)`` returns the loss of those training examples (forward under the caller's autocast);
+    ``evaluate()`` returns dev metrics holding ``metric``. AdamW with weight decay, linear warm-up/decay, gradient
+    clipping at 1.0, early stopping on the dev metric; the best epoch's weights are loaded back at the end.
+    """
+    import time
+
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
+    steps_per_epoch = (n_examples + batch_size - 1) // batch_size
+    total = steps_per_epoch * epochs
+    scheduler = linear_schedule(optimizer, int(total * warmup_fraction), total)
+    gen = torch.Generator().manual_seed(seed)
+    history, best, best_state, best_metrics, bad_epochs, step = [], -float("inf"), None, {}, 0, 0
+    t0 = time.time()
+    for epoch in range(1, epochs + 1):
+        model.train()
+        order = torch.randperm(n_examples, generator=gen).tolist()
+        running = []
+        for b in range(steps_per_epoch):
+            loss = batch(order[b * batch_size:(b + 1) * batch_size])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            optimizer.step()
+            scheduler.step()
+            step += 1
+            running.append(loss.item())
+            if progress:
+                progress({"epoch": epoch, "step": step, "total_steps": total, "loss": loss.item()})
+            if should_stop and should_stop():
+                raise KeyboardInterrupt("training cancelled")
+        model.eval()
+        metrics = evaluate()
+        entry = {"epoch": epoch, "step": step, "train_loss": float(np.mean(running)), f"dev_{metric}": metrics[metric],
+                 **{f"dev_{k}": v for k, v in metrics.items() if isinstance(v, float) and k != metric},
+                 "seconds": round(time.time() - t0, 1)}
+        history.append(entry)
+        if progress:
+            progress({**entry, "total_steps": total, "event": "epoch", "metric": metric})
+        if metrics[metric] > best:
+            best, bad_epochs = metrics[metric], 0
+            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            best_metrics = {**metrics, "epoch": epoch}
+        else:
+            bad_epochs += 1
+            if bad_epochs >= patience:
+                break
+    model.load_state_dict(best_state)
+    model.eval()
+    return {"dev": best_metrics, "history": history}
+
+
+LORA_TARGETS = ["query", "key", "value", "dense"]
+
+
+@dataclass
+class TrainConfig:
+    base: str = EMBEDDED_BASE
+    method: str = "lora"  # lora | full
+    epochs: int = 8
+    lr: float | None = None  # default: 5e-4 for LoRA, 5e-5 for full
+    batch_size: int = 16
+    max_length: int = 256
+    seed: int = 13
+    weight_decay: float = 0.01
+    warmup_fraction: float = 0.1
+    patience: int = 3
+    lora_r: int = 16
+    lora_alpha: int = 32
+    class_weights: bool = False
+    device: str = "auto"
+    precision: str = "auto"
+
+    @property
+    def learning_rate(self) -> float:
+        return self.lr if self.lr is not None else (5e-4 if self.method == "lora" else 5e-5)
+
+
+
+def build_trainable(cfg: TrainConfig, task: str, labels: list[str], device: torch.device):
+    """Tokenizer and a trainable model for ``task`` on ``cfg.base``; LoRA-wrapped when ``cfg.method == 'lora'``."""
+    from transformers import AutoTokenizer
+
+    from biofm.models.loading import resolve_base, task_model_class
+
+    if cfg.method not in ("lora", "full"):
+        raise ValueError(f"method must be 'lora' or 'full', got {cfg.method!r}")
+    base = resolve_base(cfg.base)
+    local = Path(base).is_dir()
+    tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=local)
+    model = task_model_class(task).from_pretrained(
+        base, num_labels=len(labels), id2label=dict(enumerate(labels)), label2id={l: i for i, l in enumerate(labels)},
+        use_safetensors=True, local_files_only=local, ignore_mismatched_sizes=True)
+    if cfg.method == "lora":
+        from peft import LoraConfig, TaskType, get_peft_model
+
+        task_type = {"text-classify": TaskType.SEQ_CLS, "ner": TaskType.TOKEN_CLS}[task]
+        model = get_peft_model(model, LoraConfig(task_type=task_type, r=cfg.lora_r, lora_alpha=cfg.lora_alpha,
+                                                 lora_dropout=0.1, target_modules=LORA_TARGETS))
+    return tokenizer, model.to(device)
+
+
+def save_weights(model: torch.nn.Module, tokenizer, out: Path, method: str) -> None:
+    """LoRA: the adapter (plus trained head) only. Full: fp16 safetensors and the tokenizer, to ship small."""
+    if method == "lora":
+        model.save_pretrained(out, safe_serialization=True)
+        return
+    model.to(torch.float16).save_pretrained(out, safe_serialization=True)
+    model.float()
+    tokenizer.save_pretrained(out)

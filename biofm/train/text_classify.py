@@ -5,52 +5,28 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 from sklearn.metrics import accuracy_score, classification_report, f1_score
 
-from biofm.inference import autocast
-from biofm.models.loading import LoadedModel, pick_device, pick_precision, resolve_base
-from biofm.models.registry import EMBEDDED_BASE, SPEC_FILE, ModelSpec
+from biofm.inference import autocast, pad_batch
+from biofm.models.loading import LoadedModel, pick_device, pick_precision
+from biofm.models.registry import SPEC_FILE, ModelSpec
 from biofm.records import TextRecord
 from biofm.tasks.text_classify import TextClassifier
 from biofm.train.common import (
+    TrainConfig,
     TrainingDataError,
+    build_trainable,
+    save_weights,
     check_labels,
-    linear_schedule,
+    fit,
     seed_everything,
     stratified_split,
     write_json,
 )
-
-LORA_TARGETS = ["query", "key", "value", "dense"]
-
-
-@dataclass
-class TrainConfig:
-    base: str = EMBEDDED_BASE
-    method: str = "lora"  # lora | full
-    epochs: int = 8
-    lr: float | None = None  # default: 5e-4 for LoRA, 5e-5 for full
-    batch_size: int = 16
-    max_length: int = 256
-    seed: int = 13
-    weight_decay: float = 0.01
-    warmup_fraction: float = 0.1
-    patience: int = 3
-    lora_r: int = 16
-    lora_alpha: int = 32
-    class_weights: bool = False
-    device: str = "auto"
-    precision: str = "auto"
-
-    @property
-    def learning_rate(self) -> float:
-        return self.lr if self.lr is not None else (5e-4 if self.method == "lora" else 5e-5)
-
 
 def evaluate(clf: TextClassifier, records: Sequence[TextRecord], batch_size: int = 32) -> dict:
     preds = clf.predict(records, batch_size=batch_size)
@@ -88,24 +64,6 @@ def split_records(records: Sequence[TextRecord], dev: Sequence[TextRecord] | Non
     return [records[i] for i in train_idx], [records[i] for i in dev_idx]
 
 
-def _build(cfg: TrainConfig, labels: list[str], device: torch.device):
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-    base = resolve_base(cfg.base)
-    tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=Path(base).is_dir())
-    model = AutoModelForSequenceClassification.from_pretrained(
-        base, num_labels=len(labels), id2label=dict(enumerate(labels)), label2id={l: i for i, l in enumerate(labels)},
-        use_safetensors=True, local_files_only=Path(base).is_dir())
-    if cfg.method == "lora":
-        from peft import LoraConfig, TaskType, get_peft_model
-
-        model = get_peft_model(model, LoraConfig(task_type=TaskType.SEQ_CLS, r=cfg.lora_r, lora_alpha=cfg.lora_alpha,
-                                                 lora_dropout=0.1, target_modules=LORA_TARGETS))
-    elif cfg.method != "full":
-        raise ValueError(f"method must be 'lora' or 'full', got {cfg.method!r}")
-    return tokenizer, model.to(device)
-
-
 def train_text_classifier(
     train_records: Sequence[TextRecord],
     out_dir: str | Path,
@@ -130,7 +88,7 @@ def train_text_classifier(
     seed_everything(cfg.seed)
     device = pick_device(cfg.device)
     precision = pick_precision(device, cfg.precision)
-    tokenizer, model = _build(cfg, labels, device)
+    tokenizer, model = build_trainable(cfg, "text-classify", labels, device)
     label_ids = {l: i for i, l in enumerate(labels)}
 
     enc = tokenizer([r.text for r in train], truncation=True, max_length=cfg.max_length)["input_ids"]
@@ -140,61 +98,25 @@ def train_text_classifier(
         counts = np.bincount(y.numpy(), minlength=len(labels)).astype(np.float32)
         weights = torch.tensor(counts.sum() / (len(labels) * np.maximum(counts, 1)), device=device)
     loss_fn = torch.nn.CrossEntropyLoss(weight=weights)
-    params = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
-    steps_per_epoch = (len(train) + cfg.batch_size - 1) // cfg.batch_size
-    total = steps_per_epoch * cfg.epochs
-    scheduler = linear_schedule(optimizer, int(total * cfg.warmup_fraction), total)
     spec = ModelSpec(name=name, task="text-classify", labels=tuple(labels), input_kind="text",
                      max_length=cfg.max_length, source="local", location=str(out_dir))
     clf_view = TextClassifier(LoadedModel(spec, tokenizer, model, device, precision))
-    gen = torch.Generator().manual_seed(cfg.seed)
-    from biofm.inference import pad_batch
+    pad_id = tokenizer.pad_token_id or 0
 
-    history, best, best_state, bad_epochs, step = [], -1.0, None, 0, 0
-    t0 = time.time()
-    for epoch in range(1, cfg.epochs + 1):
-        model.train()
-        order = torch.randperm(len(train), generator=gen).tolist()
-        running = []
-        for b in range(steps_per_epoch):
-            idx = order[b * cfg.batch_size:(b + 1) * cfg.batch_size]
-            ids, mask = pad_batch([enc[i] for i in idx], tokenizer.pad_token_id or 0)
-            with autocast(device, precision):
-                logits = model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits
-            loss = loss_fn(logits.float(), y[idx].to(device))
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(params, 1.0)
-            optimizer.step()
-            scheduler.step()
-            step += 1
-            running.append(loss.item())
-            if progress:
-                progress({"epoch": epoch, "step": step, "total_steps": total, "loss": loss.item()})
-            if should_stop and should_stop():
-                raise KeyboardInterrupt("training cancelled")
-        model.eval()
-        metrics = evaluate(clf_view, dev)
-        entry = {"epoch": epoch, "step": step, "train_loss": float(np.mean(running)), "dev_macro_f1": metrics["macro_f1"],
-                 "dev_accuracy": metrics["accuracy"], "seconds": round(time.time() - t0, 1)}
-        history.append(entry)
-        if progress:
-            progress({**entry, "total_steps": total, "event": "epoch"})
-        if metrics["macro_f1"] > best:
-            best, bad_epochs = metrics["macro_f1"], 0
-            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-            best_metrics = {**metrics, "epoch": epoch}
-        else:
-            bad_epochs += 1
-            if bad_epochs >= cfg.patience:
-                break
-    model.load_state_dict(best_state)
+    def batch_loss(idx: list[int]) -> torch.Tensor:
+        ids, mask = pad_batch([enc[i] for i in idx], pad_id)
+        with autocast(device, precision):
+            logits = model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits
+        return loss_fn(logits.float(), y[idx].to(device))
+
+    fitted = fit(model, n_examples=len(train), batch=batch_loss, evaluate=lambda: evaluate(clf_view, dev),
+                 metric="macro_f1", epochs=cfg.epochs, lr=cfg.learning_rate, batch_size=cfg.batch_size, seed=cfg.seed,
+                 weight_decay=cfg.weight_decay, warmup_fraction=cfg.warmup_fraction, patience=cfg.patience,
+                 progress=progress, should_stop=should_stop)
+    best_metrics, history = fitted["dev"], fitted["history"]
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(out, safe_serialization=True)
-    if cfg.method == "full":
-        tokenizer.save_pretrained(out)
+    save_weights(model, tokenizer, out, cfg.method)
     baseline = tfidf_baseline(train, dev, cfg.seed)
     result = {
         "dev": best_metrics, "baseline_tfidf_logreg": baseline, "history": history,

@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 
 from biofm.records import TextRecord
-from biofm.tasks.text_classify import TextClassifier, window_ids
+from biofm.tasks.text_classify import TextClassifier
+from biofm.tasks.windows import best_window, window_ids, window_starts
 
 NOTES = [
     "Patient with chest pain radiating to the left arm; troponin elevated.",

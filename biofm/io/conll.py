@@ -1,0 +1,78 @@
+"""CoNLL token-per-line files: ``token<TAB>tag`` (tag optional), blank line between sentences."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from biofm.records import RowError, TextRecord
+
+
+@dataclass
+class Sentence:
+    tokens: list[str]
+    tags: list[str] | None
+    line: int  # 1-based line of the first token
+
+    def to_record(self, idx: int) -> tuple[TextRecord, list[tuple[int, int]]]:
+        """The sentence as text (tokens joined by single spaces) and each token's character span."""
+        spans, pos = [], 0
+        for tok in self.tokens:
+            spans.append((pos, pos + len(tok)))
+            pos += len(tok) + 1
+        return TextRecord(id=str(idx), text=" ".join(self.tokens), meta={"line": self.line}), spans
+
+
+def read_conll(path: str | Path) -> tuple[list[Sentence], list[RowError]]:
+    """Sentences with optional gold tags; malformed lines are reported, not fatal."""
+    path = Path(path)
+    raw = path.read_bytes()
+    if not raw.strip():
+        from biofm.io.text import InputError
+
+        raise InputError(f"{path.name}: the file is empty")
+    sentences, errors = [], []
+    tokens: list[str] = []
+    tags: list[str] = []
+    start = 0
+    for no, line in enumerate(raw.decode("utf-8", errors="replace").splitlines(), start=1):
+        if not line.strip():
+            if tokens:
+                sentences.append(Sentence(tokens, tags if len(tags) == len(tokens) else None, start))
+            tokens, tags = [], []
+            continue
+        cols = line.split("\t") if "\t" in line else line.split()
+        if not tokens:
+            start = no
+        tokens.append(cols[0])
+        if len(cols) >= 2:
+            tag = cols[-1].strip()
+            if tag != "O" and tag[:2] not in ("B-", "I-"):
+                errors.append(RowError(no, "tag", f"tag {tag!r} is not O, B-X or I-X", path.name))
+                tag = "O"
+            tags.append(tag)
+    if tokens:
+        sentences.append(Sentence(tokens, tags if len(tags) == len(tokens) else None, start))
+    return sentences, errors
+
+
+def tags_for_tokens(spans: list[tuple[int, int]], entities) -> list[str]:
+    """BIO tags for tokens at character ``spans`` from predicted entities (``start``, ``end``, ``label``)."""
+    tags = ["O"] * len(spans)
+    for ent in entities:
+        inside = [i for i, (s, e) in enumerate(spans) if s >= ent.start and e <= ent.end]
+        for k, i in enumerate(inside):
+            tags[i] = ("B-" if k == 0 else "I-") + ent.label
+    return tags
+
+
+def write_conll(path: str | Path, sentences: list[Sentence], predicted: list[list[str]]) -> Path:
+    """``token<TAB>gold<TAB>predicted`` lines (gold is ``_`` where the input had none)."""
+    path = Path(path)
+    with path.open("w", encoding="utf-8") as fh:
+        for sent, pred in zip(sentences, predicted):
+            gold = sent.tags or ["_"] * len(sent.tokens)
+            for tok, g, p in zip(sent.tokens, gold, pred):
+                fh.write(f"{tok}\t{g}\t{p}\n")
+            fh.write("\n")
+    return path
