@@ -48,3 +48,37 @@ def tiny_loaded(tiny_model_dir):
     from biofm.models.registry import spec_from_dir
 
     return load_model(spec_from_dir(tiny_model_dir), device="cpu", precision="fp32")
+
+
+NER_LABELS = ["O", "B-Chemical", "I-Chemical", "B-Disease", "I-Disease"]
+
+
+def make_tiny_tagger(path: Path, max_length: int = 16, name: str = "tiny-ner") -> Path:
+    import torch
+    from transformers import AutoTokenizer, BertConfig, BertForTokenClassification
+
+    from biofm.models.loading import embedded_encoder_path
+
+    tok = AutoTokenizer.from_pretrained(embedded_encoder_path())
+    cfg = BertConfig(vocab_size=tok.vocab_size, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                     intermediate_size=64, max_position_embeddings=64, num_labels=len(NER_LABELS),
+                     id2label=dict(enumerate(NER_LABELS)), label2id={l: i for i, l in enumerate(NER_LABELS)})
+    torch.manual_seed(0)
+    BertForTokenClassification(cfg).save_pretrained(path, safe_serialization=True)
+    tok.save_pretrained(path)
+    (path / "biofm.json").write_text(json.dumps({"name": name, "task": "ner", "labels": NER_LABELS,
+                                                 "max_length": max_length}))
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_tagger_dir(tmp_path_factory) -> Path:
+    return make_tiny_tagger(tmp_path_factory.mktemp("models-ner") / "tiny-ner")
+
+
+@pytest.fixture(scope="session")
+def tiny_tagger(tiny_tagger_dir):
+    from biofm.models.loading import load_model
+    from biofm.models.registry import spec_from_dir
+
+    return load_model(spec_from_dir(tiny_tagger_dir), device="cpu", precision="fp32")
