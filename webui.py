@@ -75,3 +75,95 @@ def show_row_errors(errors: list[RowError]) -> None:
     st.warning(f"{len(errors)} row(s) could not be used; every other row was processed.")
     with st.expander("Row errors", expanded=len(errors) <= 5):
         st.dataframe(pd.DataFrame([e.as_dict() for e in errors]), hide_index=True)
+
+
+def document_input(key: str, action: str):
+    """Paste or upload widgets. Returns a function that reads the documents once ``action`` is pressed, else None."""
+    from biofm.io import read_paste, read_text_upload
+    from biofm.io.text import guess_column, peek_columns
+
+    s = settings()
+    source = st.radio("Input", ["Paste", "Upload a file"], horizontal=True, key=f"{key}-source")
+    if source == "Paste":
+        with st.form(f"{key}-paste"):
+            text = st.text_area("Notes", height=200, key=f"{key}-text",
+                                placeholder="Paste a note, or several with 'one per line' ticked.")
+            one_per_line = st.checkbox("One document per line", key=f"{key}-one-per-line")
+            if st.form_submit_button(action, type="primary"):
+                return lambda: read_paste(text, one_per_line=one_per_line)
+        return None
+    upload = st.file_uploader("File (.txt, .csv, .jsonl, or .zip of .txt)", type=["txt", "csv", "jsonl", "zip"],
+                              key=f"{key}-upload")
+    if upload is None:
+        return None
+    data = upload.getvalue()
+    text_column = id_column = None
+    one_per_line = False
+    columns = peek_columns(data, upload.name)
+    if columns:
+        guess = guess_column(columns, "text")
+        text_column = st.selectbox("Text column", columns, index=columns.index(guess) if guess else 0,
+                                   key=f"{key}-text-column")
+        id_guess = guess_column(columns, "id")
+        id_options = ["(row number)"] + columns
+        id_column = st.selectbox("ID column", id_options, index=id_options.index(id_guess) if id_guess else 0,
+                                 key=f"{key}-id-column")
+        id_column = None if id_column == "(row number)" else id_column
+    elif upload.name.lower().endswith(".txt"):
+        one_per_line = st.checkbox("One document per line", key=f"{key}-upload-per-line")
+    if st.button(action, type="primary", key=f"{key}-run"):
+        return lambda: read_text_upload(data, upload.name, text_column=text_column, id_column=id_column,
+                                        one_per_line=one_per_line, max_rows=s.max_upload_rows,
+                                        max_bytes=s.max_upload_mb * 2**20)
+    return None
+
+
+@st.cache_resource(show_spinner="Preparing the explainer…")
+def explainer_model(spec: ModelSpec) -> LoadedModel:
+    """A private copy of the model for Captum (its hooks never touch the model that serves predictions)."""
+    from biofm.explain.attribution import explanation_copy
+
+    return explanation_copy(loaded_model(spec))
+
+
+def explanation_panel(spec: ModelSpec, text: str, targets: list, key: str, format_target=str) -> None:
+    """Method/target pickers, an Explain button, and the highlighted result with its numbers and downloads."""
+    import json
+
+    from biofm.explain import METHODS, attribute, attribution_html, standalone_html
+    from biofm.explain.attribution import METHOD_NAMES
+
+    c1, c2, c3 = st.columns([2, 3, 2])
+    method = c1.selectbox("Method", list(METHODS), format_func=METHOD_NAMES.get, key=f"{key}-method")
+    target = c2.selectbox("Target", targets, format_func=format_target, key=f"{key}-target")
+    steps = c3.number_input("IG steps", 8, 300, 50, step=8, key=f"{key}-steps", disabled=method != "ig")
+    run_key = f"{key}-result"
+    if st.button("Explain", key=f"{key}-explain"):
+        opts = {"n_steps": int(steps)} if method == "ig" else {}
+        try:
+            with st.spinner("Computing attributions…"):
+                st.session_state[run_key] = attribute(explainer_model(spec), text, target, method, **opts)
+        except ValueError as exc:
+            st.error(str(exc))
+            st.session_state.pop(run_key, None)
+    attr = st.session_state.get(run_key)
+    if attr is None or attr.text != text:
+        return
+    for w in attr.warnings:
+        st.warning(w)
+    m = st.columns(4)
+    m[0].metric("Target score", f"{attr.output:.3f}", help=f"probability of {attr.target}")
+    if attr.delta is not None:
+        m[1].metric("IG convergence delta", f"{attr.delta:.4f}")
+    if attr.faithfulness:
+        f = attr.faithfulness
+        m[2].metric("Comprehensiveness", f"{f['comprehensiveness']:+.3f}",
+                    help=f"fall in the target score when the top {f['top_words']} words are masked (higher = more faithful)")
+        m[3].metric("Sufficiency", f"{f['sufficiency']:+.3f}",
+                    help=f"fall when only the top {f['top_words']} words are kept (lower = more faithful)")
+    st.html(attribution_html(attr))
+    d1, d2 = st.columns(2)
+    d1.download_button("Download explanation (HTML)", standalone_html(attr), "explanation.html", "text/html",
+                       key=f"{key}-dl-html")
+    d2.download_button("Download explanation (JSON)", json.dumps(attr.to_json(), indent=1), "explanation.json",
+                       "application/json", key=f"{key}-dl-json")

@@ -7,7 +7,9 @@ signed: positive supports the target, negative opposes it. Subword scores are su
 
 from __future__ import annotations
 
+import copy
 import math
+import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
@@ -18,6 +20,20 @@ from biofm.inference import autocast
 from biofm.models.loading import LoadedModel
 
 IG_DELTA_WARNING = 0.05
+_LOCKS: dict[int, threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def _lock_for(model: torch.nn.Module) -> threading.Lock:
+    """Captum hooks live on the model while it runs: one attribution at a time per model object."""
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault(id(model), threading.Lock())
+
+
+def explanation_copy(loaded: LoadedModel) -> LoadedModel:
+    """A private copy of a model for explanations, so hooks never touch the copy that serves predictions."""
+    return LoadedModel(loaded.spec, loaded.tokenizer, copy.deepcopy(loaded.model).eval(), loaded.device,
+                       loaded.precision)
 
 
 @dataclass
@@ -254,7 +270,8 @@ def attribute(loaded: LoadedModel, text: str, target: Target | str | None = None
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     precision = precision or loaded.precision
     prep = _prepare(loaded, text, target)
-    raw, delta, extra = METHODS[method](loaded, prep, precision, **options)
+    with _lock_for(loaded.model):
+        raw, delta, extra = METHODS[method](loaded, prep, precision, **options)
     words = raw if extra == "words" else _to_words(raw, prep)
     out = float(_score(loaded, prep, prep.ids, precision)[0])
     warnings: list[str] = []

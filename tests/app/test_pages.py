@@ -63,3 +63,40 @@ def test_local_directory_model_option(app_env, tiny_model_dir):
     at.text_area(key="clinical-text").input("Seizure overnight.")
     at.button[0].click().run()
     assert "1 document(s) classified with tiny-text" in at.success[0].value
+
+
+def _html_blocks(at) -> list[str]:
+    return [el.proto.body for el in at.get("html")]
+
+
+def test_explain_a_document_for_a_chosen_class(app_env):
+    at = _clinical()
+    at.text_area(key="clinical-text").input("Seizure <b>after</b> <script>alert(1)</script> chemo.")
+    at.button[0].click().run()
+    at.selectbox(key="clinical-explain-target").set_value("onco")
+    at.selectbox(key="clinical-explain-method").set_value("gxi")
+    at.button(key="clinical-explain-explain").click().run()
+    assert not at.exception
+    blocks = _html_blocks(at)
+    assert len(blocks) == 1
+    assert "supports onco" in blocks[0]
+    assert "<script" not in blocks[0]
+    assert "&lt;" in blocks[0] and "<b>" not in blocks[0]
+    assert [m.label for m in at.metric][:1] == ["Target score"]
+
+
+NER_PAGE = str(ROOT / "pages" / "2_Clinical_entities.py")
+
+
+def test_entities_page_highlights_and_lists_entities(app_env):
+    at = AppTest.from_file(NER_PAGE, default_timeout=60).run()
+    at.selectbox(key="ner-model").set_value("tiny-ner").run()
+    at.text_area(key="ner-text").input("Cisplatin-induced nephrotoxicity <i>x</i> in a patient with asthma.")
+    at.button[0].click().run()
+    assert not at.exception
+    assert "document(s) with tiny-ner" in at.success[0].value
+    assert {m.label for m in at.metric} >= {"Chemical", "Disease", "Documents"}
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["id", "text", "label", "start", "end", "score"]
+    blocks = _html_blocks(at)
+    assert blocks and "<i>" not in blocks[0] and "&lt;i&gt;" in blocks[0]

@@ -1,0 +1,89 @@
+"""Clinical entities: Chemical and Disease mentions highlighted in notes, with explanations per entity."""
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+import webui
+from biofm.explain import Target, entities_html
+from biofm.io import InputError
+from biofm.io.conll import tags_for_tokens
+from biofm.tasks.ner import NerTagger, entity_types
+
+st.set_page_config(page_title="Clinical entities · biofm", page_icon="🏷️", layout="wide")
+st.title("Clinical entities")
+st.caption("Chemical and Disease mentions (BC5CDR types), with exact character spans. Research use only.")
+
+settings = webui.settings()
+spec = webui.model_picker("ner", key="ner")
+read = webui.document_input("ner", "Find entities")
+
+if read is not None:
+    if spec is None:
+        st.error("Choose a model first.")
+    else:
+        try:
+            result = read()
+        except InputError as exc:
+            st.error(str(exc))
+            st.session_state.pop("ner-result", None)
+        else:
+            preds = None
+            if result.records:
+                tagger = NerTagger(webui.loaded_model(spec))
+                preds = tagger.predict(result.records, batch_size=settings.batch_size,
+                                       progress=webui.progress_callback("Tagging"))
+            st.session_state["ner-result"] = {"preds": preds, "errors": result.errors, "spec": spec}
+
+
+def conll_bytes(preds) -> bytes:
+    """Whitespace tokens of each document with BIO tags from the predicted spans (blank line between documents)."""
+    import re
+
+    lines = []
+    for text, ents in zip(preds.texts, preds.entities):
+        toks = [(m.start(), m.end()) for m in re.finditer(r"\w+|[^\w\s]", text)]
+        for (s, e), tag in zip(toks, tags_for_tokens(toks, ents)):
+            lines.append(f"{text[s:e]}\t{tag}")
+        lines.append("")
+    return "\n".join(lines).encode("utf-8")
+
+
+state = st.session_state.get("ner-result")
+if state:
+    webui.show_row_errors(state["errors"])
+    preds, used = state["preds"], state["spec"]
+    if preds is None:
+        st.error("No readable documents: see the row errors above.")
+        st.stop()
+    kinds = entity_types(used.labels)
+    counts = preds.counts()
+    st.success(f"{sum(counts.values())} entities in {len(preds.ids)} document(s) with {used.name}.")
+    if preds.n_windowed:
+        st.info(f"{preds.n_windowed} document(s) were longer than {used.max_length} tokens and were read with "
+                "overlapping windows; every word was tagged from the window where it had the most context.")
+    cols = st.columns(len(kinds) + 1)
+    for col, kind in zip(cols, kinds):
+        col.metric(kind, counts.get(kind, 0))
+    cols[-1].metric("Documents", len(preds.ids))
+    table = preds.to_frame()
+    kind_filter = st.multiselect("Types", kinds, default=kinds, key="ner-types")
+    st.dataframe(table[table["label"].isin(kind_filter)], hide_index=True, key="ner-table")
+    d1, d2 = st.columns(2)
+    d1.download_button("Download JSONL", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in preds.to_records()),
+                       "entities.jsonl", "application/jsonl", key="ner-jsonl")
+    d2.download_button("Download CoNLL", conll_bytes(preds), "entities.conll", "text/plain", key="ner-conll")
+
+    st.subheader("One document")
+    pick = st.selectbox("Document", range(len(preds.ids)),
+                        format_func=lambda i: f"{preds.ids[i]} ({len(preds.entities[i])} entities)", key="ner-doc")
+    text, ents = preds.texts[pick], preds.entities[pick]
+    st.html(entities_html(text, [e for e in ents if e.label in kind_filter], kinds))
+    if ents:
+        st.markdown("**Why?** Word attributions for one entity's predicted tags.")
+        targets = [Target(e.label, e.start, e.end) for e in ents]
+        webui.explanation_panel(used, text, targets, key="ner-explain",
+                                format_target=lambda t: f"{text[t.start:t.end]} ({t.label}, {t.start}-{t.end})")
+    else:
+        st.write("No entities in this document.")
