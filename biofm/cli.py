@@ -222,6 +222,56 @@ def cmd_train_ner(args) -> int:
     return 0
 
 
+def cmd_explain(args) -> int:
+    import json
+
+    from biofm import api
+    from biofm.explain import Target, attribute, standalone_html
+    from biofm.explain.attribution import explanation_copy
+    from biofm.io import read_paste, read_text_file
+    from biofm.tasks.ner import NerTagger
+
+    settings = _settings(args)
+    if bool(args.text) == bool(args.input):
+        print("error: give exactly one of --text or --input", file=sys.stderr)
+        return 2
+    out = Path(args.output)
+    result = read_paste(args.text) if args.text else read_text_file(
+        args.input, text_column=args.text_column, id_column=args.id_column, one_per_line=args.one_per_line,
+        max_rows=settings.max_upload_rows)
+    _write_errors(result.errors, out)
+    loaded = api.load(args.model, args.task, settings)
+    explainer = explanation_copy(loaded)
+    opts = {"n_steps": args.steps} if args.method == "ig" else {}
+    items, pages = [], []
+    for rec in result.records:
+        if args.task == "ner":
+            ents = NerTagger(loaded).predict([rec]).entities[0]
+            if args.entity:
+                start, end = (int(x) for x in args.entity.split("-", 1))
+                found = [e.label for e in ents if (e.start, e.end) == (start, end)]
+                if not found and not args.target:
+                    raise ValueError(f"{rec.id}: no entity was predicted at {start}-{end}; give its type with --target")
+                targets = [Target(found[0] if found else args.target, start, end)]
+            else:
+                targets = [Target(e.label, e.start, e.end) for e in ents
+                           if not args.target or args.target in (e.label, e.text)]
+        else:
+            targets = [args.target]
+        for target in targets:
+            attr = attribute(explainer, rec.text, target, args.method, **opts)
+            items.append({"id": rec.id, **attr.to_json()})
+            pages.append(standalone_html(attr))
+            for w in attr.warnings:
+                print(f"warning: {rec.id}: {w}", file=sys.stderr)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(items, ensure_ascii=False, indent=1), encoding="utf-8")
+    if args.html:
+        Path(args.html).write_text("\n<hr>\n".join(pages) or "<p>nothing explained</p>", encoding="utf-8")
+    print(f"{len(items)} explanation(s) written to {out}", file=sys.stderr)
+    return 0
+
+
 def _train_progress(quiet: bool):
     from tqdm import tqdm
 
@@ -281,6 +331,23 @@ def build_parser() -> argparse.ArgumentParser:
     ner.add_argument("--device", choices=["auto", "cpu", "cuda"], default=None)
     ner.add_argument("-q", "--quiet", action="store_true")
     ner.set_defaults(func=cmd_predict_ner)
+
+    ex = sub.add_parser("explain", help="word attributions (Integrated Gradients, Gradient x Input, Occlusion)")
+    ex.add_argument("task", choices=["text-classify", "ner"])
+    ex.add_argument("--text", default=None, help="one document given inline")
+    ex.add_argument("--input", default=None, help="or a file of documents (.txt, .csv, .jsonl, .zip)")
+    ex.add_argument("-o", "--output", required=True, help="OUT.json: a list of {id, units, scores, target, method, delta, ...}")
+    ex.add_argument("--html", default=None, help="also write a self-contained HTML view")
+    ex.add_argument("--method", choices=["ig", "gxi", "occlusion"], default="ig")
+    ex.add_argument("--target", default=None, help="class label (text-classify); entity type or text (ner)")
+    ex.add_argument("--entity", default=None, help="ner: the entity's character span START-END")
+    ex.add_argument("--steps", type=int, default=50, help="Integrated Gradients steps")
+    ex.add_argument("--model", default=None)
+    ex.add_argument("--text-column", default=None)
+    ex.add_argument("--id-column", default=None)
+    ex.add_argument("--one-per-line", action="store_true")
+    ex.add_argument("--device", choices=["auto", "cpu", "cuda"], default=None)
+    ex.set_defaults(func=cmd_explain, batch_size=None)
 
     train = sub.add_parser("train", help="fine-tune a model on a labelled file")
     tsub = train.add_subparsers(dest="task", required=True)

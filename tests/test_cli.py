@@ -68,3 +68,42 @@ def test_train_refuses_single_class_data_before_training(tmp_path, capsys):
     rc = main(["train", "text-classify", "--train", str(src), "--out", str(tmp_path / "m"), "-q"])
     assert rc == 2 and "at least two classes" in capsys.readouterr().err
     assert not (tmp_path / "m" / "biofm.json").exists()
+
+
+def test_predict_ner_jsonl_and_conll(tiny_tagger_dir, tmp_path):
+    src = tmp_path / "notes.jsonl"
+    src.write_text(json.dumps({"id": "n1", "text": "Aspirin induced asthma."}) + "\n")
+    out = tmp_path / "ents.jsonl"
+    assert main(["predict", "ner", str(src), "-o", str(out), "--model", str(tiny_tagger_dir), "-q"]) == 0
+    rec = json.loads(out.read_text())
+    assert set(rec) == {"id", "text", "entities"} and rec["id"] == "n1"
+    for e in rec["entities"]:
+        assert rec["text"][e["start"]:e["end"]] == e["text"]
+    conll = tmp_path / "in.conll"
+    conll.write_text("Aspirin\tB-Chemical\ninduced\tO\nasthma\tB-Disease\n\nFever\tO\n")
+    out2 = tmp_path / "out.conll"
+    assert main(["predict", "ner", str(conll), "-o", str(out2), "--model", str(tiny_tagger_dir), "-q"]) == 0
+    rows = [line.split("\t") for line in out2.read_text().splitlines()]
+    assert [r[:2] for r in rows if r != [""]] == [["Aspirin", "B-Chemical"], ["induced", "O"], ["asthma", "B-Disease"],
+                                                  ["Fever", "O"]]
+    assert all(r[2] == "O" or r[2][:2] in ("B-", "I-") for r in rows if r != [""])
+
+
+def test_explain_text_classify_writes_json_and_html(tiny_model_dir, tmp_path):
+    out = tmp_path / "ex.json"
+    rc = main(["explain", "text-classify", "--text", "Seizure <b>x</b>", "--method", "gxi", "--target", "neuro",
+               "--model", str(tiny_model_dir), "-o", str(out), "--html", str(tmp_path / "ex.html")])
+    assert rc == 0
+    [item] = json.loads(out.read_text())
+    assert {"units", "scores", "target", "method", "delta"} <= set(item)
+    assert item["target"] == "neuro" and item["method"] == "gxi" and len(item["units"]) == len(item["scores"])
+    assert "<b>" not in (tmp_path / "ex.html").read_text()
+
+
+def test_explain_ner_entity_span(tiny_tagger_dir, tmp_path):
+    out = tmp_path / "ex.json"
+    rc = main(["explain", "ner", "--text", "Aspirin induced asthma.", "--entity", "16-22", "--target", "Disease",
+               "--method", "occlusion", "--model", str(tiny_tagger_dir), "-o", str(out)])
+    assert rc == 0
+    [item] = json.loads(out.read_text())
+    assert item["target"] == "Disease: asthma"
