@@ -5,13 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
 from pathlib import Path, PurePosixPath
 
 from biofm.records import ReadResult, RowError, TextRecord
 
 SUPPORTED_TEXT_SUFFIXES = (".txt", ".csv", ".jsonl", ".zip")
-TEXT_COLUMN_GUESSES = ("text", "note", "report", "document", "abstract", "medical_abstract", "body")
+TEXT_COLUMN_GUESSES = ("text", "note", "report", "report_text", "findings", "document", "abstract", "medical_abstract",
+                       "body")
 ID_COLUMN_GUESSES = ("id", "note_id", "doc_id", "document_id", "report_id")
 MAX_ZIP_UNCOMPRESSED = 500 * 1024 * 1024
 
@@ -98,8 +100,16 @@ def read_paste(text: str, one_per_line: bool = False) -> ReadResult:
     return result
 
 
-def _read_txt(text: str, source: str, one_per_line: bool, max_rows: int | None) -> ReadResult:
+def _read_txt(text: str, source: str, one_per_line: bool, max_rows: int | None, blocks: bool = False) -> ReadResult:
     result = ReadResult([], [])
+    if blocks:
+        pieces, row = [], 1
+        for m in re.finditer(r"(?:[^\n]*\S[^\n]*(?:\n|$))+", text):
+            pieces.append((text.count("\n", 0, m.start()) + 1, m.group().strip("\n")))
+        _cap(result, len(pieces), max_rows, source)
+        for row, block in pieces[:max_rows]:
+            _make_record(row, block, None, None, source, "text", result)
+        return result
     if one_per_line:
         lines = [(i, ln) for i, ln in enumerate(text.splitlines(), start=1) if ln.strip()]
         _cap(result, len(lines), max_rows, source)
@@ -213,8 +223,11 @@ def _read_zip(data: bytes, source: str, max_rows: int | None, max_members: int) 
 
 def read_text_upload(data: bytes, filename: str, *, text_column: str | None = None, id_column: str | None = None,
                      label_column: str | None = None, one_per_line: bool = False, max_rows: int | None = 10_000,
-                     max_bytes: int | None = None, max_zip_members: int = 10_000) -> ReadResult:
-    """Read an uploaded file's bytes by its suffix. Raises InputError only when no row can be read at all."""
+                     max_bytes: int | None = None, max_zip_members: int = 10_000, blocks: bool = False) -> ReadResult:
+    """Read an uploaded file's bytes by its suffix. Raises InputError only when no row can be read at all.
+
+    A ``.txt`` is one document, one per line (``one_per_line``) or one per blank-line-separated block (``blocks``).
+    """
     suffix = PurePosixPath(filename).suffix.lower()
     if suffix not in SUPPORTED_TEXT_SUFFIXES:
         raise InputError(f"{filename}: unsupported file type {suffix or '(none)'}; use one of "
@@ -227,7 +240,7 @@ def read_text_upload(data: bytes, filename: str, *, text_column: str | None = No
         return _read_zip(data, filename, max_rows, max_zip_members)
     text = _decode(data)
     if suffix == ".txt":
-        return _read_txt(text, filename, one_per_line, max_rows)
+        return _read_txt(text, filename, one_per_line, max_rows, blocks)
     if suffix == ".csv":
         return _read_csv(text, filename, text_column, id_column, label_column, max_rows)
     return _read_jsonl(text, filename, text_column, id_column, label_column, max_rows)

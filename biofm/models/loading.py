@@ -137,6 +137,12 @@ def build_model(spec: ModelSpec, device: torch.device) -> tuple[object, torch.nn
     """Tokenizer and eval-mode model for a spec, adapters merged into the base weights."""
     from transformers import AutoTokenizer
 
+    if spec.task == "reports":
+        from biofm.reports.model import build_report_model
+
+        tokenizer, model = build_report_model(spec, device)
+        model.float().to(device).eval()
+        return tokenizer, model
     cls = task_model_class(spec.task)
     id2label = dict(enumerate(spec.labels))
     label2id = {v: k for k, v in id2label.items()}

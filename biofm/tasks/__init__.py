@@ -5,6 +5,12 @@ from __future__ import annotations
 from biofm.tasks.ner import NerPredictions, NerTagger
 from biofm.tasks.text_classify import TextClassifier, TextPredictions
 
+def _report_labeler():
+    from biofm.reports.model import ReportLabeler
+
+    return ReportLabeler
+
+
 TASKS = {
     "text-classify": TextClassifier,
     "ner": NerTagger,
@@ -13,10 +19,12 @@ TASKS = {
 
 def task_adapter(task: str):
     """The adapter class for a task name."""
+    if task == "reports":
+        return _report_labeler()
     try:
         return TASKS[task]
     except KeyError:
-        raise ValueError(f"unknown task {task!r}; known: {', '.join(TASKS)}") from None
+        raise ValueError(f"unknown task {task!r}; known: {', '.join([*TASKS, 'reports'])}") from None
 
 
 __all__ = ["TASKS", "NerPredictions", "NerTagger", "TextClassifier", "TextPredictions", "task_adapter"]

@@ -93,3 +93,47 @@ def ner_card(name: str, result: dict, command: str, description: str = "", licen
               "Research use only. Notes longer than the max length are read with overlapping windows; each word's tag "
               "comes from the window where it has the most context on both sides.", ""]
     return "\n".join(lines)
+
+
+def report_card(name: str, result: dict, evaluation: dict, command: str) -> str:
+    cfg = result["config"]
+    lines = [
+        f"# {name}", "",
+        "Labels the 14 CheXpert observations of a chest radiograph report as positive / negative / uncertain / not "
+        "mentioned: an encoder with one 4-class head per observation.", "",
+        "**Trained on synthetic text only.** No public labelled report corpus ships with biofm, so this model was "
+        "fine-tuned on reports that `biofm.reports.generator` composes from templates, synonyms, hedges, negations, "
+        "devices, multi-finding sentences and normal reports, with labels known by construction. Its figures below "
+        "are on generated text; they say nothing about accuracy on real reports until it is checked on them.", "",
+        "## Training", "",
+        f"- Base encoder: `{cfg['base']}`; method **{cfg['method']}**"
+        + (f" (LoRA r={cfg['lora_r']}, alpha={cfg['lora_alpha']}; head trained fully)" if cfg["method"] == "lora" else ""),
+        f"- {result['train_size']} generated training reports ('train' phrasings), {result['dev_size']} for model "
+        f"selection (same phrasings, other seed); epochs run {len(result['history'])} (best {result['dev']['epoch']}), "
+        f"lr {cfg['lr']}, batch {cfg['batch_size']}, max length {cfg['max_length']}, seed {cfg['seed']}",
+        f"- Device {result['device']}, autocast precision {result['precision']}", "",
+        "Reproduce:", "", "```", command, "```", "",
+        "## Evaluation on generated reports", "",
+        "Mean over the 14 observations of per-observation accuracy and 4-class macro-F1.", "",
+        "| test set | labeler | mean accuracy | mean macro-F1 |", "|---|---|---|---|",
+    ]
+    for set_name, by in evaluation.items():
+        for labeler, m in by.items():
+            lines.append(f"| {set_name} | {labeler} | {m['accuracy']:.4f} | {m['macro_f1']:.4f} |")
+    lines += ["", "The 'held-out phrasings' set uses templates and synonyms the training set never used. The rule "
+              "labeler was written alongside the generator, so its figures on generated text are optimistic.", "",
+              "Per observation, held-out phrasings (model macro-F1 / rules macro-F1):", "",
+              "| observation | model | rules | ensemble |", "|---|---|---|---|"]
+    held = evaluation.get("held-out phrasings", {})
+    if held:
+        for obs in held["model"]["per_observation"]:
+            lines.append(f"| {obs} | {held['model']['per_observation'][obs]['macro_f1']:.3f} | "
+                         f"{held['rules']['per_observation'][obs]['macro_f1']:.3f} | "
+                         f"{held['ensemble']['per_observation'][obs]['macro_f1']:.3f} |")
+    lines += ["", "## Ensemble", "",
+              "The final label of each observation is the rule labeler's where the rules found a mention (they carry "
+              "an evidence sentence); otherwise the model's label when it is at least 0.8 sure the observation is "
+              "mentioned (flagged `source: model`, no evidence sentence); otherwise not mentioned. The page and the "
+              "JSONL export show both outputs.", "",
+              "## Use and limits", "", "Research use only; not for clinical decisions.", ""]
+    return "\n".join(lines)

@@ -130,3 +130,10 @@ def test_peek_and_guess_columns():
     assert guess_column(["a", "b"], "text") is None
     assert peek_columns(b'{"id": 1, "abstract": "x"}\n', "x.jsonl") == ["id", "abstract"]
     assert peek_columns(b"whatever", "x.txt") == []
+
+
+def test_txt_blocks_separated_by_blank_lines_keep_their_line_breaks():
+    data = b"FINDINGS: Clear.\nIMPRESSION: Normal.\n\n\n  \nNo pneumothorax.\n\nLast report"
+    res = read_text_upload(data, "reports.txt", blocks=True)
+    assert [r.text for r in res.records] == ["FINDINGS: Clear.\nIMPRESSION: Normal.", "No pneumothorax.", "Last report"]
+    assert [r.id for r in res.records] == ["1", "6", "8"]  # ids are the first line of each block

@@ -1,0 +1,72 @@
+import numpy as np
+import pytest
+
+from biofm.models.loading import load_model
+from biofm.models.registry import spec_from_dir
+from biofm.records import TextRecord
+from biofm.reports import OBSERVATIONS, label_report
+from biofm.reports.generator import generate_reports
+from biofm.reports.model import ReportLabeler, ReportPredictions, report_metrics, train_report_model
+from biofm.train.common import TrainConfig
+
+
+@pytest.fixture(scope="module")
+def tiny_report_model(tiny_model_dir, tmp_path_factory):
+    out = tmp_path_factory.mktemp("reports") / "tiny-reports"
+    data = [(r.text, r.labels) for r in generate_reports(64, seed=0)]
+    cfg = TrainConfig(base=str(tiny_model_dir), method="full", epochs=4, lr=3e-3, batch_size=16, max_length=64,
+                      seed=0, device="cpu", precision="fp32", patience=5)
+    result = train_report_model(data[:48], data[48:], out, name="tiny-reports", cfg=cfg)
+    return out, result
+
+
+def test_training_lowers_the_loss_and_saves_a_loadable_model(tiny_report_model):
+    out, result = tiny_report_model
+    losses = [h["train_loss"] for h in result["history"]]
+    assert losses[-1] < losses[0]
+    assert (out / "report_head.safetensors").is_file() and (out / "biofm.json").is_file()
+    spec = spec_from_dir(out)
+    assert spec.task == "reports" and spec.name == "tiny-reports"
+
+
+def test_predictions_exports_follow_the_chexpert_convention(tiny_report_model):
+    out, _ = tiny_report_model
+    labeler = ReportLabeler(load_model(spec_from_dir(out), "cpu", "fp32"))
+    texts = ["No pneumothorax. Small left pleural effusion.", "Cannot exclude pneumonia.\n" * 30]
+    preds = labeler.predict([TextRecord("r1", texts[0]), TextRecord("r2", texts[1])], batch_size=2)
+    assert preds.probs.shape == (2, 14, 4) and preds.windows[1] > 1
+    frame = preds.to_chexpert_frame()
+    assert list(frame.columns) == ["id", "report", *OBSERVATIONS]
+    assert set(frame.iloc[0, 2:]) <= {"1", "0", "-1", ""}
+    assert frame.loc[0, "Pneumothorax"] == "0" and frame.loc[0, "Pleural Effusion"] == "1"
+    rec = preds.to_records()[0]
+    eff = rec["observations"]["Pleural Effusion"]
+    assert eff["source"] == "rules" and eff["evidence"] == "Small left pleural effusion."
+    assert texts[0][eff["evidence_start"]:eff["evidence_end"]] == eff["evidence"]
+    prev = preds.prevalence()
+    assert list(prev.columns) == ["positive", "negative", "uncertain", "not mentioned"]
+    assert (prev.sum(axis=1) == 2).all()
+
+
+def test_ensemble_uses_rules_with_evidence_then_a_confident_model():
+    text = "Heart is big."
+    probs = np.full((1, 14, 4), 0.05, dtype=np.float32)
+    probs[0, :, 3] = 0.85  # model: not mentioned everywhere ...
+    j = OBSERVATIONS.index("Cardiomegaly")
+    probs[0, j] = [0.9, 0.03, 0.03, 0.04]  # ... except a confident Cardiomegaly positive
+    k = OBSERVATIONS.index("Edema")
+    probs[0, k] = [0.6, 0.1, 0.1, 0.2]  # an unsure Edema positive is not taken
+    preds = ReportPredictions(["a"], [text], probs, [label_report(text)], None, "m")
+    final = preds.final()[0]
+    assert final["Cardiomegaly"] == ("positive", "model")
+    assert final["Edema"] == ("not mentioned", "rules")
+
+
+def test_report_metrics_on_a_known_table():
+    gold = [{o: "not mentioned" for o in OBSERVATIONS} for _ in range(2)]
+    pred = [dict(g) for g in gold]
+    pred[0]["Edema"] = "positive"
+    m = report_metrics(gold, pred)
+    assert m["per_observation"]["Edema"]["accuracy"] == 0.5
+    assert m["per_observation"]["Fracture"]["accuracy"] == 1.0
+    assert m["accuracy"] == pytest.approx((13 + 0.5) / 14)
