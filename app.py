@@ -16,6 +16,7 @@ st.write(webui.device_summary())
 st.subheader("Pages")
 st.page_link("pages/1_Clinical_text.py", label="Clinical text: disease category of notes and abstracts", icon="📝")
 st.page_link("pages/2_Clinical_entities.py", label="Clinical entities: Chemical and Disease mentions", icon="🏷️")
+st.page_link("pages/3_Imaging_reports.py", label="Imaging reports: 14 CheXpert observations with evidence", icon="🩻")
 
 st.subheader("Models")
 specs = webui.registry().specs()

@@ -77,8 +77,11 @@ def show_row_errors(errors: list[RowError]) -> None:
         st.dataframe(pd.DataFrame([e.as_dict() for e in errors]), hide_index=True)
 
 
-def document_input(key: str, action: str):
-    """Paste or upload widgets. Returns a function that reads the documents once ``action`` is pressed, else None."""
+def document_input(key: str, action: str, blocks: bool = False):
+    """Paste or upload widgets. Returns a function that reads the documents once ``action`` is pressed, else None.
+
+    With ``blocks``, pasted text and .txt files hold one document per blank-line-separated block (reports).
+    """
     from biofm.io import read_paste, read_text_upload
     from biofm.io.text import guess_column, peek_columns
 
@@ -86,11 +89,16 @@ def document_input(key: str, action: str):
     source = st.radio("Input", ["Paste", "Upload a file"], horizontal=True, key=f"{key}-source")
     if source == "Paste":
         with st.form(f"{key}-paste"):
-            text = st.text_area("Notes", height=200, key=f"{key}-text",
-                                placeholder="Paste a note, or several with 'one per line' ticked.")
-            one_per_line = st.checkbox("One document per line", key=f"{key}-one-per-line")
+            if blocks:
+                text = st.text_area("Reports", height=220, key=f"{key}-text",
+                                    placeholder="Paste one or more reports, separated by a blank line.")
+                one_per_line = False
+            else:
+                text = st.text_area("Notes", height=200, key=f"{key}-text",
+                                    placeholder="Paste a note, or several with 'one per line' ticked.")
+                one_per_line = st.checkbox("One document per line", key=f"{key}-one-per-line")
             if st.form_submit_button(action, type="primary"):
-                return lambda: read_paste(text, one_per_line=one_per_line)
+                return lambda: read_paste(text, one_per_line=one_per_line, blocks=blocks)
         return None
     upload = st.file_uploader("File (.txt, .csv, .jsonl, or .zip of .txt)", type=["txt", "csv", "jsonl", "zip"],
                               key=f"{key}-upload")
@@ -109,11 +117,13 @@ def document_input(key: str, action: str):
         id_column = st.selectbox("ID column", id_options, index=id_options.index(id_guess) if id_guess else 0,
                                  key=f"{key}-id-column")
         id_column = None if id_column == "(row number)" else id_column
+    elif upload.name.lower().endswith(".txt") and blocks:
+        st.caption("One report per blank-line-separated block.")
     elif upload.name.lower().endswith(".txt"):
         one_per_line = st.checkbox("One document per line", key=f"{key}-upload-per-line")
     if st.button(action, type="primary", key=f"{key}-run"):
         return lambda: read_text_upload(data, upload.name, text_column=text_column, id_column=id_column,
-                                        one_per_line=one_per_line, max_rows=s.max_upload_rows,
+                                        one_per_line=one_per_line, blocks=blocks, max_rows=s.max_upload_rows,
                                         max_bytes=s.max_upload_mb * 2**20)
     return None
 
@@ -167,3 +177,32 @@ def explanation_panel(spec: ModelSpec, text: str, targets: list, key: str, forma
                        key=f"{key}-dl-html")
     d2.download_button("Download explanation (JSON)", json.dumps(attr.to_json(), indent=1), "explanation.json",
                        "application/json", key=f"{key}-dl-json")
+
+
+def embedding_panel(embeddings, colour_columns: dict, hover: list[str], ids: list[str], key: str,
+                    title: str = "Embeddings") -> list[str]:
+    """Projection controls, a WebGL scatter coloured by a chosen column, and the ids of box/lasso-selected points."""
+    from biofm.embed import project, scatter_figure
+    from biofm.embed.project import available_projections
+
+    if embeddings is None or len(embeddings) < 3:
+        st.caption("The map needs at least 3 items.")
+        return []
+    c1, c2, c3 = st.columns(3)
+    method = c1.selectbox("Projection", available_projections(), key=f"{key}-proj",
+                          format_func={"tsne": "t-SNE (openTSNE)", "pca": "PCA", "umap": "UMAP"}.get)
+    perplexity = c2.slider("Perplexity", 2, 100, min(30, max(2, (len(embeddings) - 1) // 3)), key=f"{key}-perp",
+                           disabled=method != "tsne")
+    colour = c3.selectbox("Colour by", list(colour_columns), key=f"{key}-colour")
+    with st.spinner("Projecting…"):
+        proj = project(embeddings, method, perplexity=float(perplexity), seed=0)
+    if proj.note:
+        st.info(proj.note)
+    idx = proj.indices
+    values = [colour_columns[colour][i] for i in idx]
+    fig = scatter_figure(proj.coords, values, [hover[i] for i in idx], ids=[ids[i] for i in idx], title=title,
+                         color_name=colour)
+    event = st.plotly_chart(fig, key=f"{key}-scatter", on_select="rerun", selection_mode=("box", "lasso", "points"))
+    points = (event or {}).get("selection", {}).get("points", []) if isinstance(event, dict) else \
+        getattr(getattr(event, "selection", None), "points", []) or []
+    return [p.get("customdata") for p in points if p.get("customdata") is not None]

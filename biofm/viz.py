@@ -29,3 +29,17 @@ def probability_figure(probs: np.ndarray, names: Sequence[str], title: str = "Cl
     fig.update_layout(title=title, xaxis={"range": [0, 1], "title": "probability"}, yaxis={"autorange": "reversed"},
                       height=120 + 32 * len(names), margin={"l": 10, "r": 10, "t": 40, "b": 10})
     return fig
+
+
+LABEL_COLOURS = {"positive": "#d62728", "uncertain": "#ff9f1c", "negative": "#2ca02c", "not mentioned": "#d9d9d9"}
+
+
+def prevalence_figure(prevalence, title: str = "Findings across the batch") -> go.Figure:
+    """Stacked horizontal bars: positive / uncertain / negative counts per observation."""
+    fig = go.Figure()
+    for label in ("positive", "uncertain", "negative"):
+        fig.add_trace(go.Bar(y=list(prevalence.index), x=prevalence[label].tolist(), name=label, orientation="h",
+                             marker_color=LABEL_COLOURS[label], hovertemplate="%{y}: %{x} " + label + "<extra></extra>"))
+    fig.update_layout(barmode="stack", title=title, xaxis_title="reports", yaxis={"autorange": "reversed"},
+                      height=520, margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend={"orientation": "h"})
+    return fig

@@ -82,3 +82,17 @@ def tiny_tagger(tiny_tagger_dir):
     from biofm.models.registry import spec_from_dir
 
     return load_model(spec_from_dir(tiny_tagger_dir), device="cpu", precision="fp32")
+
+
+@pytest.fixture(scope="session")
+def tiny_report(tiny_model_dir, tmp_path_factory):
+    """A tiny report labeler trained for a few steps on generated reports: (directory, training result)."""
+    from biofm.reports.generator import generate_reports
+    from biofm.reports.model import train_report_model
+    from biofm.train.common import TrainConfig
+
+    out = tmp_path_factory.mktemp("models-reports") / "tiny-reports"
+    data = [(r.text, r.labels) for r in generate_reports(64, seed=0)]
+    cfg = TrainConfig(base=str(tiny_model_dir), method="full", epochs=4, lr=3e-3, batch_size=16, max_length=64,
+                      seed=0, device="cpu", precision="fp32", patience=5)
+    return out, train_report_model(data[:48], data[48:], out, name="tiny-reports", cfg=cfg)

@@ -145,6 +145,21 @@ def _prepare(loaded: LoadedModel, text: str, target: Target | str | None) -> _Pr
             return probs.gather(2, tag_t.view(1, -1, 1).expand(probs.shape[0], -1, 1)).squeeze(-1).mean(1)
 
         name = f"{kind}: {text[target.start:target.end]}"
+    elif spec.task == "reports":
+        from biofm.reports.observations import LABELS as REPORT_LABELS
+        from biofm.reports.observations import OBSERVATIONS
+
+        if target is None or target.label not in OBSERVATIONS:
+            raise ValueError(f"a report explanation needs an observation target, one of {list(OBSERVATIONS)}")
+        j = OBSERVATIONS.index(target.label)
+        with torch.inference_mode(), autocast(loaded.device, loaded.precision):
+            logits = model(input_ids=full.to(loaded.device), attention_mask=mask.to(loaded.device)).logits
+        c = int(logits.float()[0, j].argmax())
+
+        def score_fn(logits: torch.Tensor) -> torch.Tensor:
+            return logits.float().softmax(-1)[:, j, c]
+
+        name = f"{target.label}: {REPORT_LABELS[c]}"
     else:
         if target is None:
             with torch.inference_mode(), autocast(loaded.device, loaded.precision):

@@ -84,3 +84,24 @@ def standalone_html(attr: Attribution) -> str:
     items = "".join(f"<li>{html.escape(f)}</li>" for f in facts + attr.warnings)
     return ("<!doctype html><html><head><meta charset='utf-8'><title>biofm explanation</title></head><body>"
             f"<h2>biofm explanation</h2><ul>{items}</ul>{attribution_html(attr)}</body></html>")
+
+
+def evidence_html(text: str, evidence: Sequence[tuple[int, int, str, str]]) -> str:
+    """The report with evidence sentences highlighted: (start, end, observation, label) per observation."""
+    from biofm.viz import LABEL_COLOURS
+
+    by_span: dict[tuple[int, int], list[tuple[str, str]]] = {}
+    for start, end, obs, label in evidence:
+        if start >= 0:
+            by_span.setdefault((start, end), []).append((obs, label))
+    spans = sorted(by_span)
+
+    def span(i: int, escaped: str) -> str:
+        items = by_span[spans[i]]
+        colour = LABEL_COLOURS[max(items, key=lambda x: ("negative", "uncertain", "positive").index(x[1])
+                                   if x[1] in ("negative", "uncertain", "positive") else -1)[1]]
+        tip = html.escape("; ".join(f"{o}: {lab}" for o, lab in items))
+        tags = "".join(f"<sub>{html.escape(o)}</sub>" for o, _ in items)
+        return f'<mark style="background:{colour}55" title="{tip}">{escaped}</mark>{tags}'
+
+    return f'<style>{STYLE}</style><div class="biofm-text">{_spans_html(text, spans, span)}</div>'

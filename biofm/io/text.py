@@ -86,11 +86,13 @@ def _make_record(row: int, text, rid, label, source: str, field_name: str,
                                      meta={"row": row, "source": source, **(meta or {})}))
 
 
-def read_paste(text: str, one_per_line: bool = False) -> ReadResult:
-    """Pasted text: one document, or one per non-empty line."""
+def read_paste(text: str, one_per_line: bool = False, blocks: bool = False) -> ReadResult:
+    """Pasted text: one document, one per non-empty line, or one per blank-line-separated block."""
     result = ReadResult([], [])
     if not text or not text.strip():
         raise InputError("nothing to read: the text is empty")
+    if blocks:
+        return _read_txt(text, "paste", False, None, blocks=True)
     if one_per_line:
         for i, line in enumerate(text.splitlines(), start=1):
             if line.strip():

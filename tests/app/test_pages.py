@@ -100,3 +100,31 @@ def test_entities_page_highlights_and_lists_entities(app_env):
     assert list(table.columns) == ["id", "text", "label", "start", "end", "score"]
     blocks = _html_blocks(at)
     assert blocks and "<i>" not in blocks[0] and "&lt;i&gt;" in blocks[0]
+
+
+REPORTS_PAGE = str(ROOT / "pages" / "3_Imaging_reports.py")
+
+
+def test_reports_page_labels_a_pasted_batch_with_evidence(app_env):
+    at = AppTest.from_file(REPORTS_PAGE, default_timeout=90).run()
+    at.selectbox(key="reports-model").set_value("tiny-reports").run()
+    at.text_area(key="reports-text").input(
+        "FINDINGS: No pneumothorax. Small left pleural effusion.\n\nIMPRESSION: Cannot exclude pneumonia.\n\n"
+        "Lungs are clear. Heart size is normal <b>today</b>.")
+    at.button[0].click().run()
+    assert not at.exception
+    assert "3 report(s) labelled with tiny-reports" in at.success[0].value
+    batch = at.dataframe[0].value
+    assert list(batch.columns) == ["id", *__import__("biofm.reports", fromlist=["OBSERVATIONS"]).OBSERVATIONS]
+    assert batch.loc[0, "Pneumothorax"] == "neg" and batch.loc[0, "Pleural Effusion"] == "pos"
+    assert batch.loc[1, "Pneumonia"] == "unc" and batch.loc[2, "No Finding"] == "pos"
+    # filtering by observation and label
+    at.selectbox(key="reports-filter-obs").set_value("Pneumonia").run()
+    at.multiselect(key="reports-filter-label").set_value(["uncertain"]).run()
+    assert at.dataframe[0].value["id"].tolist() == ["3"]  # ids are first lines of blocks
+    # one report: evidence highlighted, escaped
+    at.selectbox(key="reports-doc").set_value(2).run()
+    blocks = [el.proto.body for el in at.get("html")]
+    assert blocks and "<b>" not in blocks[0] and "&lt;b&gt;" in blocks[0]
+    detail = next(d.value for d in at.dataframe if "observation" in d.value.columns)
+    assert detail.set_index("observation").loc["Cardiomegaly", "evidence"] == "Heart size is normal <b>today</b>."

@@ -10,18 +10,8 @@ from biofm.reports.model import ReportLabeler, ReportPredictions, report_metrics
 from biofm.train.common import TrainConfig
 
 
-@pytest.fixture(scope="module")
-def tiny_report_model(tiny_model_dir, tmp_path_factory):
-    out = tmp_path_factory.mktemp("reports") / "tiny-reports"
-    data = [(r.text, r.labels) for r in generate_reports(64, seed=0)]
-    cfg = TrainConfig(base=str(tiny_model_dir), method="full", epochs=4, lr=3e-3, batch_size=16, max_length=64,
-                      seed=0, device="cpu", precision="fp32", patience=5)
-    result = train_report_model(data[:48], data[48:], out, name="tiny-reports", cfg=cfg)
-    return out, result
-
-
-def test_training_lowers_the_loss_and_saves_a_loadable_model(tiny_report_model):
-    out, result = tiny_report_model
+def test_training_lowers_the_loss_and_saves_a_loadable_model(tiny_report):
+    out, result = tiny_report
     losses = [h["train_loss"] for h in result["history"]]
     assert losses[-1] < losses[0]
     assert (out / "report_head.safetensors").is_file() and (out / "biofm.json").is_file()
@@ -29,8 +19,8 @@ def test_training_lowers_the_loss_and_saves_a_loadable_model(tiny_report_model):
     assert spec.task == "reports" and spec.name == "tiny-reports"
 
 
-def test_predictions_exports_follow_the_chexpert_convention(tiny_report_model):
-    out, _ = tiny_report_model
+def test_predictions_exports_follow_the_chexpert_convention(tiny_report):
+    out, _ = tiny_report
     labeler = ReportLabeler(load_model(spec_from_dir(out), "cpu", "fp32"))
     texts = ["No pneumothorax. Small left pleural effusion.", "Cannot exclude pneumonia.\n" * 30]
     preds = labeler.predict([TextRecord("r1", texts[0]), TextRecord("r2", texts[1])], batch_size=2)
@@ -70,3 +60,15 @@ def test_report_metrics_on_a_known_table():
     assert m["per_observation"]["Edema"]["accuracy"] == 0.5
     assert m["per_observation"]["Fracture"]["accuracy"] == 1.0
     assert m["accuracy"] == pytest.approx((13 + 0.5) / 14)
+
+
+def test_explaining_one_observation(tiny_report):
+    from biofm.explain import attribute
+
+    out, _ = tiny_report
+    loaded = load_model(spec_from_dir(out), "cpu", "fp32")
+    attr = attribute(loaded, "Small left pleural effusion. No pneumothorax.", "Pleural Effusion", "ig", n_steps=16)
+    assert attr.target.startswith("Pleural Effusion: ")
+    assert len(attr.units) == len(attr.scores) == 8
+    with pytest.raises(ValueError, match="observation target"):
+        attribute(loaded, "x", "Kidney", "gxi")

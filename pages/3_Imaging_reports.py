@@ -1,0 +1,103 @@
+"""Imaging-report batches: the 14 CheXpert observations per report, with evidence and explanations."""
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+import webui
+from biofm.explain.render import evidence_html
+from biofm.io import InputError
+from biofm.io.writers import table_bytes
+from biofm.reports import LABELS, OBSERVATIONS
+from biofm.reports.model import ReportLabeler
+from biofm.viz import LABEL_COLOURS, prevalence_figure
+
+st.set_page_config(page_title="Imaging reports · biofm", page_icon="🩻", layout="wide")
+st.title("Imaging reports")
+st.caption("Positive / negative / uncertain / not mentioned for the 14 CheXpert observations, each with the sentence "
+           "that justifies it. The model was trained on synthetic reports only (see its card). Research use only.")
+
+settings = webui.settings()
+spec = webui.model_picker("reports", key="reports")
+read = webui.document_input("reports", "Label reports", blocks=True)
+
+if read is not None:
+    if spec is None:
+        st.error("Choose a model first.")
+    else:
+        try:
+            result = read()
+        except InputError as exc:
+            st.error(str(exc))
+            st.session_state.pop("reports-result", None)
+        else:
+            preds = None
+            if result.records:
+                labeler = ReportLabeler(webui.loaded_model(spec))
+                preds = labeler.predict(result.records, batch_size=settings.batch_size,
+                                        progress=webui.progress_callback("Labelling reports"))
+            st.session_state["reports-result"] = {"preds": preds, "errors": result.errors, "spec": spec}
+
+SHORT = {"positive": "pos", "negative": "neg", "uncertain": "unc", "not mentioned": ""}
+
+
+def colour_cell(value: str) -> str:
+    full = next((k for k, v in SHORT.items() if v == value and v), None)
+    return f"background-color: {LABEL_COLOURS[full]}66" if full else ""
+
+
+state = st.session_state.get("reports-result")
+if state:
+    webui.show_row_errors(state["errors"])
+    preds, used = state["preds"], state["spec"]
+    if preds is None:
+        st.error("No readable reports: see the row errors above.")
+        st.stop()
+    final = preds.final()
+    st.success(f"{len(preds.ids)} report(s) labelled with {used.name} and the rule labeler.")
+    table = pd.DataFrame([{"id": rid, **{o: SHORT[f[o][0]] for o in OBSERVATIONS}}
+                          for rid, f in zip(preds.ids, final)])
+    left, right = st.columns([3, 2])
+    with right:
+        st.plotly_chart(prevalence_figure(preds.prevalence()), key="reports-prevalence")
+    with left:
+        st.subheader("Batch")
+        f1, f2 = st.columns(2)
+        obs_filter = f1.selectbox("Observation", ["(any)"] + list(OBSERVATIONS), key="reports-filter-obs")
+        label_filter = f2.multiselect("Label", list(LABELS), default=list(LABELS), key="reports-filter-label")
+        shown = table
+        if obs_filter != "(any)":
+            shown = table[table[obs_filter].isin([SHORT[lab] for lab in label_filter])]
+        st.dataframe(shown.style.map(colour_cell, subset=list(OBSERVATIONS)), hide_index=True, key="reports-table")
+        st.caption(f"{len(shown)} of {len(table)} reports · pos = positive, neg = negative, unc = uncertain, "
+                   "blank = not mentioned")
+    d1, d2 = st.columns(2)
+    d1.download_button("Download CSV (CheXpert convention)", table_bytes(preds.to_chexpert_frame(), "csv"),
+                       "report_labels.csv", "text/csv", key="reports-csv")
+    d2.download_button("Download JSONL (with evidence)",
+                       "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in preds.to_records()),
+                       "report_labels.jsonl", "application/jsonl", key="reports-jsonl")
+
+    st.subheader("One report")
+    pick = st.selectbox("Report", range(len(preds.ids)), format_func=lambda i: preds.ids[i], key="reports-doc")
+    rules = preds.rules[pick]
+    model_labels = preds.model_labels[pick]
+    evidence = [(rules.labels[o].start, rules.labels[o].end, o, rules.labels[o].label) for o in OBSERVATIONS]
+    st.html(evidence_html(preds.texts[pick], evidence))
+    detail = pd.DataFrame([{
+        "observation": o, "final": final[pick][o][0], "source": final[pick][o][1], "rules": rules.labels[o].label,
+        "model": model_labels[o], "model p": round(float(preds.probs[pick, j].max()), 3),
+        "evidence": rules.labels[o].evidence} for j, o in enumerate(OBSERVATIONS)])
+    st.dataframe(detail, hide_index=True, key="reports-detail")
+    st.markdown("**Why did the model say that?** Word attributions for one observation's predicted class.")
+    mentioned = [o for o in OBSERVATIONS if final[pick][o][0] != "not mentioned"] or list(OBSERVATIONS)
+    webui.explanation_panel(used, preds.texts[pick], mentioned + [o for o in OBSERVATIONS if o not in mentioned],
+                            key="reports-explain", format_target=lambda o: f"{o} ({model_labels[o]} by the model)")
+
+    st.subheader("Map of the batch")
+    colour_cols = {o: [f[o][0] for f in final] for o in OBSERVATIONS}
+    chosen = webui.embedding_panel(preds.embeddings, colour_cols, preds.texts, preds.ids, key="reports-map",
+                                   title="Report embeddings")
+    if chosen:
+        st.dataframe(table[table["id"].isin(chosen)], hide_index=True, key="reports-selected")
