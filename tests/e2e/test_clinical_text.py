@@ -33,3 +33,8 @@ def test_upload_csv_see_predictions_and_download(server, page, tmp_path):
     frame = pd.read_csv(out)
     assert frame["id"].tolist() == ["a1", "a2", "a4"]
     assert frame["label"].tolist() == ["neoplasms", "nervous system diseases", "cardiovascular diseases"]
+    # explain the first document for its predicted class
+    page.get_by_role("button", name="Explain").click()
+    page.get_by_text("supports neoplasms").wait_for()
+    page.get_by_text("IG convergence delta").wait_for()
+    shot(page, "clinical-text-explained")

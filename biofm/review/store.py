@@ -1,0 +1,333 @@
+"""The review store: batches of predictions, an append-only log of reviewer decisions, agreement and exports.
+
+SQLite by default (WAL journal, FULL sync, busy timeout: concurrent writers wait instead of failing, and a commit
+that returned is on disk); any SQLAlchemy URL works. The schema is created and upgraded with Alembic. Every query
+goes through SQLAlchemy with bound parameters.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from biofm.review.schema import Batch, Decision, Item
+
+QUEUE_ORDERS = ("uncertainty", "disagreement", "input")
+ACTIONS = ("accept", "reject", "correct")
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def input_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class ItemView:
+    id: int
+    batch_id: int
+    position: int
+    external_id: str
+    text: str
+    prediction: dict
+    confidence: float
+    disagreement: float
+    decision: dict | None  # this reviewer's latest decision
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+class ReviewStore:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        kwargs = {}
+        if url.startswith("sqlite"):
+            path = url.split("///", 1)[-1]
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
+        self.engine = create_engine(url, **kwargs)
+        if url.startswith("sqlite"):
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.session = sessionmaker(self.engine, expire_on_commit=False)
+        self.migrate()
+
+    def migrate(self) -> None:
+        """Create or upgrade the schema to the newest Alembic revision."""
+        from alembic import command
+        from alembic.config import Config
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        with self.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+
+    # batches -----------------------------------------------------------------------------------------------
+    def add_batch(self, task: str, model_name: str, model_version: str, labels: Sequence[str],
+                  items: Iterable[dict], source: str = "") -> int:
+        """Store a prediction batch. Each item: external_id, text, prediction (dict), confidence, disagreement."""
+        with self.session.begin() as s:
+            batch = Batch(task=task, model_name=model_name, model_version=model_version, labels=list(labels),
+                          source=source)
+            s.add(batch)
+            s.flush()
+            for pos, it in enumerate(items):
+                s.add(Item(batch_id=batch.id, position=pos, external_id=str(it["external_id"]), input_text=it["text"],
+                           input_hash=input_hash(it["text"]), prediction=it["prediction"],
+                           confidence=float(it.get("confidence", 1.0)), disagreement=float(it.get("disagreement", 0.0)),
+                           explanation_ref=it.get("explanation_ref", "")))
+            return batch.id
+
+    def batches(self) -> list[dict]:
+        with self.session() as s:
+            rows = s.execute(select(Batch, func.count(Item.id)).join(Item, isouter=True).group_by(Batch.id)
+                             .order_by(Batch.id.desc())).all()
+            return [{"id": b.id, "task": b.task, "model": b.model_name, "version": b.model_version, "items": n,
+                     "source": b.source, "created": b.created_at, "labels": b.labels} for b, n in rows]
+
+    def batch(self, batch_id: int) -> dict:
+        return next(b for b in self.batches() if b["id"] == batch_id)
+
+    # decisions ---------------------------------------------------------------------------------------------
+    def _latest(self, s: Session, item_ids: Sequence[int], reviewer: str | None) -> dict[int, Decision]:
+        q = select(Decision).where(Decision.item_id.in_(item_ids)).order_by(Decision.id)
+        if reviewer is not None:
+            q = q.where(Decision.reviewer == reviewer)
+        latest: dict[int, Decision] = {}
+        for d in s.scalars(q):
+            latest[d.item_id] = d
+        return latest
+
+    def queue(self, batch_id: int, reviewer: str, order: str = "uncertainty", pending_only: bool = False
+              ) -> list[ItemView]:
+        """Items of a batch in review order: least confident first, most rule/model disagreement first, or input."""
+        if order not in QUEUE_ORDERS:
+            raise ValueError(f"order must be one of {QUEUE_ORDERS}")
+        key = {"uncertainty": (Item.confidence.asc(), Item.position), "disagreement": (Item.disagreement.desc(),
+               Item.position), "input": (Item.position,)}[order]
+        with self.session() as s:
+            items = list(s.scalars(select(Item).where(Item.batch_id == batch_id).order_by(*key)))
+            latest = self._latest(s, [i.id for i in items], reviewer)
+        views = [ItemView(i.id, i.batch_id, i.position, i.external_id, i.input_text, i.prediction, i.confidence,
+                          i.disagreement, _decision_dict(latest[i.id]) if i.id in latest else None) for i in items]
+        return [v for v in views if v.decision is None] if pending_only else views
+
+    def decide(self, item_id: int, reviewer: str, action: str, new_value: dict | None = None,
+               comment: str = "") -> int:
+        """Record a decision (never overwriting): accept the prediction, reject it, or correct it to ``new_value``."""
+        reviewer = reviewer.strip()
+        if not reviewer:
+            raise ValueError("a reviewer name is required")
+        if action not in ACTIONS:
+            raise ValueError(f"action must be one of {ACTIONS}")
+        if action == "correct" and not new_value:
+            raise ValueError("a correction needs the corrected value")
+        with self.session.begin() as s:
+            item = s.get(Item, item_id)
+            if item is None:
+                raise KeyError(f"no review item {item_id}")
+            batch = s.get(Batch, item.batch_id)
+            prev = self._latest(s, [item_id], reviewer).get(item_id)
+            old = prev.new_value if prev is not None else _value_of(batch.task, item.prediction)
+            value = _value_of(batch.task, item.prediction) if action == "accept" else (
+                None if action == "reject" else new_value)
+            d = Decision(item_id=item_id, reviewer=reviewer, action=action, old_value=old, new_value=value,
+                         comment=comment, model_name=batch.model_name, model_version=batch.model_version,
+                         input_hash=item.input_hash)
+            s.add(d)
+            s.flush()
+            return d.id
+
+    def history(self, item_id: int) -> list[dict]:
+        with self.session() as s:
+            return [_decision_dict(d) for d in s.scalars(select(Decision).where(Decision.item_id == item_id)
+                                                         .order_by(Decision.id))]
+
+    def audit_log(self, batch_id: int) -> list[dict]:
+        with self.session() as s:
+            rows = s.execute(select(Decision, Item.external_id).join(Item, Item.id == Decision.item_id)
+                             .where(Item.batch_id == batch_id).order_by(Decision.id)).all()
+            return [{**_decision_dict(d), "item": ext} for d, ext in rows]
+
+    def reviewed(self, batch_id: int, reviewer: str | None = None) -> list[tuple[ItemView, dict]]:
+        """(item, accepted or corrected value) for every item whose latest decision is not a rejection."""
+        with self.session() as s:
+            items = list(s.scalars(select(Item).where(Item.batch_id == batch_id).order_by(Item.position)))
+            latest = self._latest(s, [i.id for i in items], reviewer)
+        out = []
+        for i in items:
+            d = latest.get(i.id)
+            if d is not None and d.action != "reject" and d.new_value is not None:
+                view = ItemView(i.id, i.batch_id, i.position, i.external_id, i.input_text, i.prediction, i.confidence,
+                                i.disagreement, _decision_dict(d))
+                out.append((view, d.new_value))
+        return out
+
+    def reviewers(self, batch_id: int) -> list[str]:
+        with self.session() as s:
+            return sorted(s.scalars(select(Decision.reviewer).join(Item, Item.id == Decision.item_id)
+                                    .where(Item.batch_id == batch_id).distinct()))
+
+    # agreement and metrics ---------------------------------------------------------------------------------
+    def kappa(self, batch_id: int, reviewer_a: str, reviewer_b: str) -> dict[str, float | None]:
+        """Cohen's kappa per label on the items both reviewers labelled (None where it is undefined)."""
+        from sklearn.metrics import cohen_kappa_score
+
+        task = self.batch(batch_id)["task"]
+        a = {v.id: val for v, val in self.reviewed(batch_id, reviewer_a)}
+        b = {v.id: val for v, val in self.reviewed(batch_id, reviewer_b)}
+        both = sorted(set(a) & set(b))
+        pairs = {name: ([], []) for name in _label_names(task, [a[i] for i in both] + [b[i] for i in both])}
+        for i in both:
+            for name, (xa, xb) in pairs.items():
+                xa.append(_label_value(task, a[i], name))
+                xb.append(_label_value(task, b[i], name))
+        out = {}
+        for name, (xa, xb) in pairs.items():
+            if len(xa) < 2 or len(set(xa) | set(xb)) < 2:
+                out[name] = None
+            else:
+                out[name] = float(cohen_kappa_score(xa, xb))
+        return out
+
+    def model_metrics(self, batch_id: int, reviewer: str | None = None) -> dict[str, dict]:
+        """Precision/recall/F1 of the model's predictions against reviewed labels, per label."""
+        task = self.batch(batch_id)["task"]
+        rows = self.reviewed(batch_id, reviewer)
+        if task == "ner":
+            return _ner_prf(rows)
+        from sklearn.metrics import precision_recall_fscore_support
+
+        names = _label_names(task, [val for _, val in rows])
+        out = {}
+        for name in names:
+            gold = [_label_value(task, val, name) for _, val in rows]
+            pred = [_label_value(task, _value_of(task, v.prediction), name) for v, _ in rows]
+            if task == "text-classify":
+                p, r, f, n = precision_recall_fscore_support([g == name for g in gold], [x == name for x in pred],
+                                                             average="binary", zero_division=0)
+            else:
+                p, r, f, n = precision_recall_fscore_support([g == "positive" for g in gold],
+                                                             [x == "positive" for x in pred], average="binary",
+                                                             zero_division=0)
+            out[name] = {"precision": float(p), "recall": float(r), "f1": float(f), "n": len(gold)}
+        return out
+
+    # export ------------------------------------------------------------------------------------------------
+    def export(self, batch_id: int, fmt: str, reviewer: str | None = None) -> bytes:
+        """Reviewed items in the formats the train command reads: csv, jsonl, or conll (NER)."""
+        task = self.batch(batch_id)["task"]
+        rows = self.reviewed(batch_id, reviewer)
+        if fmt == "jsonl":
+            return "".join(json.dumps({"id": v.external_id, "text": v.text, **val}, ensure_ascii=False) + "\n"
+                           for v, val in rows).encode("utf-8")
+        if fmt == "conll":
+            if task != "ner":
+                raise ValueError("CoNLL export is for NER batches")
+            return _conll(rows).encode("utf-8")
+        if fmt != "csv":
+            raise ValueError("format must be csv, jsonl or conll")
+        buf = io.StringIO()
+        if task == "reports":
+            from biofm.reports import OBSERVATIONS, chexpert_value
+
+            w = csv.writer(buf)
+            w.writerow(["id", "report", *OBSERVATIONS])
+            for v, val in rows:
+                w.writerow([v.external_id, v.text, *(chexpert_value(val["observations"].get(o, "not mentioned"))
+                                                     for o in OBSERVATIONS)])
+        elif task == "ner":
+            w = csv.writer(buf)
+            w.writerow(["id", "text", "entities"])
+            for v, val in rows:
+                w.writerow([v.external_id, v.text, json.dumps(val["entities"], ensure_ascii=False)])
+        else:
+            w = csv.writer(buf)
+            w.writerow(["id", "text", "label"])
+            for v, val in rows:
+                w.writerow([v.external_id, v.text, val["label"]])
+        return buf.getvalue().encode("utf-8")
+
+
+def _decision_dict(d: Decision) -> dict:
+    return {"id": d.id, "item_id": d.item_id, "reviewer": d.reviewer, "created_at": d.created_at, "action": d.action,
+            "old_value": d.old_value, "new_value": d.new_value, "comment": d.comment, "model_name": d.model_name,
+            "model_version": d.model_version, "input_hash": d.input_hash}
+
+
+def _value_of(task: str, prediction: dict) -> dict:
+    """The reviewable part of a stored prediction."""
+    if task == "ner":
+        return {"entities": [{k: e[k] for k in ("start", "end", "label", "text")} for e in prediction["entities"]]}
+    if task == "reports":
+        return {"observations": dict(prediction["observations"])}
+    return {"label": prediction["label"]}
+
+
+def _label_names(task: str, values: Sequence[dict]) -> list[str]:
+    if task == "reports":
+        from biofm.reports import OBSERVATIONS
+
+        return list(OBSERVATIONS)
+    if task == "ner":
+        return sorted({e["label"] for v in values for e in v["entities"]})
+    return ["label"] if task != "text-classify" else sorted({v["label"] for v in values})
+
+
+def _label_value(task: str, value: dict, name: str):
+    if task == "reports":
+        return value["observations"].get(name, "not mentioned")
+    if task == "ner":
+        return tuple(sorted((e["start"], e["end"]) for e in value["entities"] if e["label"] == name))
+    return value["label"]
+
+
+def _ner_prf(rows) -> dict[str, dict]:
+    tp: dict[str, int] = {}
+    ng: dict[str, int] = {}
+    npred: dict[str, int] = {}
+    for view, val in rows:
+        gold = {(e["label"], e["start"], e["end"]) for e in val["entities"]}
+        pred = {(e["label"], e["start"], e["end"]) for e in view.prediction["entities"]}
+        for k, *_ in gold:
+            ng[k] = ng.get(k, 0) + 1
+        for k, *_ in pred:
+            npred[k] = npred.get(k, 0) + 1
+        for k, *_ in gold & pred:
+            tp[k] = tp.get(k, 0) + 1
+    out = {}
+    for k in sorted(set(ng) | set(npred)):
+        p = tp.get(k, 0) / npred[k] if npred.get(k) else 0.0
+        r = tp.get(k, 0) / ng[k] if ng.get(k) else 0.0
+        out[k] = {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0, "n": ng.get(k, 0)}
+    return out
+
+
+def _conll(rows) -> str:
+    from biofm.io.conll import tags_for_tokens
+    from biofm.tasks.ner import Entity
+
+    lines = []
+    for view, val in rows:
+        toks = [(m.start(), m.end()) for m in re.finditer(r"\w+|[^\w\s]", view.text)]
+        ents = [Entity(e["start"], e["end"], e["label"], e["text"], 1.0) for e in val["entities"]]
+        for (s, e), tag in zip(toks, tags_for_tokens(toks, ents)):
+            lines.append(f"{view.text[s:e]}\t{tag}")
+        lines.append("")
+    return "\n".join(lines) + "\n"
