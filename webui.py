@@ -206,3 +206,22 @@ def embedding_panel(embeddings, colour_columns: dict, hover: list[str], ids: lis
     points = (event or {}).get("selection", {}).get("points", []) if isinstance(event, dict) else \
         getattr(getattr(event, "selection", None), "points", []) or []
     return [p.get("customdata") for p in points if p.get("customdata") is not None]
+
+
+@st.cache_resource
+def review_store():
+    from biofm.review import ReviewStore
+
+    return ReviewStore(settings().database_url)
+
+
+def send_to_review(task: str, preds, spec: ModelSpec, key: str) -> None:
+    """A button that stores this batch for review and says where to find it."""
+    from biofm.review.items import items_from_predictions
+
+    if st.button("Send this batch to review", key=f"{key}-send-review"):
+        batch_id = review_store().add_batch(task, spec.name, spec.version, list(spec.labels),
+                                            items_from_predictions(task, preds), source=key)
+        st.session_state["review-batch"] = batch_id
+        st.success(f"Batch {batch_id} ({len(preds.ids)} items) is ready to review.")
+        st.page_link("pages/5_Review.py", label="Open the review page", icon="✅")

@@ -61,6 +61,7 @@ if state:
     d1.download_button("Download CSV", table_bytes(export, "csv"), "predictions.csv", "text/csv", key="clinical-csv")
     d2.download_button("Download JSONL", table_bytes(export, "jsonl"), "predictions.jsonl", "application/jsonl",
                        key="clinical-jsonl")
+    webui.send_to_review("text-classify", preds, used, key="clinical")
 
     st.subheader("One document")
     pick = st.selectbox("Document", range(len(preds.ids)), format_func=lambda i: f"{preds.ids[i]}: {preds.labels[i]}",

@@ -74,6 +74,7 @@ if state:
     d1.download_button("Download JSONL", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in preds.to_records()),
                        "entities.jsonl", "application/jsonl", key="ner-jsonl")
     d2.download_button("Download CoNLL", conll_bytes(preds), "entities.conll", "text/plain", key="ner-conll")
+    webui.send_to_review("ner", preds, used, key="ner")
 
     st.subheader("One document")
     pick = st.selectbox("Document", range(len(preds.ids)),

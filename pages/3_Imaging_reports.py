@@ -78,6 +78,7 @@ if state:
     d2.download_button("Download JSONL (with evidence)",
                        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in preds.to_records()),
                        "report_labels.jsonl", "application/jsonl", key="reports-jsonl")
+    webui.send_to_review("reports", preds, used, key="reports")
 
     st.subheader("One report")
     pick = st.selectbox("Report", range(len(preds.ids)), format_func=lambda i: preds.ids[i], key="reports-doc")
