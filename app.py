@@ -17,6 +17,7 @@ st.subheader("Pages")
 st.page_link("pages/1_Clinical_text.py", label="Clinical text: disease category of notes and abstracts", icon="📝")
 st.page_link("pages/2_Clinical_entities.py", label="Clinical entities: Chemical and Disease mentions", icon="🏷️")
 st.page_link("pages/3_Imaging_reports.py", label="Imaging reports: 14 CheXpert observations with evidence", icon="🩻")
+st.page_link("pages/6_Embeddings.py", label="Embeddings: a map of any batch", icon="🗺️")
 st.page_link("pages/5_Review.py", label="Review: accept or correct predictions, agreement, export", icon="✅")
 
 st.subheader("Models")

@@ -77,7 +77,7 @@ def show_row_errors(errors: list[RowError]) -> None:
         st.dataframe(pd.DataFrame([e.as_dict() for e in errors]), hide_index=True)
 
 
-def document_input(key: str, action: str, blocks: bool = False):
+def document_input(key: str, action: str, blocks: bool = False, with_label: bool = False):
     """Paste or upload widgets. Returns a function that reads the documents once ``action`` is pressed, else None.
 
     With ``blocks``, pasted text and .txt files hold one document per blank-line-separated block (reports).
@@ -105,7 +105,7 @@ def document_input(key: str, action: str, blocks: bool = False):
     if upload is None:
         return None
     data = upload.getvalue()
-    text_column = id_column = None
+    text_column = id_column = label_column = None
     one_per_line = False
     columns = peek_columns(data, upload.name)
     if columns:
@@ -117,13 +117,17 @@ def document_input(key: str, action: str, blocks: bool = False):
         id_column = st.selectbox("ID column", id_options, index=id_options.index(id_guess) if id_guess else 0,
                                  key=f"{key}-id-column")
         id_column = None if id_column == "(row number)" else id_column
+        if with_label:
+            label_column = st.selectbox("True label column (optional)", ["(none)"] + columns, key=f"{key}-label-column")
+            label_column = None if label_column == "(none)" else label_column
     elif upload.name.lower().endswith(".txt") and blocks:
         st.caption("One report per blank-line-separated block.")
     elif upload.name.lower().endswith(".txt"):
         one_per_line = st.checkbox("One document per line", key=f"{key}-upload-per-line")
     if st.button(action, type="primary", key=f"{key}-run"):
         return lambda: read_text_upload(data, upload.name, text_column=text_column, id_column=id_column,
-                                        one_per_line=one_per_line, blocks=blocks, max_rows=s.max_upload_rows,
+                                        label_column=label_column, one_per_line=one_per_line, blocks=blocks,
+                                        max_rows=s.max_upload_rows,
                                         max_bytes=s.max_upload_mb * 2**20)
     return None
 
@@ -225,3 +229,30 @@ def send_to_review(task: str, preds, spec: ModelSpec, key: str) -> None:
         st.session_state["review-batch"] = batch_id
         st.success(f"Batch {batch_id} ({len(preds.ids)} items) is ready to review.")
         st.page_link("pages/5_Review.py", label="Open the review page", icon="✅")
+
+
+def batch_map(task: str, preds, records, spec: ModelSpec, key: str) -> None:
+    """The embedding map of a batch; selected points listed, one of them explained."""
+    from biofm.embed.columns import colour_columns
+
+    chosen = embedding_panel(preds.embeddings, colour_columns(task, preds, records), preds.texts, preds.ids,
+                             key=f"{key}-map", title="Batch embeddings")
+    if not chosen:
+        st.caption("Select points with the box or lasso tool to list them here.")
+        return
+    rows = [i for i, rid in enumerate(preds.ids) if rid in set(chosen)]
+    st.dataframe(pd.DataFrame({"id": [preds.ids[i] for i in rows], "text": [preds.texts[i][:160] for i in rows]}),
+                 hide_index=True, key=f"{key}-map-selected")
+    pick = st.selectbox("Explain one of them", rows, format_func=lambda i: preds.ids[i], key=f"{key}-map-pick")
+    if task == "text-classify":
+        explanation_panel(spec, preds.texts[pick], list(preds.label_names), key=f"{key}-map-explain")
+    elif task == "reports":
+        from biofm.reports import OBSERVATIONS
+
+        explanation_panel(spec, preds.texts[pick], list(OBSERVATIONS), key=f"{key}-map-explain")
+    elif preds.entities[pick]:
+        from biofm.explain import Target
+
+        text = preds.texts[pick]
+        explanation_panel(spec, text, [Target(e.label, e.start, e.end) for e in preds.entities[pick]],
+                          key=f"{key}-map-explain", format_target=lambda t: f"{text[t.start:t.end]} ({t.label})")

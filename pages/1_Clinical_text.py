@@ -14,7 +14,7 @@ st.caption("Disease category of clinical notes and biomedical abstracts. Researc
 
 settings = webui.settings()
 spec = webui.model_picker("text-classify", key="clinical")
-read = webui.document_input("clinical", "Classify")
+read = webui.document_input("clinical", "Classify", with_label=True)
 
 if read is not None:
     if spec is None:
@@ -31,7 +31,8 @@ if read is not None:
                 clf = TextClassifier(webui.loaded_model(spec))
                 preds = clf.predict(result.records, batch_size=settings.batch_size,
                                     progress=webui.progress_callback("Classifying"))
-            st.session_state["clinical-result"] = {"preds": preds, "errors": result.errors, "spec": spec}
+            st.session_state["clinical-result"] = {"preds": preds, "errors": result.errors, "spec": spec,
+                                                   "records": result.records}
 
 state = st.session_state.get("clinical-result")
 if state:
@@ -76,3 +77,6 @@ if state:
     targets = [predicted] + [lab for lab in preds.label_names if lab != predicted]
     webui.explanation_panel(used, preds.texts[pick], targets, key=f"clinical-explain",
                             format_target=lambda t: f"{t} (predicted)" if t == predicted else t)
+
+    st.subheader("Map of the batch")
+    webui.batch_map("text-classify", preds, state["records"], used, key="clinical")

@@ -128,3 +128,22 @@ def test_reports_page_labels_a_pasted_batch_with_evidence(app_env):
     assert blocks and "<b>" not in blocks[0] and "&lt;b&gt;" in blocks[0]
     detail = next(d.value for d in at.dataframe if "observation" in d.value.columns)
     assert detail.set_index("observation").loc["Cardiomegaly", "evidence"] == "Heart size is normal <b>today</b>."
+
+
+EMBED_PAGE = str(ROOT / "pages" / "6_Embeddings.py")
+
+
+def test_embeddings_page_maps_a_batch_and_recolours(app_env):
+    at = AppTest.from_file(EMBED_PAGE, default_timeout=60).run()
+    at.selectbox(key="embed-model").set_value("tiny-text").run()
+    at.text_area(key="embed-text").input("\n".join(f"note number {i} about the heart" for i in range(12)))
+    at.checkbox(key="embed-one-per-line").check()
+    at.button[0].click().run()
+    assert not at.exception
+    assert "12 item(s) embedded with tiny-text" in at.success[0].value
+    charts = at.get("plotly_chart")
+    assert len(charts) == 1
+    at.selectbox(key="embed-map-colour").set_value("confidence").run()
+    assert not at.exception and len(at.get("plotly_chart")) == 1
+    at.selectbox(key="embed-map-proj").set_value("pca").run()
+    assert not at.exception
