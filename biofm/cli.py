@@ -341,6 +341,52 @@ def cmd_train_reports(args) -> int:
     return 0
 
 
+def cmd_embed(args) -> int:
+    import pandas as pd
+
+    from biofm import api
+    from biofm.embed import project, scatter_figure
+    from biofm.embed.columns import colour_columns
+    from biofm.io import read_text_file
+    from biofm.tasks import task_adapter
+
+    settings = _settings(args)
+    out = Path(args.output)
+    if out.suffix.lower() not in (".html", ".csv"):
+        print("error: output must end in .html or .csv", file=sys.stderr)
+        return 2
+    result = read_text_file(args.input, text_column=args.text_column, id_column=args.id_column,
+                            label_column=args.label_column, one_per_line=args.one_per_line,
+                            blocks=args.task == "reports", max_rows=settings.max_upload_rows)
+    _write_errors(result.errors, out)
+    if len(result.records) < 3:
+        print("error: a map needs at least 3 readable rows", file=sys.stderr)
+        return 2
+    preds = task_adapter(args.task)(api.load(args.model, args.task, settings)).predict(
+        result.records, batch_size=settings.batch_size, progress=None if args.quiet else _bar("embedding"))
+    cols = colour_columns(args.task, preds, result.records)
+    proj = project(preds.embeddings, args.method, perplexity=args.perplexity, seed=args.seed,
+                   max_points=args.max_points)
+    if proj.note:
+        print(f"note: {proj.note}", file=sys.stderr)
+    idx = proj.indices
+    frame = pd.DataFrame({"id": [preds.ids[i] for i in idx], "x": proj.coords[:, 0], "y": proj.coords[:, 1],
+                          **{name: [vals[i] for i in idx] for name, vals in cols.items()}})
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix.lower() == ".csv":
+        frame.to_csv(out, index=False)
+    else:
+        colour = args.colour or next(iter(cols))
+        if colour not in cols:
+            print(f"error: --colour {colour!r} is not one of {', '.join(cols)}", file=sys.stderr)
+            return 2
+        fig = scatter_figure(proj.coords, [cols[colour][i] for i in idx], [preds.texts[i] for i in idx],
+                             ids=[preds.ids[i] for i in idx], title=f"{args.task} · {args.method}", color_name=colour)
+        fig.write_html(out, include_plotlyjs=True, full_html=True)
+    print(f"{len(frame)} points written to {out} (colour columns: {', '.join(cols)})", file=sys.stderr)
+    return 0
+
+
 def _train_progress(quiet: bool):
     from tqdm import tqdm
 
@@ -428,6 +474,24 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--one-per-line", action="store_true")
     ex.add_argument("--device", choices=["auto", "cpu", "cuda"], default=None)
     ex.set_defaults(func=cmd_explain, batch_size=None)
+
+    em = sub.add_parser("embed", help="2-D map of a batch's embeddings (HTML scatter or CSV of coordinates)")
+    em.add_argument("input")
+    em.add_argument("--task", choices=["text-classify", "ner", "reports"], required=True)
+    em.add_argument("-o", "--output", required=True, help="OUT.html or OUT.csv")
+    em.add_argument("--method", choices=["tsne", "pca", "umap"], default="tsne")
+    em.add_argument("--perplexity", type=float, default=30.0)
+    em.add_argument("--seed", type=int, default=0)
+    em.add_argument("--max-points", type=int, default=50_000)
+    em.add_argument("--colour", default=None, help="column to colour the HTML by (default: the first)")
+    em.add_argument("--model", default=None)
+    em.add_argument("--text-column", default=None)
+    em.add_argument("--id-column", default=None)
+    em.add_argument("--label-column", default=None)
+    em.add_argument("--one-per-line", action="store_true")
+    em.add_argument("--device", choices=["auto", "cpu", "cuda"], default=None)
+    em.add_argument("-q", "--quiet", action="store_true")
+    em.set_defaults(func=cmd_embed, batch_size=None)
 
     train = sub.add_parser("train", help="fine-tune a model on a labelled file")
     tsub = train.add_subparsers(dest="task", required=True)

@@ -107,3 +107,19 @@ def test_explain_ner_entity_span(tiny_tagger_dir, tmp_path):
     assert rc == 0
     [item] = json.loads(out.read_text())
     assert item["target"] == "Disease: asthma"
+
+
+def test_embed_writes_coordinates_and_colour_columns(tiny_model_dir, tmp_path):
+    src = tmp_path / "n.csv"
+    src.write_text("id,text,label,ward\n" + "".join(f"{i},note {i} words,{'ab'[i % 2]},W{i % 3}\n" for i in range(9)))
+    out = tmp_path / "map.csv"
+    assert main(["embed", str(src), "--task", "text-classify", "--model", str(tiny_model_dir), "--label-column",
+                 "label", "--method", "pca", "-o", str(out), "-q"]) == 0
+    frame = pd.read_csv(out)
+    assert list(frame.columns[:3]) == ["id", "x", "y"] and len(frame) == 9
+    assert {"prediction", "confidence", "true label", "correct", "ward"} <= set(frame.columns)
+    html_out = tmp_path / "map.html"
+    assert main(["embed", str(src), "--task", "text-classify", "--model", str(tiny_model_dir), "--method", "tsne",
+                 "--perplexity", "2", "--colour", "ward", "-o", str(html_out), "-q"]) == 0
+    page = html_out.read_text()
+    assert "scattergl" in page and "W1" in page
