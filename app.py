@@ -19,6 +19,7 @@ st.page_link("pages/2_Clinical_entities.py", label="Clinical entities: Chemical 
 st.page_link("pages/3_Imaging_reports.py", label="Imaging reports: 14 CheXpert observations with evidence", icon="🩻")
 st.page_link("pages/6_Embeddings.py", label="Embeddings: a map of any batch", icon="🗺️")
 st.page_link("pages/5_Review.py", label="Review: accept or correct predictions, agreement, export", icon="✅")
+st.page_link("pages/7_Models.py", label="Models: cards, training in the background, comparison", icon="🧠")
 
 st.subheader("Models")
 specs = webui.registry().specs()

@@ -21,8 +21,8 @@ def settings() -> Settings:
     return load_settings()
 
 
-@st.cache_resource
 def registry() -> Registry:
+    """Re-scanned on every run (a few small JSON files), so freshly trained models appear everywhere at once."""
     return default_registry(settings())
 
 

@@ -138,11 +138,12 @@ def cmd_train_text(args) -> int:
                           batch_size=args.batch_size, max_length=args.max_length, seed=args.seed,
                           class_weights=args.class_weights, device=args.device or "auto")
         name = args.name or Path(args.out).name
-        progress = _train_progress(args.quiet)
+        progress = _train_progress(args.quiet, args.progress_file)
         data_info = {"train_file": Path(args.train).name, "train_sha256": file_sha256(args.train),
                      "dev": Path(args.dev).name if args.dev else f"stratified {args.dev_fraction:.0%} of the train file"}
         result = train_text_classifier(train, args.out, name=name, dev_records=dev, cfg=cfg,
-                                       dev_fraction=args.dev_fraction, progress=progress, data_info=data_info)
+                                       dev_fraction=args.dev_fraction, progress=progress, data_info=data_info,
+                                       should_stop=_cancel_check(args.cancel_file))
     except TrainingDataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -201,16 +202,25 @@ def cmd_train_ner(args) -> int:
 
     try:
         train, terr = read_conll(args.train)
-        dev, derr = read_conll(args.dev)
+        if args.dev:
+            dev, derr = read_conll(args.dev)
+        else:  # a seeded 15% of the sentences for model selection
+            import random
+
+            order = list(range(len(train)))
+            random.Random(args.seed).shuffle(order)
+            cut = max(1, int(round(len(order) * 0.15)))
+            dev, train, derr = [train[i] for i in order[:cut]], [train[i] for i in order[cut:]], []
         _write_errors(terr + derr, Path(args.out) / "train")
         cfg = TrainConfig(base=args.base, method=args.method, epochs=args.epochs, lr=args.lr,
                           batch_size=args.batch_size, max_length=args.max_length, seed=args.seed,
                           device=args.device or "auto", patience=args.patience)
         name = args.name or Path(args.out).name
         data_info = {"train_file": Path(args.train).name, "train_sha256": file_sha256(args.train),
-                     "dev": Path(args.dev).name}
-        result = train_ner(train, dev, args.out, name=name, cfg=cfg, progress=_train_progress(args.quiet),
-                           data_info=data_info)
+                     "dev": Path(args.dev).name if args.dev else "15% of the training sentences (seeded)"}
+        result = train_ner(train, dev, args.out, name=name, cfg=cfg,
+                           progress=_train_progress(args.quiet, args.progress_file), data_info=data_info,
+                           should_stop=_cancel_check(args.cancel_file))
     except TrainingDataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -299,6 +309,16 @@ def cmd_predict_reports(args) -> int:
 
 
 def cmd_train_reports(args) -> int:
+    from biofm.train.common import TrainingDataError
+
+    try:
+        return _train_reports(args)
+    except TrainingDataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _train_reports(args) -> int:
     from biofm.reports.generator import generate_reports
     from biofm.reports.model import ReportLabeler, report_metrics, train_report_model
     from biofm.records import TextRecord
@@ -310,13 +330,29 @@ def cmd_train_reports(args) -> int:
     def pairs(n, seed, style):
         return [(r.text, r.labels) for r in generate_reports(n, seed=seed, style=style)]
 
-    train = pairs(args.n_train, args.seed, "train")
-    dev = pairs(args.n_dev, args.seed + 1, "train")
+    if args.train:
+        train = read_chexpert_pairs(args.train)
+        if args.dev:
+            dev = read_chexpert_pairs(args.dev)
+        else:
+            import random
+
+            rng = random.Random(args.seed)
+            order = list(range(len(train)))
+            rng.shuffle(order)
+            cut = max(1, int(round(len(train) * 0.15)))
+            dev, train = [train[i] for i in order[:cut]], [train[i] for i in order[cut:]]
+        data_info = {"train_file": Path(args.train).name, "dev": args.dev or "15% random split"}
+    else:
+        train = pairs(args.n_train, args.seed, "train")
+        dev = pairs(args.n_dev, args.seed + 1, "train")
+        data_info = {"generator": "biofm.reports.generator", "train": f"{args.n_train} 'train' phrasings"}
     cfg = TrainConfig(base=args.base, method=args.method, epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
                       max_length=args.max_length, seed=args.seed, device=args.device or "auto", patience=2)
     name = args.name or Path(args.out).name
-    result = train_report_model(train, dev, args.out, name=name, cfg=cfg, progress=_train_progress(args.quiet),
-                                data_info={"generator": "biofm.reports.generator", "train": f"{args.n_train} 'train'"})
+    result = train_report_model(train, dev, args.out, name=name, cfg=cfg,
+                                progress=_train_progress(args.quiet, args.progress_file), data_info=data_info,
+                                should_stop=_cancel_check(args.cancel_file))
     labeler = ReportLabeler(load_model(spec_from_dir(args.out), device=args.device or "auto"))
     evaluation = {}
     for set_name, style, seed in (("same phrasings", "train", args.seed + 2), ("held-out phrasings", "heldout", args.seed + 3)):
@@ -337,7 +373,7 @@ def cmd_train_reports(args) -> int:
     data["evaluation"] = evaluation
     metrics_path.write_text(json.dumps(data, indent=2))
     command = "biofm " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-    write_card(args.out, report_card(name, result, evaluation, command))
+    write_card(args.out, report_card(name, result, evaluation, command, synthetic=not args.train))
     return 0
 
 
@@ -387,12 +423,51 @@ def cmd_embed(args) -> int:
     return 0
 
 
-def _train_progress(quiet: bool):
+def _cancel_check(cancel_file: str | None):
+    if not cancel_file:
+        return None
+    return lambda: Path(cancel_file).exists()
+
+
+def read_chexpert_pairs(path: str) -> list[tuple[str, dict]]:
+    """(report, labels) from a CSV in the CheXpert convention (id, report, one column per observation)."""
+    from biofm.reports import OBSERVATIONS
+    from biofm.train.common import TrainingDataError
+
+    values = {"1": "positive", "1.0": "positive", "0": "negative", "0.0": "negative", "-1": "uncertain",
+              "-1.0": "uncertain", "": "not mentioned"}
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        missing = [o for o in OBSERVATIONS if o not in (reader.fieldnames or [])]
+        text_col = next((c for c in ("report", "text", "report_text") if c in (reader.fieldnames or [])), None)
+        if missing or text_col is None:
+            raise TrainingDataError(f"{path}: needs a 'report' column and one column per observation; missing: "
+                                    f"{', '.join(missing + ([] if text_col else ['report']))}")
+        out = []
+        for row_no, row in enumerate(reader, start=2):
+            bad = [o for o in OBSERVATIONS if row[o].strip() not in values]
+            if bad:
+                raise TrainingDataError(f"{path} line {row_no}: {bad[0]} must be 1, 0, -1 or empty, got {row[bad[0]]!r}")
+            if row[text_col].strip():
+                out.append((row[text_col], {o: values[row[o].strip()] for o in OBSERVATIONS}))
+    if len(out) < 4:
+        raise TrainingDataError(f"{path}: too few labelled reports ({len(out)})")
+    return out
+
+
+def _train_progress(quiet: bool, progress_file: str | None = None):
+    import json
+    import time
+
     from tqdm import tqdm
 
     bar = tqdm(total=None, desc="training", unit="step", file=sys.stderr, disable=quiet)
+    sink = open(progress_file, "a", encoding="utf-8") if progress_file else None
 
     def progress(ev: dict) -> None:
+        if sink is not None:
+            sink.write(json.dumps({**ev, "time": time.time()}) + "\n")
+            sink.flush()
         bar.total = ev["total_steps"]
         if ev.get("event") == "epoch":
             metric = ev["metric"]
@@ -516,11 +591,13 @@ def build_parser() -> argparse.ArgumentParser:
     tt.add_argument("--licence", default=None)
     tt.add_argument("--device", choices=["auto", "cpu", "cuda"], default=None)
     tt.add_argument("-q", "--quiet", action="store_true")
+    tt.add_argument("--progress-file", default=None, help=argparse.SUPPRESS)
+    tt.add_argument("--cancel-file", default=None, help=argparse.SUPPRESS)
     tt.set_defaults(func=cmd_train_text)
 
     tn = tsub.add_parser("ner", help="token classifier from CoNLL files (token<TAB>BIO tag)")
     tn.add_argument("--train", required=True)
-    tn.add_argument("--dev", required=True)
+    tn.add_argument("--dev", default=None, help="dev CoNLL file; without it a seeded 15%% of --train")
     tn.add_argument("--out", required=True)
     tn.add_argument("--name", default=None)
     tn.add_argument("--base", default="embedded:all-MiniLM-L6-v2")
@@ -535,11 +612,15 @@ def build_parser() -> argparse.ArgumentParser:
     tn.add_argument("--licence", default=None)
     tn.add_argument("--device", choices=["auto", "cpu", "cuda"], default=None)
     tn.add_argument("-q", "--quiet", action="store_true")
+    tn.add_argument("--progress-file", default=None, help=argparse.SUPPRESS)
+    tn.add_argument("--cancel-file", default=None, help=argparse.SUPPRESS)
     tn.set_defaults(func=cmd_train_ner)
 
     tr = tsub.add_parser("reports", help="report labeler on the synthetic report corpus")
     tr.add_argument("--out", required=True)
     tr.add_argument("--name", default=None)
+    tr.add_argument("--train", default=None, help="CSV in the CheXpert convention; default: the generated corpus")
+    tr.add_argument("--dev", default=None)
     tr.add_argument("--n-train", type=int, default=4000)
     tr.add_argument("--n-dev", type=int, default=400)
     tr.add_argument("--n-test", type=int, default=600)
@@ -552,6 +633,8 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--seed", type=int, default=13)
     tr.add_argument("--device", choices=["auto", "cpu", "cuda"], default=None)
     tr.add_argument("-q", "--quiet", action="store_true")
+    tr.add_argument("--progress-file", default=None, help=argparse.SUPPRESS)
+    tr.add_argument("--cancel-file", default=None, help=argparse.SUPPRESS)
     tr.set_defaults(func=cmd_train_reports)
     return p
 
@@ -564,6 +647,9 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return args.func(args)
+    except KeyboardInterrupt:
+        print("cancelled", file=sys.stderr)
+        return 130
     except (InputError, UnknownModelError, ModelNotAvailableError, FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

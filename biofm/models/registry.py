@@ -142,6 +142,12 @@ class Registry:
 def default_registry(settings: Settings | None = None) -> Registry:
     """Shipped models plus the directories in ``settings.model_dirs``."""
     registry = Registry()
-    for root in (settings.model_dirs if settings else ()):
-        registry.scan(Path(root), source="local")
+    if settings is not None:
+        for root in (*settings.model_dirs, trained_models_dir(settings)):
+            registry.scan(Path(root), source="local")
     return registry
+
+
+def trained_models_dir(settings: Settings) -> Path:
+    """Where models trained from the app or the CLI's default output land; always registered."""
+    return Path(settings.data_dir) / "models"

@@ -95,21 +95,22 @@ def ner_card(name: str, result: dict, command: str, description: str = "", licen
     return "\n".join(lines)
 
 
-def report_card(name: str, result: dict, evaluation: dict, command: str) -> str:
+def report_card(name: str, result: dict, evaluation: dict, command: str, synthetic: bool = True) -> str:
     cfg = result["config"]
     lines = [
         f"# {name}", "",
         "Labels the 14 CheXpert observations of a chest radiograph report as positive / negative / uncertain / not "
         "mentioned: an encoder with one 4-class head per observation.", "",
-        "**Trained on synthetic text only.** No public labelled report corpus ships with biofm, so this model was "
-        "fine-tuned on reports that `biofm.reports.generator` composes from templates, synonyms, hedges, negations, "
-        "devices, multi-finding sentences and normal reports, with labels known by construction. Its figures below "
-        "are on generated text; they say nothing about accuracy on real reports until it is checked on them.", "",
+        ("**Trained on synthetic text only.** No public labelled report corpus ships with biofm, so this model was "
+         "fine-tuned on reports that `biofm.reports.generator` composes from templates, synonyms, hedges, negations, "
+         "devices, multi-finding sentences and normal reports, with labels known by construction. Its figures below "
+         "are on generated text; they say nothing about accuracy on real reports until it is checked on them."
+         if synthetic else f"Fine-tuned on {result['data'].get('train_file', 'a labelled file')} (CheXpert convention)."),
+        "",
         "## Training", "",
         f"- Base encoder: `{cfg['base']}`; method **{cfg['method']}**"
         + (f" (LoRA r={cfg['lora_r']}, alpha={cfg['lora_alpha']}; head trained fully)" if cfg["method"] == "lora" else ""),
-        f"- {result['train_size']} generated training reports ('train' phrasings), {result['dev_size']} for model "
-        f"selection (same phrasings, other seed); epochs run {len(result['history'])} (best {result['dev']['epoch']}), "
+        f"- {result['train_size']} training reports, {result['dev_size']} for model selection; epochs run {len(result['history'])} (best {result['dev']['epoch']}), "
         f"lr {cfg['lr']}, batch {cfg['batch_size']}, max length {cfg['max_length']}, seed {cfg['seed']}",
         f"- Device {result['device']}, autocast precision {result['precision']}", "",
         "Reproduce:", "", "```", command, "```", "",

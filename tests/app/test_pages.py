@@ -2,6 +2,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from biofm.reports import OBSERVATIONS
+
 ROOT = Path(__file__).resolve().parents[2]
 HOME = str(ROOT / "app.py")
 CLINICAL = str(ROOT / "pages" / "1_Clinical_text.py")
@@ -115,7 +117,7 @@ def test_reports_page_labels_a_pasted_batch_with_evidence(app_env):
     assert not at.exception
     assert "3 report(s) labelled with tiny-reports" in at.success[0].value
     batch = at.dataframe[0].value
-    assert list(batch.columns) == ["id", *__import__("biofm.reports", fromlist=["OBSERVATIONS"]).OBSERVATIONS]
+    assert list(batch.columns) == ["id", *OBSERVATIONS]
     assert batch.loc[0, "Pneumothorax"] == "neg" and batch.loc[0, "Pleural Effusion"] == "pos"
     assert batch.loc[1, "Pneumonia"] == "unc" and batch.loc[2, "No Finding"] == "pos"
     # filtering by observation and label

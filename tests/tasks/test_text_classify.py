@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+import torch
 
 from biofm.records import TextRecord
 from biofm.tasks.text_classify import TextClassifier
@@ -64,7 +65,7 @@ def test_window_logits_are_averaged(tiny_loaded):
     windows, owner = clf.preprocess([text])
     assert len(windows) > 1 and set(owner) == {0}
     one = clf.predict([TextRecord("x", text)]).probs[0]
-    logits = [clf.model(input_ids=__import__("torch").tensor([w])).logits[0].detach().numpy() for w in windows]
+    logits = [clf.model(input_ids=torch.tensor([w])).logits[0].detach().numpy() for w in windows]
     mean = np.mean(logits, axis=0)
     expected = np.exp(mean - mean.max()) / np.exp(mean - mean.max()).sum()
     np.testing.assert_allclose(one, expected, atol=1e-5)

@@ -1,0 +1,111 @@
+"""Training jobs that run in a background process, so a page stays responsive and survives a browser refresh.
+
+A job is a folder under ``<data dir>/jobs/<id>/`` holding ``job.json`` (command, output, start time), the
+``progress.jsonl`` events the trainer writes, ``log.txt`` and ``exit_code`` when it ends. Cancelling writes a
+``cancel`` file the trainer checks between steps (the process is terminated if it does not stop).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class Job:
+    id: str
+    folder: Path
+
+    @property
+    def meta(self) -> dict:
+        return json.loads((self.folder / "job.json").read_text(encoding="utf-8"))
+
+    def events(self) -> list[dict]:
+        path = self.folder / "progress.jsonl"
+        if not path.is_file():
+            return []
+        out = []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                out.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue  # a line being written right now
+        return out
+
+    @property
+    def exit_code(self) -> int | None:
+        path = self.folder / "exit_code"
+        return int(path.read_text()) if path.is_file() else None
+
+    @property
+    def status(self) -> str:
+        code = self.exit_code
+        cancelled = (self.folder / "cancel").exists()
+        if code is None:
+            pid = self.meta.get("pid")
+            if pid and not _alive(pid):
+                return "cancelled" if cancelled else "failed"
+            return "cancelling" if cancelled else "running"
+        if code == 0:
+            return "finished"
+        return "cancelled" if cancelled else "failed"
+
+    def log_tail(self, n: int = 30) -> str:
+        path = self.folder / "log.txt"
+        return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-n:]) if path.is_file() else ""
+
+    def cancel(self, grace: float = 10.0) -> None:
+        (self.folder / "cancel").write_text("cancel")
+        pid = self.meta.get("pid")
+        deadline = time.time() + grace
+        while pid and _alive(pid) and time.time() < deadline:
+            time.sleep(0.2)
+        if pid and _alive(pid):
+            os.killpg(pid, signal.SIGTERM)  # the job runs in its own process group
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    try:  # a finished child that nobody reaped is a zombie: not alive
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().split()[2] != "Z"
+    except OSError:
+        return True
+
+
+def jobs_dir(data_dir: Path) -> Path:
+    return Path(data_dir) / "jobs"
+
+
+def start_job(data_dir: Path, args: list[str], out_dir: Path, description: str = "") -> Job:
+    """Run ``biofm <args> --progress-file … --cancel-file …`` in a new process session."""
+    job_id = time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
+    folder = jobs_dir(data_dir) / job_id
+    folder.mkdir(parents=True)
+    cmd = [sys.executable, "-m", "biofm.cli", *args, "--progress-file", str(folder / "progress.jsonl"),
+           "--cancel-file", str(folder / "cancel"), "-q"]
+    wrapper = [sys.executable, "-c", "import subprocess, sys; code = subprocess.call(sys.argv[2:]); "
+               "open(sys.argv[1], 'w').write(str(code))", str(folder / "exit_code"), *cmd]
+    log = open(folder / "log.txt", "w")
+    proc = subprocess.Popen(wrapper, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    (folder / "job.json").write_text(json.dumps({"id": job_id, "args": args, "out": str(out_dir), "pid": proc.pid,
+                                                 "started": time.time(), "description": description}))
+    return Job(job_id, folder)
+
+
+def list_jobs(data_dir: Path) -> list[Job]:
+    root = jobs_dir(data_dir)
+    if not root.is_dir():
+        return []
+    return [Job(p.name, p) for p in sorted(root.iterdir(), reverse=True) if (p / "job.json").is_file()]

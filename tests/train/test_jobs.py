@@ -1,0 +1,64 @@
+import time
+
+import pytest
+
+from biofm.models.registry import default_registry, trained_models_dir
+from biofm.config import load_settings
+from biofm.train.common import TrainingDataError
+from biofm.train.jobs import list_jobs, start_job
+from biofm.train.prepare import check_training_file, train_args
+
+
+def toy_csv(path, n=10):
+    rows = [f"heart failure note {i},cardiac" for i in range(n)] + [f"seizure note {i},neuro" for i in range(n)]
+    path.write_text("text,label\n" + "\n".join(rows) + "\n")
+    return path
+
+
+def wait(job, timeout=180):
+    deadline = time.time() + timeout
+    while job.status in ("running", "cancelling") and time.time() < deadline:
+        time.sleep(0.5)
+    return job.status
+
+
+def test_background_job_trains_registers_and_reports_progress(tmp_path, tiny_model_dir, monkeypatch):
+    monkeypatch.setenv("BIOFM_DATA_DIR", str(tmp_path))
+    settings = load_settings()
+    src = toy_csv(tmp_path / "toy.csv")
+    out = trained_models_dir(settings) / "toy-job"
+    job = start_job(tmp_path, train_args("text-classify", src, out, "toy-job", method="full", epochs=2, batch_size=8,
+                                         max_length=16, base=str(tiny_model_dir)), out, "toy")
+    assert wait(job) == "finished", job.log_tail()
+    events = job.events()
+    assert [e["epoch"] for e in events if e.get("event") == "epoch"] == [1, 2]
+    assert all("loss" in e for e in events if e.get("event") != "epoch")
+    assert "toy-job" in default_registry(settings).names("text-classify")
+    assert [j.id for j in list_jobs(tmp_path)] == [job.id]
+
+
+def test_cancel_stops_a_running_job(tmp_path, tiny_model_dir):
+    src = toy_csv(tmp_path / "toy.csv", n=200)
+    out = tmp_path / "models" / "never"
+    job = start_job(tmp_path, train_args("text-classify", src, out, "never", method="full", epochs=50, batch_size=2,
+                                         max_length=16, base=str(tiny_model_dir)), out)
+    deadline = time.time() + 120
+    while not job.events() and time.time() < deadline:
+        time.sleep(0.3)
+    job.cancel()
+    assert wait(job) == "cancelled"
+    assert not (out / "biofm.json").exists()
+
+
+@pytest.mark.parametrize("content,task,message", [
+    ("text,label\na,x\nb,x\n", "text-classify", "at least two classes"),
+    ("text,label\na,x\nb,x\nc,y\n", "text-classify", "single example"),
+    ("text,label\na,x\n,y\n", "text-classify", "unreadable row"),
+    ("Aspirin\tO\n\n", "ner", "no entities"),
+    ("id,report\n1,x\n", "reports", "missing"),
+])
+def test_bad_training_data_is_refused_before_a_job_starts(tmp_path, content, task, message):
+    path = tmp_path / ("data.conll" if task == "ner" else "data.csv")
+    path.write_text(content)
+    with pytest.raises(TrainingDataError, match=message):
+        check_training_file(task, path)
