@@ -11,7 +11,7 @@ from biofm.models.registry import ModelSpec, default_registry
 from biofm.records import TextRecord
 from biofm.tasks import task_adapter
 
-DEFAULT_MODELS = {"text-classify": "disease-category", "ner": "bc5cdr-ner", "reports": "chexpert-reports"}
+DEFAULT_MODELS = {"text-classify": "disease-category", "ner": "bc5cdr-ner", "reports": "chexpert-reports", "molecules": "esol"}
 
 
 def resolve_spec(model: str | ModelSpec | None, task: str, settings: Settings | None = None) -> ModelSpec:

@@ -423,6 +423,165 @@ def cmd_embed(args) -> int:
     return 0
 
 
+def cmd_predict_molecules(args) -> int:
+    import pandas as pd
+
+    from biofm import api
+    from biofm.chem.model import MoleculePredictor
+    from biofm.io.molecules import read_molecule_file
+
+    settings = _settings(args)
+    out = Path(args.output)
+    res = read_molecule_file(args.input, smiles_column=args.smiles_column, id_column=args.id_column,
+                             strip_salts=args.strip_salts, max_rows=settings.max_upload_rows)
+    file_errors = [e for e in res.errors if e.row == 0]
+    _write_errors(file_errors, out)
+    predictor = MoleculePredictor(api.load(args.model, "molecules", settings), mc_passes=args.mc_passes)
+    frames = []
+    if res.records:
+        preds = predictor.predict(res.records, batch_size=settings.batch_size,
+                                  progress=None if args.quiet else _bar("predicting"))
+        frames.append(preds.to_frame(inputs=[r.smiles for r in res.records]).assign(
+            _row=[r.row for r in res.records]))
+    bad = [e for e in res.errors if e.row > 0]
+    if bad:
+        frames.append(pd.DataFrame({"id": [str(e.row) for e in bad], "input_smiles": [e.field for e in bad],
+                                    "canonical_smiles": "", "valid": False, "error": [e.message for e in bad],
+                                    "_row": [e.row for e in bad]}))
+    if not frames:
+        print("error: no molecules in the input", file=sys.stderr)
+        return 2
+    frame = pd.concat(frames, ignore_index=True).sort_values("_row").drop(columns="_row")
+    from biofm.io import write_table
+
+    write_table(frame, out)
+    print(f"{len(res.records)} valid, {len(bad)} rejected molecule(s) written to {out}", file=sys.stderr)
+    for e in bad[:10]:
+        print(f"rejected row {e.row}: {e.field!r}: {e.message}", file=sys.stderr)
+    return 0
+
+
+def cmd_pretrain_smiles(args) -> int:
+    from biofm.chem.model import pretrain_encoder
+    from biofm.chem.smiles import parse_smiles
+
+    smiles = []
+    for path in args.corpus:
+        with open(path, newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            col = next((c for c in reader.fieldnames or [] if c.lower() in ("smiles", "canonical_smiles")), None)
+            if col is None:
+                print(f"error: {path} has no smiles column", file=sys.stderr)
+                return 2
+            smiles += [r[col] for r in reader]
+    canonical = sorted({p.canonical for p in map(parse_smiles, smiles) if p.valid})
+    print(f"{len(canonical)} unique valid SMILES from {len(smiles)} rows", file=sys.stderr)
+    result = pretrain_encoder(canonical, args.out, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                              seed=args.seed, progress=_train_progress(args.quiet, args.progress_file))
+    print(f"saved {args.out}: MLM loss {result['first_mlm_loss']:.3f} -> {result['final_mlm_loss']:.3f}",
+          file=sys.stderr)
+    return 0
+
+
+def _molecule_table(path: str, smiles_column: str | None, targets: list[str], skip_invalid: bool):
+    """Canonical SMILES and a float target matrix (NaN = missing) from a CSV or SDF, checked before training."""
+    import numpy as np
+
+    from biofm.io.molecules import read_molecule_file
+    from biofm.train.common import TrainingDataError
+
+    res = read_molecule_file(path, smiles_column=smiles_column, max_rows=None)
+    bad = [e for e in res.errors if e.row > 0]
+    if bad and not skip_invalid:
+        listing = "; ".join(f"row {e.row}: {e.message}" for e in bad[:5])
+        raise TrainingDataError(f"{path}: {len(bad)} molecule(s) do not parse ({listing}); fix them or pass "
+                                "--skip-invalid")
+    if bad:
+        print(f"skipping {len(bad)} invalid molecule(s) in {path}", file=sys.stderr)
+    smiles, rows = [], []
+    for r in res.records:
+        values = {**r.meta.get("columns", {}), **r.meta.get("props", {})}
+        missing = [t for t in targets if t not in values]
+        if missing:
+            raise TrainingDataError(f"{path}: target column(s) {missing} not found; available: {sorted(values)}")
+        row = []
+        for t in targets:
+            v = str(values[t]).strip()
+            try:
+                row.append(float(v) if v != "" else float("nan"))
+            except ValueError:
+                raise TrainingDataError(f"{path} row {r.row}: {t} is not a number: {v!r}") from None
+        smiles.append(r.canonical)
+        rows.append(row)
+    if len(smiles) < 10:
+        raise TrainingDataError(f"{path}: too few molecules ({len(smiles)})")
+    return smiles, np.array(rows, dtype=np.float32)
+
+
+def cmd_train_molecules(args) -> int:
+    import json
+    import tempfile
+
+    import numpy as np
+
+    from biofm.chem.features import random_split, scaffold_split
+    from biofm.chem.model import rf_baseline, train_molecule_model
+    from biofm.train.cards import molecule_card, write_card
+    from biofm.train.common import TrainingDataError
+
+    targets = [t.strip() for t in args.targets.split(",") if t.strip()]
+    try:
+        smiles, y = _molecule_table(args.train, args.smiles_column, targets, args.skip_invalid)
+        if args.kind != "regression":
+            bad = sorted({float(v) for v in y[~np.isnan(y)]} - {0.0, 1.0})
+            if bad:
+                raise TrainingDataError(f"{args.kind} targets must be 0, 1 or empty; found {bad[:5]}")
+        if args.test:
+            t_smiles, t_y = _molecule_table(args.test, args.smiles_column, targets, args.skip_invalid)
+            n = len(smiles)
+            if args.split == "scaffold":
+                tr, dv, _ = scaffold_split(smiles, (0.9, 0.1, 0.0))
+            else:
+                tr, dv, _ = random_split(n, args.seed, (0.9, 0.1, 0.0))
+            smiles, y = smiles + t_smiles, np.concatenate([y, t_y])
+            split = (tr, dv, list(range(n, len(smiles))))
+            split_name = f"{args.split} 90/10 of {Path(args.train).name} for train/dev; test {Path(args.test).name}"
+        else:
+            split = scaffold_split(smiles) if args.split == "scaffold" else random_split(len(smiles), args.seed)
+            split_name = f"{'Bemis-Murcko scaffold' if args.split == 'scaffold' else 'random'} 80/10/10"
+    except TrainingDataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    names = [t.strip() for t in (args.target_names or args.targets).split(",")]
+    name = args.name or Path(args.out).name
+    info = {"split": split_name, "data": Path(args.train).name + (f" + {Path(args.test).name}" if args.test else ""),
+            "licence": args.licence or ""}
+    common = dict(targets=names, kind=args.kind, epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
+                  seed=args.seed, device=args.device or "auto")
+    result = train_molecule_model(args.encoder, smiles, y, split, args.out, name=name,
+                                  progress=_train_progress(args.quiet, args.progress_file),
+                                  should_stop=_cancel_check(args.cancel_file), extra_info=info, **common)
+    baseline = rf_baseline(smiles, y, split, args.kind, names, seed=args.seed)
+    rnd = rnd_base = None
+    if args.also_random and not args.test:
+        rsplit = random_split(len(smiles), args.seed)
+        with tempfile.TemporaryDirectory() as tmp:
+            rnd = train_molecule_model(args.encoder, smiles, y, rsplit, tmp, name="random-split", **common)["test"]
+        rnd_base = rf_baseline(smiles, y, rsplit, args.kind, names, seed=args.seed)
+    pre = json.loads((Path(args.encoder) / "pretraining.json").read_text()) if (
+        Path(args.encoder) / "pretraining.json").is_file() else {}
+    (Path(args.out) / "pretraining.json").write_text(json.dumps(pre, indent=1))
+    metrics = json.loads((Path(args.out) / "metrics.json").read_text())
+    metrics.update({"baseline_random_forest": baseline, "random_split": rnd, "random_split_baseline": rnd_base})
+    (Path(args.out) / "metrics.json").write_text(json.dumps(metrics, indent=1))
+    command = "biofm " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    write_card(args.out, molecule_card(name, result, baseline, command, pre, args.description or "", rnd, rnd_base))
+    key = "rmse" if args.kind == "regression" else "roc_auc"
+    print(f"saved {args.out} ({name}): test {key} {result['test'][key]:.4f}, random forest {baseline[key]:.4f}",
+          file=sys.stderr)
+    return 0
+
+
 def _cancel_check(cancel_file: str | None):
     if not cancel_file:
         return None
@@ -533,6 +692,30 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("-q", "--quiet", action="store_true")
     rp.set_defaults(func=cmd_predict_reports)
 
+    mo = psub.add_parser("molecules", help="properties of SMILES lists (solubility, BBB penetration, Tox21)")
+    mo.add_argument("input", help=".smi/.txt (SMILES [name]), .csv with a SMILES column, or .sdf")
+    mo.add_argument("-o", "--output", required=True, help="OUT.csv or OUT.jsonl")
+    mo.add_argument("--smiles-column", default=None)
+    mo.add_argument("--id-column", default=None)
+    mo.add_argument("--model", default=None, help="esol, bbbp, tox21, or a model directory")
+    mo.add_argument("--strip-salts", action="store_true", help="keep the largest fragment")
+    mo.add_argument("--mc-passes", type=int, default=20, help="Monte-Carlo dropout passes for the uncertainty")
+    mo.add_argument("--batch-size", type=int, default=None)
+    mo.add_argument("--device", choices=["auto", "cpu", "cuda"], default=None)
+    mo.add_argument("-q", "--quiet", action="store_true")
+    mo.set_defaults(func=cmd_predict_molecules)
+
+    pt = sub.add_parser("pretrain-smiles", help="masked-language-model pre-training of the SMILES encoder")
+    pt.add_argument("corpus", nargs="+", help="CSV files with a smiles column")
+    pt.add_argument("--out", required=True)
+    pt.add_argument("--epochs", type=int, default=3)
+    pt.add_argument("--batch-size", type=int, default=128)
+    pt.add_argument("--lr", type=float, default=5e-4)
+    pt.add_argument("--seed", type=int, default=13)
+    pt.add_argument("-q", "--quiet", action="store_true")
+    pt.add_argument("--progress-file", default=None, help=argparse.SUPPRESS)
+    pt.set_defaults(func=cmd_pretrain_smiles)
+
     ex = sub.add_parser("explain", help="word attributions (Integrated Gradients, Gradient x Input, Occlusion)")
     ex.add_argument("task", choices=["text-classify", "ner"])
     ex.add_argument("--text", default=None, help="one document given inline")
@@ -615,6 +798,31 @@ def build_parser() -> argparse.ArgumentParser:
     tn.add_argument("--progress-file", default=None, help=argparse.SUPPRESS)
     tn.add_argument("--cancel-file", default=None, help=argparse.SUPPRESS)
     tn.set_defaults(func=cmd_train_ner)
+
+    tm = tsub.add_parser("molecules", help="property model on the pre-trained SMILES encoder")
+    tm.add_argument("--train", required=True, help="CSV with a SMILES column, or SDF with properties")
+    tm.add_argument("--test", default=None, help="separate test file; without it an 80/10/10 split")
+    tm.add_argument("--targets", required=True, help="comma-separated target columns")
+    tm.add_argument("--target-names", default=None, help="comma-separated names to show (default: the columns)")
+    tm.add_argument("--kind", choices=["regression", "binary", "multilabel"], required=True)
+    tm.add_argument("--encoder", default=str(PROJECT_ROOT / "assets" / "models" / "smiles-encoder"))
+    tm.add_argument("--split", choices=["scaffold", "random"], default="scaffold")
+    tm.add_argument("--also-random", action="store_true", help="also report a random-split run on the card")
+    tm.add_argument("--skip-invalid", action="store_true", help="skip SMILES that do not parse (else stop)")
+    tm.add_argument("--smiles-column", default=None)
+    tm.add_argument("--out", required=True)
+    tm.add_argument("--name", default=None)
+    tm.add_argument("--epochs", type=int, default=30)
+    tm.add_argument("--lr", type=float, default=3e-4)
+    tm.add_argument("--batch-size", type=int, default=32)
+    tm.add_argument("--seed", type=int, default=13)
+    tm.add_argument("--description", default=None)
+    tm.add_argument("--licence", default=None)
+    tm.add_argument("--device", choices=["auto", "cpu", "cuda"], default=None)
+    tm.add_argument("-q", "--quiet", action="store_true")
+    tm.add_argument("--progress-file", default=None, help=argparse.SUPPRESS)
+    tm.add_argument("--cancel-file", default=None, help=argparse.SUPPRESS)
+    tm.set_defaults(func=cmd_train_molecules)
 
     tr = tsub.add_parser("reports", help="report labeler on the synthetic report corpus")
     tr.add_argument("--out", required=True)

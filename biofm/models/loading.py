@@ -137,6 +137,12 @@ def build_model(spec: ModelSpec, device: torch.device) -> tuple[object, torch.nn
     """Tokenizer and eval-mode model for a spec, adapters merged into the base weights."""
     from transformers import AutoTokenizer
 
+    if spec.task == "molecules":
+        from biofm.chem.model import build_molecule_model
+
+        tokenizer, model = build_molecule_model(spec)
+        model.float().to(device).eval()
+        return tokenizer, model
     if spec.task == "reports":
         from biofm.reports.model import build_report_model
 

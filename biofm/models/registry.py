@@ -39,6 +39,7 @@ class ModelSpec:
     version: str = "1"
     description: str = ""
     metrics: dict = field(default_factory=dict, hash=False, compare=False)
+    extra: dict = field(default_factory=dict, hash=False, compare=False)  # task-specific settings
 
     @property
     def card_path(self) -> Path | None:
@@ -69,7 +70,7 @@ def spec_from_dir(path: Path, source: str = "local", task: str | None = None) ->
             input_kind=data.get("input_kind", TASK_INPUT_KIND.get(data["task"], "text")),
             max_length=int(data.get("max_length", 256)), source=source, location=str(path), base=base,
             adapter=bool(data.get("adapter", False)), version=str(data.get("version", "1")),
-            description=data.get("description", ""), metrics=data.get("metrics", {}),
+            description=data.get("description", ""), metrics=data.get("metrics", {}), extra=data.get("extra", {}),
         )
     config_path = path / "config.json"
     if not config_path.is_file():

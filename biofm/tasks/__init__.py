@@ -21,10 +21,14 @@ def task_adapter(task: str):
     """The adapter class for a task name."""
     if task == "reports":
         return _report_labeler()
+    if task == "molecules":
+        from biofm.chem.model import MoleculePredictor
+
+        return MoleculePredictor
     try:
         return TASKS[task]
     except KeyError:
-        raise ValueError(f"unknown task {task!r}; known: {', '.join([*TASKS, 'reports'])}") from None
+        raise ValueError(f"unknown task {task!r}; known: {', '.join([*TASKS, 'reports', 'molecules'])}") from None
 
 
 __all__ = ["TASKS", "NerPredictions", "NerTagger", "TextClassifier", "TextPredictions", "task_adapter"]
