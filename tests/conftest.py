@@ -96,3 +96,24 @@ def tiny_report(tiny_model_dir, tmp_path_factory):
     cfg = TrainConfig(base=str(tiny_model_dir), method="full", epochs=4, lr=3e-3, batch_size=16, max_length=64,
                       seed=0, device="cpu", precision="fp32", patience=5)
     return out, train_report_model(data[:48], data[48:], out, name="tiny-reports", cfg=cfg)
+
+
+TOY_SMILES = ["CCO", "CCN", "CCC", "CCCl", "CCBr", "c1ccccc1", "c1ccccc1O", "c1ccccc1N", "CC(=O)O", "CC(=O)N",
+              "C1CCCCC1", "C1CCNCC1", "OCC(O)CO", "CC(C)O", "CC(C)N", "c1ccncc1", "Cc1ccccc1", "Clc1ccccc1",
+              "CCOC(=O)C", "NCCO", "C[C@H](N)C(=O)O", "[NH4+]", "CC[O-]", "C%10CCCCC%10", "FC(F)F"]
+
+
+@pytest.fixture(scope="session")
+def tiny_molecule_dir(tmp_path_factory):
+    """A tiny SMILES encoder pre-trained for a few steps and a regression head on a learnable toy target."""
+    import numpy as np
+
+    from biofm.chem.model import pretrain_encoder, train_molecule_model
+
+    root = tmp_path_factory.mktemp("models-mol")
+    pretrain_encoder(TOY_SMILES * 4, root / "enc", epochs=1, batch_size=16, hidden=32, layers=1)
+    y = np.array([[s.count("C") + s.count("c")] for s in TOY_SMILES], dtype=np.float32)  # carbon count
+    idx = list(range(len(TOY_SMILES)))
+    train_molecule_model(root / "enc", TOY_SMILES, y, (idx[:18], idx[18:22], idx[22:]), root / "tiny-mol",
+                         name="tiny-mol", targets=["carbons"], kind="regression", epochs=3, lr=1e-3, device="cpu")
+    return root / "tiny-mol"

@@ -123,3 +123,19 @@ def test_embed_writes_coordinates_and_colour_columns(tiny_model_dir, tmp_path):
                  "--perplexity", "2", "--colour", "ward", "-o", str(html_out), "-q"]) == 0
     page = html_out.read_text()
     assert "scattergl" in page and "W1" in page
+
+
+def test_predict_molecules_keeps_rejected_rows_in_place(tiny_molecule_dir, tmp_path, capsys):
+    src = tmp_path / "m.csv"
+    src.write_text("id,smiles\na,CCO\nb,C1CC\nc,[Na+].CC(=O)[O-]\n")
+    out = tmp_path / "pred.csv"
+    assert main(["predict", "molecules", str(src), "-o", str(out), "--model", str(tiny_molecule_dir),
+                 "--strip-salts", "--mc-passes", "3", "-q"]) == 0
+    frame = pd.read_csv(out, keep_default_na=False)
+    assert list(frame.columns[:5]) == ["id", "input_smiles", "canonical_smiles", "valid", "error"]
+    assert {"carbons", "uncertainty", "nearest_train_similarity"} <= set(frame.columns)
+    assert frame["input_smiles"].tolist() == ["CCO", "C1CC", "[Na+].CC(=O)[O-]"]
+    assert frame["valid"].astype(str).tolist() == ["True", "False", "True"]
+    assert frame.loc[2, "canonical_smiles"] == "CC(=O)[O-]"
+    assert "unclosed ring" in frame.loc[1, "error"]
+    assert "rejected row 2" in capsys.readouterr().err

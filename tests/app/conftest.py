@@ -3,9 +3,9 @@ import streamlit as st
 
 
 @pytest.fixture
-def app_env(tiny_model_dir, tiny_tagger_dir, tiny_report, monkeypatch):
+def app_env(tiny_model_dir, tiny_tagger_dir, tiny_report, tiny_molecule_dir, monkeypatch):
     """Pages see the tiny test model (BIOFM_MODEL_DIRS) and start with empty Streamlit caches."""
-    monkeypatch.setenv("BIOFM_MODEL_DIRS", f"{tiny_model_dir.parent}:{tiny_tagger_dir.parent}:{tiny_report[0].parent}")
+    monkeypatch.setenv("BIOFM_MODEL_DIRS", f"{tiny_model_dir.parent}:{tiny_tagger_dir.parent}:{tiny_report[0].parent}:{tiny_molecule_dir.parent}")
     monkeypatch.setenv("BIOFM_DEVICE", "cpu")
     st.cache_resource.clear()
     st.cache_data.clear()

@@ -149,3 +149,25 @@ def test_embeddings_page_maps_a_batch_and_recolours(app_env):
     assert not at.exception and len(at.get("plotly_chart")) == 1
     at.selectbox(key="embed-map-proj").set_value("pca").run()
     assert not at.exception
+
+
+MOL_PAGE = str(ROOT / "pages" / "4_Molecules.py")
+
+
+def test_molecules_page_validates_predicts_and_draws_atoms(app_env):
+    at = AppTest.from_file(MOL_PAGE, default_timeout=60).run()
+    at.selectbox(key="mol-model").set_value("tiny-mol").run()
+    at.text_area(key="mol-text").input("CCO ethanol\nC1CC broken\nOCC ethanol again\nc1ccccc1Cl chlorobenzene\n")
+    at.button[0].click().run()
+    assert not at.exception
+    assert "3 molecule(s) kept, 1 rejected, 1 duplicate(s) flagged" in at.success[0].value
+    report = at.dataframe[0].value
+    assert "unclosed ring" in report.loc[report["row"] == 2, "error"].iloc[0]
+    table = next(d.value for d in at.dataframe if "carbons" in d.value.columns)
+    assert {"uncertainty", "nearest_train_similarity", "in_domain", "name"} <= set(table.columns)
+    assert len(at.get("image")) >= 3  # structure grid
+    at.selectbox(key="mol-pick").set_value(2).run()
+    at.button(key="mol-explain").click().run()
+    assert not at.exception
+    other = next(d.value for d in at.dataframe if "token" in d.value.columns)
+    assert list(other["token"]) == ["1", "1"]

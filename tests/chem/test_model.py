@@ -1,0 +1,68 @@
+import json
+
+import numpy as np
+import pytest
+
+from biofm.chem.explain import AtomMappingError, attribute_atoms, attribution_sdf, draw_attribution
+from biofm.chem.features import nearest_tanimoto, morgan_matrix, scaffold_split
+from biofm.chem.model import MoleculePredictor, molecule_metrics
+from biofm.io.molecules import read_molecules
+from biofm.models.loading import load_model
+from biofm.models.registry import spec_from_dir
+
+
+@pytest.fixture(scope="module")
+def predictor(tiny_molecule_dir):
+    return MoleculePredictor(load_model(spec_from_dir(tiny_molecule_dir), "cpu", "fp32"), mc_passes=5)
+
+
+def test_predictions_with_uncertainty_and_nearest_neighbour(predictor, tiny_molecule_dir):
+    res = read_molecules(b"CCO\nc1ccccc1Cl\nCCCCCCCCCCCCCCCC\n", "x.smi")
+    preds = predictor.predict(res.records)
+    assert preds.values.shape == (3, 1) and preds.std.shape == (3, 1)
+    assert (preds.std > 0).all()  # dropout is on in the Monte-Carlo copy
+    assert not predictor.model.training  # ... and the cached model stays in eval mode
+    assert preds.nearest_smiles[0] == "CCO" and preds.nearest_similarity[0] == pytest.approx(1.0)
+    frame = preds.to_frame(inputs=[r.smiles for r in res.records])
+    assert list(frame.columns) == ["id", "input_smiles", "canonical_smiles", "valid", "error", "carbons", "uncertainty",
+                                   "nearest_train_similarity", "nearest_train_smiles"]
+    assert preds.embeddings.shape == (3, 32)
+
+
+def test_atom_attributions_map_onto_atoms_and_export(predictor):
+    attr = attribute_atoms(predictor.loaded, "Clc1ccccc1", "carbons", "ig", n_steps=16)
+    assert len(attr.atom_scores) == 7
+    assert [t for t, _ in attr.other_tokens] == ["1", "1"]
+    total = sum(attr.atom_scores) + sum(s for _, s in attr.other_tokens)
+    assert attr.delta is not None and abs(attr.delta) < 0.05 * max(1e-6, abs(total)) + 1e-3
+    assert draw_attribution(attr)[:4] == b"\x89PNG"
+    sdf = attribution_sdf(attr)
+    assert "atom.dprop.attribution" in sdf and sdf.rstrip().endswith("$$$$")
+    assert json.loads(json.dumps(attr.to_json()))["target"] == "carbons"
+    with pytest.raises(ValueError, match="unknown target"):
+        attribute_atoms(predictor.loaded, "CCO", "logP")
+
+
+def test_mapping_failure_refuses_to_draw(predictor):
+    with pytest.raises(AtomMappingError, match="mapping failed"):
+        attribute_atoms(predictor.loaded, "CC?", "carbons")
+
+
+def test_scaffold_split_keeps_scaffolds_together():
+    smiles = ["c1ccccc1C", "c1ccccc1CC", "c1ccccc1O", "C1CCCCC1", "CCO", "CCN", "c1ccncc1", "C1CCNCC1", "CCC", "CC"]
+    tr, dv, te = scaffold_split(smiles, (0.6, 0.2, 0.2))
+    assert sorted(tr + dv + te) == list(range(10))
+    parts = [set(tr), set(dv), set(te)]
+    assert sum({0, 1, 2} <= p for p in parts) == 1  # the benzene scaffold is never split across parts
+    assert {4, 5, 8, 9} <= set(tr)  # the largest group (acyclic) fills train first
+
+
+def test_tanimoto_and_metrics():
+    fps = morgan_matrix(["CCO", "CCO", "c1ccccc1"])
+    sim, idx = nearest_tanimoto(fps[:1], fps[1:])
+    assert sim[0] == pytest.approx(1.0) and idx[0] == 0
+    m = molecule_metrics("multilabel", ["a", "b"], np.array([[1, np.nan], [0, 1], [1, 0]]),
+                         np.array([[0.9, 0.1], [0.2, 0.8], [0.7, 0.3]]))
+    assert m["roc_auc_per_target"] == {"a": 1.0, "b": 1.0}
+    r = molecule_metrics("regression", ["y"], np.array([[1.0], [2.0]]), np.array([[1.0], [4.0]]))
+    assert r["rmse"] == pytest.approx(np.sqrt(2))
