@@ -327,6 +327,8 @@ def _train_reports(args) -> int:
     from biofm.train.cards import report_card, write_card
     from biofm.train.common import TrainConfig
 
+    from biofm.train.data import read_chexpert_pairs
+
     def pairs(n, seed, style):
         return [(r.text, r.labels) for r in generate_reports(n, seed=seed, style=style)]
 
@@ -483,41 +485,6 @@ def cmd_pretrain_smiles(args) -> int:
     return 0
 
 
-def _molecule_table(path: str, smiles_column: str | None, targets: list[str], skip_invalid: bool):
-    """Canonical SMILES and a float target matrix (NaN = missing) from a CSV or SDF, checked before training."""
-    import numpy as np
-
-    from biofm.io.molecules import read_molecule_file
-    from biofm.train.common import TrainingDataError
-
-    res = read_molecule_file(path, smiles_column=smiles_column, max_rows=None)
-    bad = [e for e in res.errors if e.row > 0]
-    if bad and not skip_invalid:
-        listing = "; ".join(f"row {e.row}: {e.message}" for e in bad[:5])
-        raise TrainingDataError(f"{path}: {len(bad)} molecule(s) do not parse ({listing}); fix them or pass "
-                                "--skip-invalid")
-    if bad:
-        print(f"skipping {len(bad)} invalid molecule(s) in {path}", file=sys.stderr)
-    smiles, rows = [], []
-    for r in res.records:
-        values = {**r.meta.get("columns", {}), **r.meta.get("props", {})}
-        missing = [t for t in targets if t not in values]
-        if missing:
-            raise TrainingDataError(f"{path}: target column(s) {missing} not found; available: {sorted(values)}")
-        row = []
-        for t in targets:
-            v = str(values[t]).strip()
-            try:
-                row.append(float(v) if v != "" else float("nan"))
-            except ValueError:
-                raise TrainingDataError(f"{path} row {r.row}: {t} is not a number: {v!r}") from None
-        smiles.append(r.canonical)
-        rows.append(row)
-    if len(smiles) < 10:
-        raise TrainingDataError(f"{path}: too few molecules ({len(smiles)})")
-    return smiles, np.array(rows, dtype=np.float32)
-
-
 def cmd_train_molecules(args) -> int:
     import json
     import tempfile
@@ -525,19 +492,20 @@ def cmd_train_molecules(args) -> int:
     import numpy as np
 
     from biofm.chem.features import random_split, scaffold_split
+    from biofm.train.data import molecule_table
     from biofm.chem.model import rf_baseline, train_molecule_model
     from biofm.train.cards import molecule_card, write_card
     from biofm.train.common import TrainingDataError
 
     targets = [t.strip() for t in args.targets.split(",") if t.strip()]
     try:
-        smiles, y = _molecule_table(args.train, args.smiles_column, targets, args.skip_invalid)
+        smiles, y = molecule_table(args.train, args.smiles_column, targets, args.skip_invalid)
         if args.kind != "regression":
             bad = sorted({float(v) for v in y[~np.isnan(y)]} - {0.0, 1.0})
             if bad:
                 raise TrainingDataError(f"{args.kind} targets must be 0, 1 or empty; found {bad[:5]}")
         if args.test:
-            t_smiles, t_y = _molecule_table(args.test, args.smiles_column, targets, args.skip_invalid)
+            t_smiles, t_y = molecule_table(args.test, args.smiles_column, targets, args.skip_invalid)
             n = len(smiles)
             if args.split == "scaffold":
                 tr, dv, _ = scaffold_split(smiles, (0.9, 0.1, 0.0))
@@ -586,32 +554,6 @@ def _cancel_check(cancel_file: str | None):
     if not cancel_file:
         return None
     return lambda: Path(cancel_file).exists()
-
-
-def read_chexpert_pairs(path: str) -> list[tuple[str, dict]]:
-    """(report, labels) from a CSV in the CheXpert convention (id, report, one column per observation)."""
-    from biofm.reports import OBSERVATIONS
-    from biofm.train.common import TrainingDataError
-
-    values = {"1": "positive", "1.0": "positive", "0": "negative", "0.0": "negative", "-1": "uncertain",
-              "-1.0": "uncertain", "": "not mentioned"}
-    with open(path, newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        missing = [o for o in OBSERVATIONS if o not in (reader.fieldnames or [])]
-        text_col = next((c for c in ("report", "text", "report_text") if c in (reader.fieldnames or [])), None)
-        if missing or text_col is None:
-            raise TrainingDataError(f"{path}: needs a 'report' column and one column per observation; missing: "
-                                    f"{', '.join(missing + ([] if text_col else ['report']))}")
-        out = []
-        for row_no, row in enumerate(reader, start=2):
-            bad = [o for o in OBSERVATIONS if row[o].strip() not in values]
-            if bad:
-                raise TrainingDataError(f"{path} line {row_no}: {bad[0]} must be 1, 0, -1 or empty, got {row[bad[0]]!r}")
-            if row[text_col].strip():
-                out.append((row[text_col], {o: values[row[o].strip()] for o in OBSERVATIONS}))
-    if len(out) < 4:
-        raise TrainingDataError(f"{path}: too few labelled reports ({len(out)})")
-    return out
 
 
 def _train_progress(quiet: bool, progress_file: str | None = None):

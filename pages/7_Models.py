@@ -28,12 +28,20 @@ with st.expander(f"Model card: {card}"):
     st.markdown(webui.registry().get(card).card_text())
 
 st.subheader("Train a new model")
-EXT = {"text-classify": ["csv", "jsonl"], "ner": ["conll", "tsv", "txt"], "reports": ["csv"]}
+EXT = {"text-classify": ["csv", "jsonl"], "ner": ["conll", "tsv", "txt"], "reports": ["csv"], "molecules": ["csv", "sdf"]}
 task = st.selectbox("Task", TRAINABLE_TASKS, key="train-task", format_func={
     "text-classify": "Document classifier (CSV/JSONL with text and label)",
     "ner": "Entity tagger (CoNLL: token<TAB>BIO tag)",
-    "reports": "Report labeler (CSV in the CheXpert convention)"}.get)
-source = st.radio("Data", ["Upload a labelled file", "A reviewed batch"], horizontal=True, key="train-source")
+    "reports": "Report labeler (CSV in the CheXpert convention)",
+    "molecules": "Molecular property model (CSV with SMILES, or SDF)"}.get)
+targets, kind = None, "regression"
+if task == "molecules":
+    m1, m2 = st.columns(2)
+    targets = [t.strip() for t in m1.text_input("Target column(s), comma-separated", key="train-targets").split(",")
+               if t.strip()]
+    kind = m2.selectbox("Kind", ["regression", "binary", "multilabel"], key="train-kind")
+source = st.radio("Data", ["Upload a labelled file", "A reviewed batch"], horizontal=True, key="train-source",
+                  disabled=task == "molecules")
 uploads = data_dir / "uploads"
 train_path = None
 if source == "Upload a labelled file":
@@ -76,14 +84,15 @@ if start:
         st.error("The name may hold letters, digits, '-', '_' and '.' only.")
     else:
         try:
-            summary = check_training_file(task, train_path)
+            summary = check_training_file(task, train_path, targets=targets, kind=kind)
         except (TrainingDataError, InputError) as exc:
             st.error(f"Not started: {exc}")
         else:
             out = trained_models_dir(settings) / name.strip()
             job = start_job(data_dir, train_args(task, train_path, out, name.strip(), method=method, epochs=int(epochs),
                                                  lr=lr or None, batch_size=int(batch_size),
-                                                 max_length=int(max_length), seed=int(seed), class_weights=weights),
+                                                 max_length=int(max_length), seed=int(seed), class_weights=weights,
+                                                 targets=targets, kind=kind),
                             out, description=f"{task} · {summary}")
             st.session_state["train-job"] = job.id
             st.success(f"Started job {job.id}: {summary}. It runs in the background; you can leave this page.")

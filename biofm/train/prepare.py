@@ -7,11 +7,11 @@ from pathlib import Path
 
 from biofm.train.common import TrainingDataError, check_labels
 
-TRAINABLE_TASKS = ("text-classify", "ner", "reports")
+TRAINABLE_TASKS = ("text-classify", "ner", "reports", "molecules")
 
 
 def check_training_file(task: str, path: str | Path, text_column: str | None = None,
-                        label_column: str = "label") -> str:
+                        label_column: str = "label", targets: list[str] | None = None, kind: str = "regression") -> str:
     """A one-line summary of a usable training file; raises TrainingDataError (or InputError) otherwise."""
     path = Path(path)
     if task == "text-classify":
@@ -43,18 +43,34 @@ def check_training_file(task: str, path: str | Path, text_column: str | None = N
             raise TrainingDataError("the file has no entities (only O tags)")
         return f"{len(tagged)} sentences; entities: " + ", ".join(f"{k} {v}" for k, v in kinds.most_common())
     if task == "reports":
-        from biofm.cli import read_chexpert_pairs
+        from biofm.train.data import read_chexpert_pairs
 
         pairs = read_chexpert_pairs(str(path))
         return f"{len(pairs)} labelled reports"
+    if task == "molecules":
+        import numpy as np
+
+        from biofm.train.data import molecule_table
+
+        if not targets:
+            raise TrainingDataError("name the target column(s)")
+        smiles, y = molecule_table(str(path), None, targets, skip_invalid=False)
+        if kind != "regression" and set(np.unique(y[~np.isnan(y)])) - {0.0, 1.0}:
+            raise TrainingDataError(f"{kind} targets must be 0, 1 or empty")
+        return f"{len(smiles)} molecules, targets {', '.join(targets)} ({kind})"
     raise TrainingDataError(f"training for {task!r} is not available here; choose one of {TRAINABLE_TASKS}")
 
 
 def train_args(task: str, train: Path, out: Path, name: str, *, dev: Path | None = None, method: str = "lora",
                epochs: int = 3, lr: float | None = None, batch_size: int = 16, max_length: int = 256, seed: int = 13,
                text_column: str | None = None, label_column: str = "label", class_weights: bool = False,
-               base: str | None = None) -> list[str]:
+               base: str | None = None, targets: list[str] | None = None, kind: str = "regression") -> list[str]:
     """The ``biofm train`` arguments for a job."""
+    if task == "molecules":
+        args = ["train", "molecules", "--train", str(train), "--out", str(out), "--name", name, "--targets",
+                ",".join(targets or []), "--kind", kind, "--epochs", str(epochs), "--batch-size", str(batch_size),
+                "--seed", str(seed)] + (["--lr", str(lr)] if lr is not None else [])
+        return args + (["--test", str(dev)] if dev is not None else [])
     args = ["train", task, "--train", str(train), "--out", str(out), "--name", name, "--method", method,
             "--epochs", str(epochs), "--batch-size", str(batch_size), "--max-length", str(max_length),
             "--seed", str(seed)]

@@ -62,3 +62,20 @@ def test_bad_training_data_is_refused_before_a_job_starts(tmp_path, content, tas
     path.write_text(content)
     with pytest.raises(TrainingDataError, match=message):
         check_training_file(task, path)
+
+
+def test_molecule_training_files_are_checked(tmp_path):
+    good = tmp_path / "m.csv"
+    good.write_text("smiles,active\n" + "\n".join(f"{'C' * (i + 1)}O,{i % 2}" for i in range(12)))
+    assert check_training_file("molecules", good, targets=["active"], kind="binary") == \
+        "12 molecules, targets active (binary)"
+    with pytest.raises(TrainingDataError, match="not found"):
+        check_training_file("molecules", good, targets=["logP"])
+    bad = tmp_path / "b.csv"
+    bad.write_text("smiles,y\n" + "\n".join(["CCO,1"] * 10 + ["C1CC,0"]))
+    with pytest.raises(TrainingDataError, match="1 molecule\\(s\\) do not parse.*unclosed ring"):
+        check_training_file("molecules", bad, targets=["y"], kind="binary")
+    three = tmp_path / "t.csv"
+    three.write_text("smiles,y\n" + "\n".join(f"{'C' * (i + 1)}O,{i % 3}" for i in range(12)))
+    with pytest.raises(TrainingDataError, match="0, 1 or empty"):
+        check_training_file("molecules", three, targets=["y"], kind="binary")
