@@ -256,3 +256,39 @@ def batch_map(task: str, preds, records, spec: ModelSpec, key: str) -> None:
         text = preds.texts[pick]
         explanation_panel(spec, text, [Target(e.label, e.start, e.end) for e in preds.entities[pick]],
                           key=f"{key}-map-explain", format_target=lambda t: f"{text[t.start:t.end]} ({t.label})")
+
+
+def run_batch(task: str, spec: ModelSpec | None, read, key: str, progress_text: str) -> None:
+    """Read the input and run the task's model once; the result lands in ``st.session_state[f"{key}-result"]``."""
+    from biofm.io import InputError
+    from biofm.tasks import task_adapter
+
+    if read is None:
+        return
+    if spec is None:
+        st.error("Choose a model first.")
+        return
+    try:
+        result = read()
+    except InputError as exc:
+        st.error(str(exc))
+        st.session_state.pop(f"{key}-result", None)
+        return
+    preds = None
+    if result.records:
+        preds = task_adapter(task)(loaded_model(spec)).predict(result.records, batch_size=settings().batch_size,
+                                                               progress=progress_callback(progress_text))
+    st.session_state[f"{key}-result"] = {"task": task, "preds": preds, "errors": result.errors, "spec": spec,
+                                         "records": result.records}
+
+
+def batch_result(key: str, task: str | None = None) -> dict | None:
+    """The stored result of :func:`run_batch`, with its row errors shown; stops the page when nothing was read."""
+    state = st.session_state.get(f"{key}-result")
+    if not state or (task is not None and state.get("task") != task):
+        return None
+    show_row_errors(state["errors"])
+    if state["preds"] is None:
+        st.error("No readable documents: see the row errors above.")
+        st.stop()
+    return state

@@ -87,7 +87,7 @@ def main() -> None:
 
     base_a, base_b = results[0][1], results[1][1]
     ref = results[0][2]
-    print(f"\n| contender | seconds | docs/s | vs (a) | vs (b) | labels equal to (a) |\n|---|---|---|---|---|---|")
+    print("\n| contender | seconds | docs/s | vs (a) | vs (b) | labels equal to (a) |\n|---|---|---|---|---|---|")
     for name, t, labels in results:
         agree = np.mean([x == y for x, y in zip(labels, ref)])
         print(f"| {name} | {t:.1f} | {len(docs) / t:.1f} | {base_a / t:.2f}x | {base_b / t:.2f}x | {agree:.1%} |")

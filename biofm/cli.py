@@ -581,6 +581,19 @@ def _train_progress(quiet: bool, progress_file: str | None = None):
     return progress
 
 
+def _run_options(p: argparse.ArgumentParser, model_help: str = "registered name, model directory or hub id") -> None:
+    p.add_argument("--model", default=None, help=model_help)
+    p.add_argument("--batch-size", type=int, default=None)
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default=None)
+    p.add_argument("-q", "--quiet", action="store_true")
+
+
+def _text_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--text-column", default=None)
+    p.add_argument("--id-column", default=None)
+    p.add_argument("--one-per-line", action="store_true", help="a .txt holds one document per line")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="biofm", description="Run, explain and fine-tune biomedical models locally.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -602,25 +615,15 @@ def build_parser() -> argparse.ArgumentParser:
     tc = psub.add_parser("text-classify", help="disease category of clinical documents")
     tc.add_argument("input", help=".txt, .csv, .jsonl or .zip of .txt")
     tc.add_argument("-o", "--output", required=True, help="OUT.csv or OUT.jsonl")
-    tc.add_argument("--model", default=None, help="registered name, model directory or hub id")
-    tc.add_argument("--text-column", default=None)
-    tc.add_argument("--id-column", default=None)
-    tc.add_argument("--one-per-line", action="store_true", help="a .txt holds one document per line")
-    tc.add_argument("--batch-size", type=int, default=None)
-    tc.add_argument("--device", choices=["auto", "cpu", "cuda"], default=None)
-    tc.add_argument("-q", "--quiet", action="store_true")
+    _text_options(tc)
+    _run_options(tc)
     tc.set_defaults(func=cmd_predict_text)
 
     ner = psub.add_parser("ner", help="Chemical and Disease mentions (JSONL), or tags for a CoNLL file")
     ner.add_argument("input", help=".txt, .csv, .jsonl, .zip, or a CoNLL file (.conll/.tsv: token per line)")
     ner.add_argument("-o", "--output", required=True, help="OUT.jsonl (or OUT.conll for CoNLL input)")
-    ner.add_argument("--model", default=None)
-    ner.add_argument("--text-column", default=None)
-    ner.add_argument("--id-column", default=None)
-    ner.add_argument("--one-per-line", action="store_true")
-    ner.add_argument("--batch-size", type=int, default=None)
-    ner.add_argument("--device", choices=["auto", "cpu", "cuda"], default=None)
-    ner.add_argument("-q", "--quiet", action="store_true")
+    _text_options(ner)
+    _run_options(ner)
     ner.set_defaults(func=cmd_predict_ner)
 
     rp = psub.add_parser("reports", help="14 CheXpert observations of chest imaging reports")
@@ -628,10 +631,7 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("-o", "--output", required=True, help="OUT.csv (CheXpert convention) or OUT.jsonl (with evidence)")
     rp.add_argument("--report-column", default=None)
     rp.add_argument("--id-column", default=None)
-    rp.add_argument("--model", default=None)
-    rp.add_argument("--batch-size", type=int, default=None)
-    rp.add_argument("--device", choices=["auto", "cpu", "cuda"], default=None)
-    rp.add_argument("-q", "--quiet", action="store_true")
+    _run_options(rp)
     rp.set_defaults(func=cmd_predict_reports)
 
     mo = psub.add_parser("molecules", help="properties of SMILES lists (solubility, BBB penetration, Tox21)")
@@ -639,12 +639,9 @@ def build_parser() -> argparse.ArgumentParser:
     mo.add_argument("-o", "--output", required=True, help="OUT.csv or OUT.jsonl")
     mo.add_argument("--smiles-column", default=None)
     mo.add_argument("--id-column", default=None)
-    mo.add_argument("--model", default=None, help="esol, bbbp, tox21, or a model directory")
     mo.add_argument("--strip-salts", action="store_true", help="keep the largest fragment")
     mo.add_argument("--mc-passes", type=int, default=20, help="Monte-Carlo dropout passes for the uncertainty")
-    mo.add_argument("--batch-size", type=int, default=None)
-    mo.add_argument("--device", choices=["auto", "cpu", "cuda"], default=None)
-    mo.add_argument("-q", "--quiet", action="store_true")
+    _run_options(mo, model_help="esol, bbbp, tox21, or a model directory")
     mo.set_defaults(func=cmd_predict_molecules)
 
     pt = sub.add_parser("pretrain-smiles", help="masked-language-model pre-training of the SMILES encoder")
@@ -668,12 +665,9 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--target", default=None, help="class label (text-classify); entity type or text (ner)")
     ex.add_argument("--entity", default=None, help="ner: the entity's character span START-END")
     ex.add_argument("--steps", type=int, default=50, help="Integrated Gradients steps")
-    ex.add_argument("--model", default=None)
-    ex.add_argument("--text-column", default=None)
-    ex.add_argument("--id-column", default=None)
-    ex.add_argument("--one-per-line", action="store_true")
-    ex.add_argument("--device", choices=["auto", "cpu", "cuda"], default=None)
-    ex.set_defaults(func=cmd_explain, batch_size=None)
+    _text_options(ex)
+    _run_options(ex)
+    ex.set_defaults(func=cmd_explain)
 
     em = sub.add_parser("embed", help="2-D map of a batch's embeddings (HTML scatter or CSV of coordinates)")
     em.add_argument("input")
@@ -684,14 +678,10 @@ def build_parser() -> argparse.ArgumentParser:
     em.add_argument("--seed", type=int, default=0)
     em.add_argument("--max-points", type=int, default=50_000)
     em.add_argument("--colour", default=None, help="column to colour the HTML by (default: the first)")
-    em.add_argument("--model", default=None)
-    em.add_argument("--text-column", default=None)
-    em.add_argument("--id-column", default=None)
     em.add_argument("--label-column", default=None)
-    em.add_argument("--one-per-line", action="store_true")
-    em.add_argument("--device", choices=["auto", "cpu", "cuda"], default=None)
-    em.add_argument("-q", "--quiet", action="store_true")
-    em.set_defaults(func=cmd_embed, batch_size=None)
+    _text_options(em)
+    _run_options(em)
+    em.set_defaults(func=cmd_embed)
 
     train = sub.add_parser("train", help="fine-tune a model on a labelled file")
     tsub = train.add_subparsers(dest="task", required=True)

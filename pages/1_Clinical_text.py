@@ -3,9 +3,7 @@
 import streamlit as st
 
 import webui
-from biofm.io import InputError
 from biofm.io.writers import table_bytes
-from biofm.tasks.text_classify import TextClassifier
 from biofm.viz import label_distribution_figure, probability_figure
 
 st.set_page_config(page_title="Clinical text · biofm", page_icon="📝", layout="wide")
@@ -16,31 +14,11 @@ settings = webui.settings()
 spec = webui.model_picker("text-classify", key="clinical")
 read = webui.document_input("clinical", "Classify", with_label=True)
 
-if read is not None:
-    if spec is None:
-        st.error("Choose a model first.")
-    else:
-        try:
-            result = read()
-        except InputError as exc:
-            st.error(str(exc))
-            st.session_state.pop("clinical-result", None)
-        else:
-            preds = None
-            if result.records:
-                clf = TextClassifier(webui.loaded_model(spec))
-                preds = clf.predict(result.records, batch_size=settings.batch_size,
-                                    progress=webui.progress_callback("Classifying"))
-            st.session_state["clinical-result"] = {"preds": preds, "errors": result.errors, "spec": spec,
-                                                   "records": result.records}
+webui.run_batch("text-classify", spec, read, "clinical", "Classifying")
 
-state = st.session_state.get("clinical-result")
+state = webui.batch_result("clinical")
 if state:
-    webui.show_row_errors(state["errors"])
     preds, used = state["preds"], state["spec"]
-    if preds is None:
-        st.error("No readable documents: see the row errors above.")
-        st.stop()
     st.success(f"{len(preds.ids)} document(s) classified with {used.name}.")
     if preds.n_windowed:
         st.info(f"{preds.n_windowed} document(s) were longer than the model's {used.max_length} tokens and were "
@@ -75,7 +53,7 @@ if state:
     st.markdown("**Why?** Word attributions for a chosen class (green supports it, red opposes it).")
     predicted = preds.labels[pick]
     targets = [predicted] + [lab for lab in preds.label_names if lab != predicted]
-    webui.explanation_panel(used, preds.texts[pick], targets, key=f"clinical-explain",
+    webui.explanation_panel(used, preds.texts[pick], targets, key="clinical-explain",
                             format_target=lambda t: f"{t} (predicted)" if t == predicted else t)
 
     st.subheader("Map of the batch")

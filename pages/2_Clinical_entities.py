@@ -2,14 +2,12 @@
 
 import json
 
-import pandas as pd
 import streamlit as st
 
 import webui
 from biofm.explain import Target, entities_html
-from biofm.io import InputError
-from biofm.io.conll import tags_for_tokens
-from biofm.tasks.ner import NerTagger, entity_types
+from biofm.io.conll import documents_to_conll
+from biofm.tasks.ner import entity_types
 
 st.set_page_config(page_title="Clinical entities · biofm", page_icon="🏷️", layout="wide")
 st.title("Clinical entities")
@@ -19,44 +17,12 @@ settings = webui.settings()
 spec = webui.model_picker("ner", key="ner")
 read = webui.document_input("ner", "Find entities")
 
-if read is not None:
-    if spec is None:
-        st.error("Choose a model first.")
-    else:
-        try:
-            result = read()
-        except InputError as exc:
-            st.error(str(exc))
-            st.session_state.pop("ner-result", None)
-        else:
-            preds = None
-            if result.records:
-                tagger = NerTagger(webui.loaded_model(spec))
-                preds = tagger.predict(result.records, batch_size=settings.batch_size,
-                                       progress=webui.progress_callback("Tagging"))
-            st.session_state["ner-result"] = {"preds": preds, "errors": result.errors, "spec": spec}
+webui.run_batch("ner", spec, read, "ner", "Tagging")
 
 
-def conll_bytes(preds) -> bytes:
-    """Whitespace tokens of each document with BIO tags from the predicted spans (blank line between documents)."""
-    import re
-
-    lines = []
-    for text, ents in zip(preds.texts, preds.entities):
-        toks = [(m.start(), m.end()) for m in re.finditer(r"\w+|[^\w\s]", text)]
-        for (s, e), tag in zip(toks, tags_for_tokens(toks, ents)):
-            lines.append(f"{text[s:e]}\t{tag}")
-        lines.append("")
-    return "\n".join(lines).encode("utf-8")
-
-
-state = st.session_state.get("ner-result")
+state = webui.batch_result("ner")
 if state:
-    webui.show_row_errors(state["errors"])
     preds, used = state["preds"], state["spec"]
-    if preds is None:
-        st.error("No readable documents: see the row errors above.")
-        st.stop()
     kinds = entity_types(used.labels)
     counts = preds.counts()
     st.success(f"{sum(counts.values())} entities in {len(preds.ids)} document(s) with {used.name}.")
@@ -73,7 +39,7 @@ if state:
     d1, d2 = st.columns(2)
     d1.download_button("Download JSONL", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in preds.to_records()),
                        "entities.jsonl", "application/jsonl", key="ner-jsonl")
-    d2.download_button("Download CoNLL", conll_bytes(preds), "entities.conll", "text/plain", key="ner-conll")
+    d2.download_button("Download CoNLL", documents_to_conll(zip(preds.texts, preds.entities)), "entities.conll", "text/plain", key="ner-conll")
     webui.send_to_review("ner", preds, used, key="ner")
 
     st.subheader("One document")

@@ -7,10 +7,8 @@ import streamlit as st
 
 import webui
 from biofm.explain.render import evidence_html
-from biofm.io import InputError
 from biofm.io.writers import table_bytes
 from biofm.reports import LABELS, OBSERVATIONS
-from biofm.reports.model import ReportLabeler
 from biofm.viz import LABEL_COLOURS, prevalence_figure
 
 st.set_page_config(page_title="Imaging reports · biofm", page_icon="🩻", layout="wide")
@@ -22,22 +20,7 @@ settings = webui.settings()
 spec = webui.model_picker("reports", key="reports")
 read = webui.document_input("reports", "Label reports", blocks=True)
 
-if read is not None:
-    if spec is None:
-        st.error("Choose a model first.")
-    else:
-        try:
-            result = read()
-        except InputError as exc:
-            st.error(str(exc))
-            st.session_state.pop("reports-result", None)
-        else:
-            preds = None
-            if result.records:
-                labeler = ReportLabeler(webui.loaded_model(spec))
-                preds = labeler.predict(result.records, batch_size=settings.batch_size,
-                                        progress=webui.progress_callback("Labelling reports"))
-            st.session_state["reports-result"] = {"preds": preds, "errors": result.errors, "spec": spec}
+webui.run_batch("reports", spec, read, "reports", "Labelling reports")
 
 SHORT = {"positive": "pos", "negative": "neg", "uncertain": "unc", "not mentioned": ""}
 
@@ -47,13 +30,9 @@ def colour_cell(value: str) -> str:
     return f"background-color: {LABEL_COLOURS[full]}66" if full else ""
 
 
-state = st.session_state.get("reports-result")
+state = webui.batch_result("reports")
 if state:
-    webui.show_row_errors(state["errors"])
     preds, used = state["preds"], state["spec"]
-    if preds is None:
-        st.error("No readable reports: see the row errors above.")
-        st.stop()
     final = preds.final()
     st.success(f"{len(preds.ids)} report(s) labelled with {used.name} and the rule labeler.")
     table = pd.DataFrame([{"id": rid, **{o: SHORT[f[o][0]] for o in OBSERVATIONS}}

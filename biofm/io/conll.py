@@ -76,3 +76,16 @@ def write_conll(path: str | Path, sentences: list[Sentence], predicted: list[lis
                 fh.write(f"{tok}\t{g}\t{p}\n")
             fh.write("\n")
     return path
+
+
+def documents_to_conll(docs) -> str:
+    """CoNLL text for (text, entities) pairs: word/punctuation tokens with BIO tags from the entity spans."""
+    import re
+
+    lines = []
+    for text, entities in docs:
+        toks = [(m.start(), m.end()) for m in re.finditer(r"\w+|[^\w\s]", text)]
+        for (s, e), tag in zip(toks, tags_for_tokens(toks, entities)):
+            lines.append(f"{text[s:e]}\t{tag}")
+        lines.append("")
+    return "\n".join(lines) + "\n"

@@ -11,7 +11,6 @@ import csv
 import hashlib
 import io
 import json
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -320,14 +319,8 @@ def _ner_prf(rows) -> dict[str, dict]:
 
 
 def _conll(rows) -> str:
-    from biofm.io.conll import tags_for_tokens
+    from biofm.io.conll import documents_to_conll
     from biofm.tasks.ner import Entity
 
-    lines = []
-    for view, val in rows:
-        toks = [(m.start(), m.end()) for m in re.finditer(r"\w+|[^\w\s]", view.text)]
-        ents = [Entity(e["start"], e["end"], e["label"], e["text"], 1.0) for e in val["entities"]]
-        for (s, e), tag in zip(toks, tags_for_tokens(toks, ents)):
-            lines.append(f"{view.text[s:e]}\t{tag}")
-        lines.append("")
-    return "\n".join(lines) + "\n"
+    return documents_to_conll((view.text, [Entity(e["start"], e["end"], e["label"], e["text"], 1.0)
+                                           for e in val["entities"]]) for view, val in rows)

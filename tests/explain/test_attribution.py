@@ -4,7 +4,7 @@ import re
 import numpy as np
 import pytest
 
-from biofm.explain import METHODS, Target, attribute, attribution_html, entities_html, standalone_html
+from biofm.explain import METHODS, attribute, attribution_html, entities_html, standalone_html
 from biofm.explain.attribution import _prepare
 from biofm.tasks.ner import Entity
 

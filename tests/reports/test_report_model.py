@@ -5,9 +5,7 @@ from biofm.models.loading import load_model
 from biofm.models.registry import spec_from_dir
 from biofm.records import TextRecord
 from biofm.reports import OBSERVATIONS, label_report
-from biofm.reports.generator import generate_reports
-from biofm.reports.model import ReportLabeler, ReportPredictions, report_metrics, train_report_model
-from biofm.train.common import TrainConfig
+from biofm.reports.model import ReportLabeler, ReportPredictions, report_metrics
 
 
 def test_training_lowers_the_loss_and_saves_a_loadable_model(tiny_report):

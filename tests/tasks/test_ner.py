@@ -1,8 +1,7 @@
-import numpy as np
 import pytest
 import torch
 
-from biofm.io.conll import Sentence, read_conll, tags_for_tokens, write_conll
+from biofm.io.conll import read_conll, tags_for_tokens, write_conll
 from biofm.records import TextRecord
 from biofm.tasks.ner import NerTagger, decode_bio
 from biofm.train.metrics import entity_prf

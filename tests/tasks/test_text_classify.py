@@ -4,7 +4,7 @@ import torch
 
 from biofm.records import TextRecord
 from biofm.tasks.text_classify import TextClassifier
-from biofm.tasks.windows import best_window, window_ids, window_starts
+from biofm.tasks.windows import window_ids
 
 NOTES = [
     "Patient with chest pain radiating to the left arm; troponin elevated.",
