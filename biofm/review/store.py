@@ -298,24 +298,13 @@ def _label_value(task: str, value: dict, name: str):
 
 
 def _ner_prf(rows) -> dict[str, dict]:
-    tp: dict[str, int] = {}
-    ng: dict[str, int] = {}
-    npred: dict[str, int] = {}
-    for view, val in rows:
-        gold = {(e["label"], e["start"], e["end"]) for e in val["entities"]}
-        pred = {(e["label"], e["start"], e["end"]) for e in view.prediction["entities"]}
-        for k, *_ in gold:
-            ng[k] = ng.get(k, 0) + 1
-        for k, *_ in pred:
-            npred[k] = npred.get(k, 0) + 1
-        for k, *_ in gold & pred:
-            tp[k] = tp.get(k, 0) + 1
-    out = {}
-    for k in sorted(set(ng) | set(npred)):
-        p = tp.get(k, 0) / npred[k] if npred.get(k) else 0.0
-        r = tp.get(k, 0) / ng[k] if ng.get(k) else 0.0
-        out[k] = {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0, "n": ng.get(k, 0)}
-    return out
+    from biofm.train.metrics import span_prf
+
+    scores = span_prf(({(e["label"], e["start"], e["end"]) for e in val["entities"]},
+                       {(e["label"], e["start"], e["end"]) for e in view.prediction["entities"]}) for view, val in rows)
+    scores.pop("overall")
+    return {k: {"precision": v["precision"], "recall": v["recall"], "f1": v["f1"], "n": v["support"]}
+            for k, v in scores.items()}
 
 
 def _conll(rows) -> str:

@@ -1,19 +1,18 @@
-"""Metrics the trainers and cards report."""
+"""Metrics the trainers, cards and review page report."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from biofm.tasks.ner import decode_bio
 
 
-def entity_prf(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]) -> dict:
-    """Strict entity-level precision/recall/F1 (type and both boundaries must match), overall and per type."""
+def span_prf(pairs: Iterable[tuple[set, set]]) -> dict:
+    """Strict precision/recall/F1 per type and overall from (gold, predicted) sets of (type, start, end)."""
     tp: dict[str, int] = {}
     n_gold: dict[str, int] = {}
     n_pred: dict[str, int] = {}
-    for g, p in zip(gold, pred):
-        gs, ps = set(decode_bio(g)), set(decode_bio(p))
+    for gs, ps in pairs:
         for kind, *_ in gs:
             n_gold[kind] = n_gold.get(kind, 0) + 1
         for kind, *_ in ps:
@@ -30,3 +29,8 @@ def entity_prf(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]) -> 
     out = {k: prf(tp.get(k, 0), n_gold.get(k, 0), n_pred.get(k, 0)) for k in kinds}
     out["overall"] = prf(sum(tp.values()), sum(n_gold.values()), sum(n_pred.values()))
     return out
+
+
+def entity_prf(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]) -> dict:
+    """Strict entity-level precision/recall/F1 (type and both boundaries must match), overall and per type."""
+    return span_prf((set(decode_bio(g)), set(decode_bio(p))) for g, p in zip(gold, pred))
