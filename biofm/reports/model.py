@@ -252,6 +252,8 @@ def train_report_model(train: Sequence[tuple[str, dict]], dev: Sequence[tuple[st
     from safetensors.torch import save_file
 
     if cfg.method == "lora":
+        for peft_cfg in model.encoder.peft_config.values():
+            peft_cfg.base_model_name_or_path = cfg.base
         model.encoder.save_pretrained(out, safe_serialization=True)
     else:
         model.encoder.to(torch.float16).save_pretrained(out, safe_serialization=True)

@@ -183,9 +183,11 @@ def build_trainable(cfg: TrainConfig, task: str, labels: list[str], device: torc
     return tokenizer, model.to(device)
 
 
-def save_weights(model: torch.nn.Module, tokenizer, out: Path, method: str) -> None:
+def save_weights(model: torch.nn.Module, tokenizer, out: Path, method: str, base: str = "") -> None:
     """LoRA: the adapter (plus trained head) only. Full: fp16 safetensors and the tokenizer, to ship small."""
     if method == "lora":
+        for peft_cfg in getattr(model, "peft_config", {}).values():
+            peft_cfg.base_model_name_or_path = base  # the spec's base name, not this machine's path
         model.save_pretrained(out, safe_serialization=True)
         return
     model.to(torch.float16).save_pretrained(out, safe_serialization=True)

@@ -90,7 +90,7 @@ def train_ner(train: Sequence[Sentence], dev: Sequence[Sentence], out_dir: str |
                  patience=cfg.patience, progress=progress, should_stop=should_stop)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    save_weights(model, tokenizer, out, cfg.method)
+    save_weights(model, tokenizer, out, cfg.method, cfg.base)
     result = {"dev": fitted["dev"], "history": fitted["history"], "train_size": len(train), "dev_size": len(dev),
               "config": {**cfg.__dict__, "lr": cfg.learning_rate}, "precision": precision, "device": str(device),
               "data": data_info or {}, "entity_types": entity_types(labels)}

@@ -116,7 +116,7 @@ def train_text_classifier(
     best_metrics, history = fitted["dev"], fitted["history"]
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    save_weights(model, tokenizer, out, cfg.method)
+    save_weights(model, tokenizer, out, cfg.method, cfg.base)
     baseline = tfidf_baseline(train, dev, cfg.seed)
     result = {
         "dev": best_metrics, "baseline_tfidf_logreg": baseline, "history": history,
