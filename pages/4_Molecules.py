@@ -88,6 +88,7 @@ if state:
     st.dataframe(view, hide_index=True, key="mol-table")
     st.download_button("Download CSV", table_bytes(frame, "csv"), "molecule_predictions.csv", "text/csv",
                        key="mol-csv")
+    webui.send_to_review("molecules", preds, used, key="mol")
     unit = "probability" if preds.kind != "regression" else "value"
     show = view.head(24)
     grid = st.columns(4)

@@ -65,6 +65,19 @@ else:
         else:
             new_value = {"entities": [{"start": int(r.start), "end": int(r.end), "label": r.label,
                                        "text": item.text[int(r.start):int(r.end)]} for r in rows.itertuples()]}
+    elif task == "molecules":
+        from biofm.chem.draw import structure_png
+
+        png = structure_png(item.text)
+        if png:
+            st.image(png, caption=item.text, width=320)
+        kind = pred.get("kind", "regression")
+        frame = pd.DataFrame({"target": list(pred["values"]), "model": list(pred["values"].values())})
+        frame["reviewed"] = [v if kind == "regression" else float(v >= 0.5) for v in frame["model"]]
+        st.caption("Reviewed value: a number (regression) or 1 / 0 (active / inactive); leave empty if unknown.")
+        edited = st.data_editor(frame, key=f"review-mol-{item.id}", hide_index=True, disabled=["target", "model"])
+        new_value = {"values": {t: (None if pd.isna(v) else float(v)) for t, v in zip(edited["target"],
+                                                                                     edited["reviewed"])}}
     elif task == "reports":
         st.text(item.text)
         frame = pd.DataFrame({"observation": list(OBSERVATIONS),

@@ -29,4 +29,11 @@ def items_from_predictions(task: str, preds) -> list[dict]:
                         "prediction": {"observations": {o: fin[o][0] for o in OBSERVATIONS},
                                        "rules": rules, "model": model[i]}})
         return out
+    if task == "molecules":
+        kind = preds.kind
+        return [{"external_id": rid, "text": smi,
+                 "confidence": float(1.0 / (1.0 + preds.std[i].mean())),
+                 "prediction": {"values": {t: round(float(preds.values[i, j]), 5) for j, t in enumerate(preds.targets)},
+                                "kind": kind, "std": [round(float(x), 5) for x in preds.std[i]]}}
+                for i, (rid, smi) in enumerate(zip(preds.ids, preds.smiles))]
     raise ValueError(f"no review items for task {task!r}")

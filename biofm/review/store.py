@@ -214,12 +214,23 @@ class ReviewStore:
         from sklearn.metrics import precision_recall_fscore_support
 
         names = _label_names(task, [val for _, val in rows])
+        if task == "molecules" and rows and rows[0][0].prediction.get("kind") == "regression":
+            out = {}
+            for name in names:
+                pairs = [(val["values"][name], v.prediction["values"][name]) for v, val in rows
+                         if val["values"].get(name) is not None]
+                err = [abs(float(a) - float(b)) for a, b in pairs]
+                out[name] = {"mae": float(sum(err) / len(err)) if err else float("nan"), "n": len(err)}
+            return out
         out = {}
         for name in names:
             gold = [_label_value(task, val, name) for _, val in rows]
             pred = [_label_value(task, _value_of(task, v.prediction), name) for v, _ in rows]
             if task == "text-classify":
                 p, r, f, n = precision_recall_fscore_support([g == name for g in gold], [x == name for x in pred],
+                                                             average="binary", zero_division=0)
+            elif task == "molecules":
+                p, r, f, n = precision_recall_fscore_support([g == 1.0 for g in gold], [x == 1.0 for x in pred],
                                                              average="binary", zero_division=0)
             else:
                 p, r, f, n = precision_recall_fscore_support([g == "positive" for g in gold],
@@ -251,6 +262,13 @@ class ReviewStore:
             for v, val in rows:
                 w.writerow([v.external_id, v.text, *(chexpert_value(val["observations"].get(o, "not mentioned"))
                                                      for o in OBSERVATIONS)])
+        elif task == "molecules":
+            names = _label_names(task, [val for _, val in rows])
+            w = csv.writer(buf)
+            w.writerow(["id", "smiles", *names])
+            for v, val in rows:
+                w.writerow([v.external_id, v.text, *("" if val["values"].get(n) is None else val["values"][n]
+                                                     for n in names)])
         elif task == "ner":
             w = csv.writer(buf)
             w.writerow(["id", "text", "entities"])
@@ -276,6 +294,10 @@ def _value_of(task: str, prediction: dict) -> dict:
         return {"entities": [{k: e[k] for k in ("start", "end", "label", "text")} for e in prediction["entities"]]}
     if task == "reports":
         return {"observations": dict(prediction["observations"])}
+    if task == "molecules":
+        if prediction.get("kind", "regression") == "regression":
+            return {"values": dict(prediction["values"])}
+        return {"values": {t: float(v >= 0.5) for t, v in prediction["values"].items()}}
     return {"label": prediction["label"]}
 
 
@@ -286,6 +308,8 @@ def _label_names(task: str, values: Sequence[dict]) -> list[str]:
         return list(OBSERVATIONS)
     if task == "ner":
         return sorted({e["label"] for v in values for e in v["entities"]})
+    if task == "molecules":
+        return sorted({t for v in values for t in v["values"]})
     return ["label"] if task != "text-classify" else sorted({v["label"] for v in values})
 
 
@@ -294,6 +318,8 @@ def _label_value(task: str, value: dict, name: str):
         return value["observations"].get(name, "not mentioned")
     if task == "ner":
         return tuple(sorted((e["start"], e["end"]) for e in value["entities"] if e["label"] == name))
+    if task == "molecules":
+        return value["values"].get(name)
     return value["label"]
 
 

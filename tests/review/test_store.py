@@ -168,3 +168,23 @@ def test_ner_and_report_exports(store, tmp_path):
     store.decide(store.queue(rb, "ann", "input")[0].id, "ann", "accept")
     rows = list(csv.DictReader(io.StringIO(store.export(rb, "csv", "ann").decode())))
     assert rows[0]["Edema"] == "1" and rows[0]["Fracture"] == "" and rows[0]["report"] == "Edema."
+
+
+def test_molecule_review_export_reads_back_for_training(store, tmp_path):
+    from biofm.train.data import molecule_table
+
+    items = [{"external_id": f"m{i}", "text": smi, "prediction": {"values": {"active": p}, "kind": "binary"}}
+             for i, (smi, p) in enumerate([("CCO", 0.9), ("CCN", 0.2), ("c1ccccc1", 0.7)] * 4)]
+    b = store.add_batch("molecules", "bbbp", "1", ["active"], items)
+    q = store.queue(b, "ann", "input")
+    for v in q:
+        if v.text == "CCN":
+            store.decide(v.id, "ann", "correct", {"values": {"active": 1.0}})
+        else:
+            store.decide(v.id, "ann", "accept")
+    path = tmp_path / "reviewed.csv"
+    path.write_bytes(store.export(b, "csv", "ann"))
+    smiles, y = molecule_table(str(path), None, ["active"], skip_invalid=False)
+    assert smiles[:3] == ["CCO", "CCN", "c1ccccc1"] and y[:3, 0].tolist() == [1.0, 1.0, 1.0]
+    m = store.model_metrics(b, "ann")
+    assert m["active"]["precision"] == 1.0 and m["active"]["recall"] == pytest.approx(8 / 12)
