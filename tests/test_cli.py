@@ -139,3 +139,26 @@ def test_predict_molecules_keeps_rejected_rows_in_place(tiny_molecule_dir, tmp_p
     assert frame.loc[2, "canonical_smiles"] == "CC(=O)[O-]"
     assert "unclosed ring" in frame.loc[1, "error"]
     assert "rejected row 2" in capsys.readouterr().err
+
+
+def test_predict_reports_csv_with_quirks(tiny_report, tmp_path, capsys):
+    model_dir, _ = tiny_report
+    src = tmp_path / "reports.csv"
+    src.write_text('study,text\n'
+                   'r1,"FINDINGS:\n1. No pneumothorax.\n2. Small left pleural effusion.\nIMPRESSION: XXXX effusion."\n'
+                   'r2,\n'
+                   'r3,"Cannot exclude pneumonia; no effusion, but there is consolidation."\n')
+    out = tmp_path / "labels.csv"
+    assert main(["predict", "reports", str(src), "-o", str(out), "--model", str(model_dir), "--id-column", "study",
+                 "-q"]) == 0
+    frame = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert frame["id"].tolist() == ["r1", "r3"]
+    row = frame.set_index("id")
+    assert (row.loc["r1", "Pneumothorax"], row.loc["r1", "Pleural Effusion"]) == ("0", "1")
+    assert (row.loc["r3", "Pneumonia"], row.loc["r3", "Pleural Effusion"], row.loc["r3", "Consolidation"]) == \
+        ("-1", "0", "1")
+    assert "row 2 (text): empty text" in capsys.readouterr().err
+    jl = tmp_path / "labels.jsonl"
+    assert main(["predict", "reports", str(src), "-o", str(jl), "--model", str(model_dir), "-q"]) == 0
+    first = json.loads(jl.read_text().splitlines()[0])
+    assert first["observations"]["Pleural Effusion"]["evidence"] == "XXXX effusion."
