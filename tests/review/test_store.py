@@ -1,7 +1,8 @@
 import csv
 import io
 import json
-import multiprocessing as mp
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -96,24 +97,26 @@ def test_concurrent_writers_in_threads_lose_nothing(store):
     assert len(store.audit_log(b)) == 6 * 8
 
 
-def _proc_work(url, ids, name):
-    s = ReviewStore(url)
-    for i in ids:
-        s.decide(i, name, "correct", {"label": "cardiac"})
+WRITER = """
+import sys
+from biofm.review import ReviewStore
+url, name, ids = sys.argv[1], sys.argv[2], [int(x) for x in sys.argv[3].split(",")]
+store = ReviewStore(url)
+for i in ids:
+    store.decide(i, name, "correct", {"label": "cardiac"})
+"""
 
 
 def test_concurrent_writers_in_processes_lose_nothing(tmp_path):
     url = f"sqlite:///{tmp_path / 'shared.db'}"
     store = ReviewStore(url)
     b = text_batch(store, n=10)
-    ids = [v.id for v in store.queue(b, "x", "input")]
-    ctx = mp.get_context("spawn")
-    procs = [ctx.Process(target=_proc_work, args=(url, ids, f"p{k}")) for k in range(3)]
+    ids = ",".join(str(v.id) for v in store.queue(b, "x", "input"))
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, url, f"p{k}", ids], stderr=subprocess.PIPE)
+             for k in range(3)]
     for p in procs:
-        p.start()
-    for p in procs:
-        p.join(180)
-        assert p.exitcode == 0, f"writer process ended with {p.exitcode}"
+        _, err = p.communicate(timeout=180)
+        assert p.returncode == 0, err.decode()[-2000:]
     assert len(ReviewStore(url).audit_log(b)) == 30
 
 
