@@ -14,7 +14,7 @@ from biofm.records import ReadResult, RowError, TextRecord
 SUPPORTED_TEXT_SUFFIXES = (".txt", ".csv", ".jsonl", ".zip")
 TEXT_COLUMN_GUESSES = ("text", "note", "report", "report_text", "findings", "document", "abstract", "medical_abstract",
                        "body")
-ID_COLUMN_GUESSES = ("id", "note_id", "doc_id", "document_id", "report_id")
+ID_COLUMN_GUESSES = ("id", "note_id", "doc_id", "document_id", "report_id", "study_id", "accession", "accession_number")
 MAX_ZIP_UNCOMPRESSED = 500 * 1024 * 1024
 
 csv.field_size_limit(64 * 1024 * 1024)
