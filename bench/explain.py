@@ -33,7 +33,7 @@ DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "medical_ab
 def note_of_256_tokens(tokenizer) -> str:
     with DATA.open(newline="", encoding="utf-8") as fh:
         text = " ".join(row["medical_abstract"] for _, row in zip(range(3), csv.DictReader(fh)))
-    enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+    enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
     return text[: enc["offset_mapping"][253][1]]  # 254 tokens + [CLS] + [SEP] = 256
 
 
