@@ -5,7 +5,7 @@ import streamlit as st
 
 import webui
 
-st.set_page_config(page_title="biofm", page_icon="🧬", layout="wide")
+st.set_page_config(page_title="biofm", page_icon=":material/genetics:", layout="wide")
 st.title("biofm")
 st.write("Run fine-tuned biomedical foundation models on your own data, on this machine, and see why they "
          "said what they said. Nothing you upload leaves this computer.")
@@ -14,13 +14,13 @@ st.subheader("This machine")
 st.write(webui.device_summary())
 
 st.subheader("Pages")
-st.page_link("pages/1_Clinical_text.py", label="Clinical text: disease category of notes and abstracts", icon="📝")
-st.page_link("pages/2_Clinical_entities.py", label="Clinical entities: Chemical and Disease mentions", icon="🏷️")
-st.page_link("pages/3_Imaging_reports.py", label="Imaging reports: 14 CheXpert observations with evidence", icon="🩻")
-st.page_link("pages/4_Molecules.py", label="Molecules: SMILES validation, properties, atom attributions", icon="⚗️")
-st.page_link("pages/6_Embeddings.py", label="Embeddings: a map of any batch", icon="🗺️")
-st.page_link("pages/5_Review.py", label="Review: accept or correct predictions, agreement, export", icon="✅")
-st.page_link("pages/7_Models.py", label="Models: cards, training in the background, comparison", icon="🧠")
+st.page_link("pages/1_Clinical_text.py", label="Clinical text: disease category of notes and abstracts", icon=":material/description:")
+st.page_link("pages/2_Clinical_entities.py", label="Clinical entities: Chemical and Disease mentions", icon=":material/label:")
+st.page_link("pages/3_Imaging_reports.py", label="Imaging reports: 14 CheXpert observations with evidence", icon=":material/radiology:")
+st.page_link("pages/4_Molecules.py", label="Molecules: SMILES validation, properties, atom attributions", icon=":material/science:")
+st.page_link("pages/6_Embeddings.py", label="Embeddings: a map of any batch", icon=":material/scatter_plot:")
+st.page_link("pages/5_Review.py", label="Review: accept or correct predictions, agreement, export", icon=":material/fact_check:")
+st.page_link("pages/7_Models.py", label="Models: cards, training in the background, comparison", icon=":material/model_training:")
 
 st.subheader("Models")
 specs = webui.registry().specs()
@@ -28,8 +28,9 @@ if not specs:
     st.warning("No models are registered. Reinstall biofm or set BIOFM_MODEL_DIRS.")
 else:
     st.dataframe(pd.DataFrame([{
-        "name": s.name, "task": s.task, "source": s.source, "labels": ", ".join(s.labels),
-        **{k: v for k, v in s.metrics.items()},
+        "name": s.name, "task": s.task, "source": s.source,
+        "metrics": ", ".join(f"{k} {v}" for k, v in s.metrics.items() if v is not None),
+        "labels": ", ".join(s.labels),
     } for s in specs]), hide_index=True)
     card = st.selectbox("Model card", [s.name for s in specs])
     with st.expander(f"Card: {card}"):

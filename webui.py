@@ -228,7 +228,7 @@ def send_to_review(task: str, preds, spec: ModelSpec, key: str) -> None:
                                             items_from_predictions(task, preds), source=key)
         st.session_state["review-batch"] = batch_id
         st.success(f"Batch {batch_id} ({len(preds.ids)} items) is ready to review.")
-        st.page_link("pages/5_Review.py", label="Open the review page", icon="✅")
+        st.page_link("pages/5_Review.py", label="Open the review page", icon=":material/fact_check:")
 
 
 def batch_map(task: str, preds, records, spec: ModelSpec, key: str) -> None:

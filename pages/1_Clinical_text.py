@@ -6,7 +6,7 @@ import webui
 from biofm.io.writers import table_bytes
 from biofm.viz import label_distribution_figure, probability_figure
 
-st.set_page_config(page_title="Clinical text · biofm", page_icon="📝", layout="wide")
+st.set_page_config(page_title="Clinical text · biofm", page_icon=":material/description:", layout="wide")
 st.title("Clinical text")
 st.caption("Disease category of clinical notes and biomedical abstracts. Research use only; not a diagnosis.")
 

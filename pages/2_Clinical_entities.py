@@ -9,7 +9,7 @@ from biofm.explain import Target, entities_html
 from biofm.io.conll import documents_to_conll
 from biofm.tasks.ner import entity_types
 
-st.set_page_config(page_title="Clinical entities · biofm", page_icon="🏷️", layout="wide")
+st.set_page_config(page_title="Clinical entities · biofm", page_icon=":material/label:", layout="wide")
 st.title("Clinical entities")
 st.caption("Chemical and Disease mentions (BC5CDR types), with exact character spans. Research use only.")
 

@@ -11,7 +11,7 @@ from biofm.io.writers import table_bytes
 from biofm.reports import LABELS, OBSERVATIONS
 from biofm.viz import LABEL_COLOURS, prevalence_figure
 
-st.set_page_config(page_title="Imaging reports · biofm", page_icon="🩻", layout="wide")
+st.set_page_config(page_title="Imaging reports · biofm", page_icon=":material/radiology:", layout="wide")
 st.title("Imaging reports")
 st.caption("Positive / negative / uncertain / not mentioned for the 14 CheXpert observations, each with the sentence "
            "that justifies it. The model was trained on synthetic reports only (see its card). Research use only.")

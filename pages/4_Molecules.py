@@ -16,7 +16,7 @@ from biofm.io.molecules import read_molecules
 from biofm.io.text import peek_columns
 from biofm.io.writers import table_bytes
 
-st.set_page_config(page_title="Molecules · biofm", page_icon="⚗️", layout="wide")
+st.set_page_config(page_title="Molecules · biofm", page_icon=":material/science:", layout="wide")
 st.title("Molecules")
 st.caption("Solubility, blood-brain-barrier penetration and Tox21 activity from SMILES, with Monte-Carlo-dropout "
            "uncertainty and the nearest training molecule. Research use only.")
@@ -100,7 +100,7 @@ if state:
             i = preds.ids.index(row["id"])
             st.caption(f"**{row['id']}** {row['name']}  \n" + "  \n".join(
                 f"{t}: {preds.values[i, j]:.3f} ± {preds.std[i, j]:.3f}" for j, t in enumerate(targets[:3]))
-                + ("" if preds.in_domain[i] else f"  \n⚠️ far from training data ({preds.nearest_similarity[i]:.2f})"))
+                + ("" if preds.in_domain[i] else f"  \n:material/warning: far from training data ({preds.nearest_similarity[i]:.2f})"))
     if len(view) > 24:
         st.caption(f"Showing the first 24 of {len(view)} in the grid; the table holds them all.")
 

@@ -10,7 +10,7 @@ from biofm.reports import OBSERVATIONS
 from biofm.review import QUEUE_ORDERS
 from biofm.tasks.ner import Entity
 
-st.set_page_config(page_title="Review · biofm", page_icon="✅", layout="wide")
+st.set_page_config(page_title="Review · biofm", page_icon=":material/fact_check:", layout="wide")
 st.title("Review")
 store = webui.review_store()
 

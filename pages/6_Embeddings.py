@@ -4,7 +4,7 @@ import streamlit as st
 
 import webui
 
-st.set_page_config(page_title="Embeddings · biofm", page_icon="🗺️", layout="wide")
+st.set_page_config(page_title="Embeddings · biofm", page_icon=":material/scatter_plot:", layout="wide")
 st.title("Embeddings")
 st.caption("The pooled embeddings come from the same pass as the predictions; re-colouring never recomputes them.")
 

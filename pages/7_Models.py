@@ -14,7 +14,7 @@ from biofm.train.common import TrainingDataError
 from biofm.train.jobs import list_jobs, start_job
 from biofm.train.prepare import TRAINABLE_TASKS, check_training_file, train_args
 
-st.set_page_config(page_title="Models · biofm", page_icon="🧠", layout="wide")
+st.set_page_config(page_title="Models · biofm", page_icon=":material/model_training:", layout="wide")
 st.title("Models")
 settings = webui.settings()
 data_dir = Path(settings.data_dir)
@@ -22,7 +22,8 @@ data_dir = Path(settings.data_dir)
 st.subheader("Registered models")
 specs = webui.registry().specs()
 st.dataframe(pd.DataFrame([{"name": s.name, "task": s.task, "source": s.source, "labels": len(s.labels),
-                            **s.metrics} for s in specs]), hide_index=True, key="models-table")
+                            "metrics": ", ".join(f"{k} {v}" for k, v in s.metrics.items() if v is not None)}
+                           for s in specs]), hide_index=True, key="models-table")
 card = st.selectbox("Card", [s.name for s in specs], key="models-card")
 with st.expander(f"Model card: {card}"):
     st.markdown(webui.registry().get(card).card_text())
