@@ -80,3 +80,17 @@ def shot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def upload(page, path: Path) -> None:
+    """Switch a page's input to 'Upload a file' and hand the browser a file."""
+    page.get_by_text("Upload a file").click()
+    page.locator("input[type=file]").set_input_files(str(path))
+
+
+def download(page, button: str, dest: Path) -> Path:
+    """Click a download button and save what the browser received."""
+    with page.expect_download() as dl:
+        page.get_by_role("button", name=button).click()
+    dl.value.save_as(dest)
+    return dest

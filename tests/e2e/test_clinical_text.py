@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from tests.e2e.conftest import shot
+from tests.e2e.conftest import download, shot, upload
 
 pytestmark = pytest.mark.e2e
 
@@ -18,8 +18,7 @@ def test_upload_csv_see_predictions_and_download(server, page, tmp_path):
     src = tmp_path / "notes.csv"
     src.write_text(CSV)
     page.goto(f"{server}/Clinical_text")
-    page.get_by_text("Upload a file").click()
-    page.locator("input[type=file]").set_input_files(str(src))
+    upload(page, src)
     page.get_by_role("button", name="Classify").click()
     page.get_by_text("3 document(s) classified with disease-category").wait_for()
     page.get_by_text("1 row(s) could not be used").wait_for()
@@ -27,10 +26,7 @@ def test_upload_csv_see_predictions_and_download(server, page, tmp_path):
     page.get_by_text("Predictions", exact=True).wait_for()
     assert page.locator("[data-testid='stDataFrame']").count() >= 2  # row errors and predictions
     shot(page, "clinical-text-upload")
-    with page.expect_download() as dl:
-        page.get_by_role("button", name="Download CSV").click()
-    out = tmp_path / "pred.csv"
-    dl.value.save_as(out)
+    out = download(page, "Download CSV", tmp_path / "pred.csv")
     frame = pd.read_csv(out)
     assert frame["id"].tolist() == ["a1", "a2", "a4"]
     # the page gives exactly what the engine gives for the same rows

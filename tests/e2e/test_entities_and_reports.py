@@ -1,6 +1,6 @@
 import pytest
 
-from tests.e2e.conftest import shot
+from tests.e2e.conftest import download, shot, upload
 
 pytestmark = pytest.mark.e2e
 
@@ -37,17 +37,13 @@ def test_report_batch_upload_table_and_export(server, page, tmp_path):
     src = tmp_path / "reports.csv"
     src.write_text(REPORTS_CSV)
     page.goto(f"{server}/Imaging_reports")
-    page.get_by_text("Upload a file").click()
-    page.locator("input[type=file]").set_input_files(str(src))
+    upload(page, src)
     page.get_by_role("button", name="Label reports").click()
     page.get_by_text("3 report(s) labelled with chexpert-reports").wait_for()
     page.get_by_text("1 row(s) could not be used").wait_for()
     page.locator("mark").first.wait_for()
     shot(page, "imaging-reports-batch")
-    with page.expect_download() as dl:
-        page.get_by_role("button", name="Download CSV (CheXpert convention)").click()
-    out = tmp_path / "labels.csv"
-    dl.value.save_as(out)
+    out = download(page, "Download CSV (CheXpert convention)", tmp_path / "labels.csv")
     import pandas as pd
 
     frame = pd.read_csv(out, dtype=str, keep_default_na=False)

@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from tests.e2e.conftest import shot
+from tests.e2e.conftest import download, shot, upload
 
 pytestmark = pytest.mark.e2e
 
@@ -11,17 +11,13 @@ def test_molecules_upload_validate_predict_and_draw_atoms(server, page, tmp_path
     src.write_text("id,smiles\naspirin,CC(=O)Oc1ccccc1C(=O)O\nbroken,C1CC\ncaffeine,Cn1cnc2c1c(=O)n(C)c(=O)n2C\n"
                    "ethanol,CCO\n")
     page.goto(f"{server}/Molecules")
-    page.get_by_text("Upload a file").click()
-    page.locator("input[type=file]").set_input_files(str(src))
+    upload(page, src)
     page.get_by_role("button", name="Predict").click()
     page.get_by_text("3 molecule(s) kept, 1 rejected").wait_for()
     page.get_by_role("button", name="Explain").click()
     page.get_by_text("green raises it").wait_for()
     shot(page, "molecules")
-    with page.expect_download() as dl:
-        page.get_by_role("button", name="Download CSV").click()
-    out = tmp_path / "pred.csv"
-    dl.value.save_as(out)
+    out = download(page, "Download CSV", tmp_path / "pred.csv")
     frame = pd.read_csv(out)
     assert frame["id"].tolist() == ["aspirin", "caffeine", "ethanol"]
     assert {"logS", "uncertainty", "nearest_train_similarity"} <= set(frame.columns)
@@ -47,9 +43,6 @@ def test_review_two_items_and_export(server, page, tmp_path):
     page.get_by_role("button", name="Accept").click()
     page.get_by_text("Nothing left to review in this batch").wait_for()
     shot(page, "review")
-    with page.expect_download() as dl:
-        page.get_by_role("button", name="Export CSV").click()
-    out = tmp_path / "reviewed.csv"
-    dl.value.save_as(out)
+    out = download(page, "Export CSV", tmp_path / "reviewed.csv")
     frame = pd.read_csv(out)
     assert list(frame.columns) == ["id", "text", "label"] and len(frame) == 2
