@@ -136,7 +136,7 @@ def cmd_train_text(args) -> int:
         dev = read(args.dev) if args.dev else None
         cfg = TrainConfig(base=args.base, method=args.method, epochs=args.epochs, lr=args.lr,
                           batch_size=args.batch_size, max_length=args.max_length, seed=args.seed,
-                          class_weights=args.class_weights, device=args.device or "auto")
+                          class_weights=args.class_weights, device=args.device or "auto", resume=args.resume)
         name = args.name or Path(args.out).name
         progress = _train_progress(args.quiet, args.progress_file)
         data_info = {"train_file": Path(args.train).name, "train_sha256": file_sha256(args.train),
@@ -214,7 +214,7 @@ def cmd_train_ner(args) -> int:
         _write_errors(terr + derr, Path(args.out) / "train")
         cfg = TrainConfig(base=args.base, method=args.method, epochs=args.epochs, lr=args.lr,
                           batch_size=args.batch_size, max_length=args.max_length, seed=args.seed,
-                          device=args.device or "auto", patience=args.patience)
+                          device=args.device or "auto", patience=args.patience, resume=args.resume)
         name = args.name or Path(args.out).name
         data_info = {"train_file": Path(args.train).name, "train_sha256": file_sha256(args.train),
                      "dev": Path(args.dev).name if args.dev else "15% of the training sentences (seeded)"}
@@ -350,7 +350,8 @@ def _train_reports(args) -> int:
         dev = pairs(args.n_dev, args.seed + 1, "train")
         data_info = {"generator": "biofm.reports.generator", "train": f"{args.n_train} 'train' phrasings"}
     cfg = TrainConfig(base=args.base, method=args.method, epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
-                      max_length=args.max_length, seed=args.seed, device=args.device or "auto", patience=2)
+                      max_length=args.max_length, seed=args.seed, device=args.device or "auto", patience=2,
+                      resume=args.resume)
     name = args.name or Path(args.out).name
     result = train_report_model(train, dev, args.out, name=name, cfg=cfg,
                                 progress=_train_progress(args.quiet, args.progress_file), data_info=data_info,
@@ -706,6 +707,7 @@ def build_parser() -> argparse.ArgumentParser:
     tt.add_argument("--licence", default=None)
     tt.add_argument("--device", choices=["auto", "cpu", "cuda"], default=None)
     tt.add_argument("-q", "--quiet", action="store_true")
+    tt.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
     tt.add_argument("--progress-file", default=None, help=argparse.SUPPRESS)
     tt.add_argument("--cancel-file", default=None, help=argparse.SUPPRESS)
     tt.set_defaults(func=cmd_train_text)
@@ -727,6 +729,7 @@ def build_parser() -> argparse.ArgumentParser:
     tn.add_argument("--licence", default=None)
     tn.add_argument("--device", choices=["auto", "cpu", "cuda"], default=None)
     tn.add_argument("-q", "--quiet", action="store_true")
+    tn.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
     tn.add_argument("--progress-file", default=None, help=argparse.SUPPRESS)
     tn.add_argument("--cancel-file", default=None, help=argparse.SUPPRESS)
     tn.set_defaults(func=cmd_train_ner)
@@ -773,6 +776,7 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--seed", type=int, default=13)
     tr.add_argument("--device", choices=["auto", "cpu", "cuda"], default=None)
     tr.add_argument("-q", "--quiet", action="store_true")
+    tr.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
     tr.add_argument("--progress-file", default=None, help=argparse.SUPPRESS)
     tr.add_argument("--cancel-file", default=None, help=argparse.SUPPRESS)
     tr.set_defaults(func=cmd_train_reports)

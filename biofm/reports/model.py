@@ -246,7 +246,8 @@ def train_report_model(train: Sequence[tuple[str, dict]], dev: Sequence[tuple[st
     fitted = fit(model, n_examples=len(train), batch=batch_loss, evaluate=evaluate, metric="macro_f1",
                  epochs=cfg.epochs, lr=cfg.learning_rate, batch_size=cfg.batch_size, seed=cfg.seed,
                  weight_decay=cfg.weight_decay, warmup_fraction=cfg.warmup_fraction, patience=cfg.patience,
-                 progress=progress, should_stop=should_stop)
+                 progress=progress, should_stop=should_stop, checkpoint_dir=Path(out_dir) / "checkpoint",
+                 resume=cfg.resume)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     from safetensors.torch import save_file

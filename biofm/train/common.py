@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import random
@@ -78,12 +79,15 @@ def write_json(path: Path, data) -> None:
 def fit(model: torch.nn.Module, *, n_examples: int, batch: Callable[[list[int]], torch.Tensor],
         evaluate: Callable[[], dict], metric: str, epochs: int, lr: float, batch_size: int, seed: int,
         weight_decay: float = 0.01, warmup_fraction: float = 0.1, patience: int = 3,
-        progress: Callable[[dict], None] | None = None, should_stop: Callable[[], bool] | None = None) -> dict:
+        progress: Callable[[dict], None] | None = None, should_stop: Callable[[], bool] | None = None,
+        checkpoint_dir: Path | None = None, resume: bool = False) -> dict:
     """The training loop every trainer shares.
 
     ``batch(indices)`` returns the loss of those training examples (forward under the caller's autocast);
     ``evaluate()`` returns dev metrics holding ``metric``. AdamW with weight decay, linear warm-up/decay, gradient
     clipping at 1.0, early stopping on the dev metric; the best epoch's weights are loaded back at the end.
+    With ``checkpoint_dir`` the state is saved (safetensors + JSON) after every epoch and removed on success;
+    ``resume`` continues from it after a crash or a cancel.
     """
     import time
 
@@ -94,8 +98,15 @@ def fit(model: torch.nn.Module, *, n_examples: int, batch: Callable[[list[int]],
     scheduler = linear_schedule(optimizer, int(total * warmup_fraction), total)
     gen = torch.Generator().manual_seed(seed)
     history, best, best_state, best_metrics, bad_epochs, step = [], -float("inf"), None, {}, 0, 0
-    t0 = time.time()
-    for epoch in range(1, epochs + 1):
+    first_epoch = 1
+    if resume and checkpoint_dir is not None and (Path(checkpoint_dir) / "checkpoint.json").is_file():
+        meta, best_state = _load_checkpoint(Path(checkpoint_dir), model, optimizer, scheduler, gen)
+        history, best, best_metrics = meta["history"], meta["best"], meta["best_metrics"]
+        bad_epochs, step, first_epoch = meta["bad_epochs"], meta["step"], meta["epoch"] + 1
+        if bad_epochs >= patience:
+            first_epoch = epochs + 1
+    t0 = time.time() - (history[-1]["seconds"] if history else 0.0)
+    for epoch in range(first_epoch, epochs + 1):
         model.train()
         order = torch.randperm(n_examples, generator=gen).tolist()
         running = []
@@ -126,11 +137,66 @@ def fit(model: torch.nn.Module, *, n_examples: int, batch: Callable[[list[int]],
             best_metrics = {**metrics, "epoch": epoch}
         else:
             bad_epochs += 1
-            if bad_epochs >= patience:
-                break
+        if checkpoint_dir is not None:
+            _save_checkpoint(Path(checkpoint_dir), model, optimizer, scheduler, gen, best_state, {
+                "epoch": epoch, "step": step, "history": history, "best": best, "best_metrics": best_metrics,
+                "bad_epochs": bad_epochs})
+        if bad_epochs >= patience:
+            break
     model.load_state_dict(best_state)
     model.eval()
+    if checkpoint_dir is not None:
+        for name in ("checkpoint.safetensors", "checkpoint.json"):
+            (Path(checkpoint_dir) / name).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            Path(checkpoint_dir).rmdir()
     return {"dev": best_metrics, "history": history}
+
+
+def _save_checkpoint(folder: Path, model, optimizer, scheduler, gen, best_state, meta: dict) -> None:
+    """Everything needed to resume, without pickle: tensors in safetensors, the rest in JSON."""
+    from safetensors.torch import save_file
+
+    folder.mkdir(parents=True, exist_ok=True)
+    tensors = {f"model.{k}": v.detach().cpu().clone().contiguous() for k, v in model.state_dict().items()}
+    tensors.update({f"best.{k}": v.cpu().clone().contiguous() for k, v in (best_state or {}).items()})
+    opt = optimizer.state_dict()
+    scalars: dict = {}
+    for pid, st in opt["state"].items():
+        for name, val in st.items():
+            if torch.is_tensor(val):
+                tensors[f"opt.{pid}.{name}"] = val.detach().cpu().clone().contiguous()
+            else:
+                scalars.setdefault(str(pid), {})[name] = val
+    tensors["rng"] = gen.get_state()
+    tmp = folder / "checkpoint.safetensors.tmp"
+    save_file(tensors, tmp)
+    tmp.replace(folder / "checkpoint.safetensors")
+    sched = {k: v for k, v in scheduler.state_dict().items() if k != "lr_lambdas"}
+    write_json(folder / "checkpoint.json", {**meta, "param_groups": opt["param_groups"], "opt_scalars": scalars,
+                                            "scheduler": sched})
+
+
+def _load_checkpoint(folder: Path, model, optimizer, scheduler, gen):
+    from safetensors.torch import load_file
+
+    meta = json.loads((folder / "checkpoint.json").read_text(encoding="utf-8"))
+    tensors = load_file(folder / "checkpoint.safetensors")
+    model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
+    best_state = {k[5:]: v for k, v in tensors.items() if k.startswith("best.")} or None
+    state: dict = {}
+    for key, val in tensors.items():
+        if key.startswith("opt."):
+            _, pid, name = key.split(".", 2)
+            state.setdefault(int(pid), {})[name] = val
+    for pid, scal in meta["opt_scalars"].items():
+        state.setdefault(int(pid), {}).update(scal)
+    optimizer.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
+    sched = scheduler.state_dict()
+    sched.update(meta["scheduler"])
+    scheduler.load_state_dict(sched)
+    gen.set_state(tensors["rng"])
+    return meta, best_state
 
 
 LORA_TARGETS = ["query", "key", "value", "dense"]
@@ -151,6 +217,7 @@ class TrainConfig:
     lora_r: int = 16
     lora_alpha: int = 32
     class_weights: bool = False
+    resume: bool = False
     device: str = "auto"
     precision: str = "auto"
 

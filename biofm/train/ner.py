@@ -87,7 +87,8 @@ def train_ner(train: Sequence[Sentence], dev: Sequence[Sentence], out_dir: str |
     fitted = fit(model, n_examples=len(train), batch=batch_loss, evaluate=lambda: evaluate_ner(tagger, dev),
                  metric="entity_f1", epochs=cfg.epochs, lr=cfg.learning_rate, batch_size=cfg.batch_size,
                  seed=cfg.seed, weight_decay=cfg.weight_decay, warmup_fraction=cfg.warmup_fraction,
-                 patience=cfg.patience, progress=progress, should_stop=should_stop)
+                 patience=cfg.patience, progress=progress, should_stop=should_stop,
+                 checkpoint_dir=Path(out_dir) / "checkpoint", resume=cfg.resume)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     save_weights(model, tokenizer, out, cfg.method, cfg.base)

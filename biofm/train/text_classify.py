@@ -112,7 +112,8 @@ def train_text_classifier(
     fitted = fit(model, n_examples=len(train), batch=batch_loss, evaluate=lambda: evaluate(clf_view, dev),
                  metric="macro_f1", epochs=cfg.epochs, lr=cfg.learning_rate, batch_size=cfg.batch_size, seed=cfg.seed,
                  weight_decay=cfg.weight_decay, warmup_fraction=cfg.warmup_fraction, patience=cfg.patience,
-                 progress=progress, should_stop=should_stop)
+                 progress=progress, should_stop=should_stop, checkpoint_dir=Path(out_dir) / "checkpoint",
+                 resume=cfg.resume)
     best_metrics, history = fitted["dev"], fitted["history"]
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -56,3 +56,37 @@ def test_missing_labels_are_refused(tiny_model_dir, tmp_path):
     recs = toy(3) + [TextRecord("x", "no label")]
     with pytest.raises(TrainingDataError, match="1 rows have no label"):
         train_text_classifier(recs, tmp_path / "m", name="m", cfg=TrainConfig(base=str(tiny_model_dir)))
+
+
+def test_cancelled_training_resumes_from_its_checkpoint(tiny_model_dir, tmp_path):
+    out = tmp_path / "resumable"
+    cfg = TrainConfig(base=str(tiny_model_dir), method="full", epochs=4, lr=3e-3, batch_size=8, max_length=16, seed=1,
+                      device="cpu", precision="fp32", patience=10)
+    steps = []
+    with pytest.raises(KeyboardInterrupt):
+        train_text_classifier(toy(), out, name="r", cfg=cfg,
+                              progress=lambda e: steps.append(e.get("step")),
+                              should_stop=lambda: len(steps) > 2 * 4 + 3)  # 4 steps an epoch: stop inside epoch 3
+    saved = json.loads((out / "checkpoint" / "checkpoint.json").read_text())
+    assert saved["epoch"] == 2 and [h["epoch"] for h in saved["history"]] == [1, 2]
+    assert not (out / "biofm.json").exists()
+    cfg.resume = True
+    events = []
+    result = train_text_classifier(toy(), out, name="r", cfg=cfg, progress=events.append)
+    assert [h["epoch"] for h in result["history"]] == [1, 2, 3, 4]
+    assert result["history"][:2] == saved["history"]
+    assert min(e["step"] for e in events if "step" in e) == 2 * 4 + 1  # it went on from step 9
+    assert (out / "biofm.json").exists() and not (out / "checkpoint").exists()
+
+
+def test_model_card_holds_command_data_and_metrics(tiny_model_dir, tmp_path):
+    from biofm.train.cards import text_classifier_card
+
+    cfg = TrainConfig(base=str(tiny_model_dir), method="full", epochs=1, lr=3e-3, batch_size=8, max_length=16,
+                      device="cpu", precision="fp32")
+    result = train_text_classifier(toy(), tmp_path / "c", name="card", cfg=cfg,
+                                   data_info={"train_file": "toy.csv", "train_sha256": "ab" * 32, "dev": "split"})
+    card = text_classifier_card("card", result, "biofm train text-classify --train toy.csv", licence="CC0")
+    for needle in ("biofm train text-classify --train toy.csv", "toy.csv", "abababab", "CC0", "macro-F1",
+                   "TF-IDF", "| cardiac |", "Training curve"):
+        assert needle in card
