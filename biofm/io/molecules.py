@@ -73,22 +73,22 @@ def read_molecules(data: bytes, filename: str, *, smiles_column: str | None = No
         from rdkit import Chem
 
         text = _decode(data)
-        blocks = [b for b in text.split("$$$$") if b.strip()]
+        blocks = [b[1:] if b.startswith("\n") else b for b in text.replace("\r\n", "\n").split("$$$$")]
+        blocks = [b for b in blocks if b.strip()]  # a record's first line (its name) may be empty
         for row, block in enumerate(blocks, start=1):
             total += 1
             if max_rows is not None and total > max_rows:
                 continue
             buf = io.StringIO()
             with contextlib.redirect_stderr(buf):
-                mol = Chem.MolFromMolBlock(block.lstrip("\n").split("M  END")[0] + "M  END\n") if "M  END" in block \
-                    else None
+                mol = Chem.MolFromMolBlock(block.split("M  END")[0] + "M  END\n") if "M  END" in block else None
             if mol is None:
                 reason = buf.getvalue().strip().splitlines()
                 result.errors.append(RowError(row, f"record {row}", "could not read the SDF record"
                                               + (f": {reason[-1][:200]}" if reason else " (no molecule block)"),
                                               filename))
                 continue
-            name = block.lstrip("\n").split("\n", 1)[0].strip()
+            name = block.split("\n", 1)[0].strip()
             props = {}
             for m in re.finditer(r">\s*<([^>]+)>[^\n]*\n([^\n]*)", block):
                 props[m.group(1)] = m.group(2).strip()

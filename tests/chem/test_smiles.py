@@ -86,3 +86,13 @@ def test_drawings_are_png():
     png = draw_molecule(explicit_mol("c1ccccc1O"), [0.1, -0.2, 0, 0, 0.3, 0.05, -0.4])
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert structure_png("CCO")[:4] == b"\x89PNG" and structure_png("C1CC") is None
+
+
+def test_sdf_records_with_empty_names_and_crlf():
+    block = "\r\n".join(["", "  RDKit          2D", "", "  2  1  0  0  0  0  0  0  0  0999 V2000",
+                         "    0.0000    0.0000    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  0",
+                         "    1.5000    0.0000    0.0000 O   0  0  0  0  0  0  0  0  0  0  0  0",
+                         "  1  2  1  0", "M  END", ">  <SOL>", "-0.77", "", "$$$$"])
+    res = read_molecules((block + "\r\n" + block + "\r\n").encode(), "x.sdf")
+    assert [r.canonical for r in res.records] == ["CO", "CO"] and not res.errors
+    assert res.records[0].meta["props"]["SOL"] == "-0.77" and res.records[0].name == ""
