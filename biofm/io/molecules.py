@@ -73,7 +73,9 @@ def read_molecules(data: bytes, filename: str, *, smiles_column: str | None = No
         from rdkit import Chem
 
         text = _decode(data)
-        blocks = [b[1:] if b.startswith("\n") else b for b in text.replace("\r\n", "\n").split("$$$$")]
+        parts = text.replace("\r\n", "\n").split("$$$$")
+        # each record after the first starts with the line break that ended its "$$$$" line
+        blocks = parts[:1] + [b[1:] if b.startswith("\n") else b for b in parts[1:]]
         blocks = [b for b in blocks if b.strip()]  # a record's first line (its name) may be empty
         for row, block in enumerate(blocks, start=1):
             total += 1
