@@ -186,8 +186,8 @@ def encoder_card(result: dict, corpus: list[str], command: str) -> str:
         "10% random, 10% kept). The property models `esol`, `bbbp` and `tox21` are fine-tuned from it.", "",
         f"- Architecture: {cfg['layers']} layers, hidden {cfg['hidden']}, 4 heads, max length {cfg['max_len']}; "
         f"vocabulary {result['vocab_size']} tokens; fp16 safetensors",
-        f"- Corpus: {result['corpus_size']} unique canonical SMILES from {', '.join(corpus)} (none of the property "
-        "data sets the heads are trained or tested on)",
+        f"- Corpus: {result['corpus_size']} unique canonical SMILES from {', '.join(corpus)} (not the ESOL, BBBP or "
+        "Tox21 files; some approved drugs also occur, unlabelled, among BBBP/Tox21 molecules)",
         f"- Training: {result['epochs']} epochs, {result['steps']} steps, batch {cfg['batch_size']}, AdamW lr "
         f"{cfg['lr']} with linear warm-up/decay, seed {cfg['seed']}, {result['seconds']} s on CPU",
         f"- MLM loss: {result['first_mlm_loss']:.3f} (first 50 steps) -> **{result['final_mlm_loss']:.3f}** (last 50 steps)",
