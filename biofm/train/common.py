@@ -131,7 +131,7 @@ def fit(model: torch.nn.Module, *, n_examples: int, batch: Callable[[list[int]],
         history.append(entry)
         if progress:
             progress({**entry, "total_steps": total, "event": "epoch", "metric": metric})
-        if metrics[metric] > best:
+        if metrics[metric] > best or best_state is None:  # NaN never beats: keep at least one state
             best, bad_epochs = metrics[metric], 0
             best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
             best_metrics = {**metrics, "epoch": epoch}

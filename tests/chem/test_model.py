@@ -66,3 +66,8 @@ def test_tanimoto_and_metrics():
     assert m["roc_auc_per_target"] == {"a": 1.0, "b": 1.0}
     r = molecule_metrics("regression", ["y"], np.array([[1.0], [2.0]]), np.array([[1.0], [4.0]]))
     assert r["rmse"] == pytest.approx(np.sqrt(2))
+
+
+def test_single_class_dev_sets_fall_back_to_log_loss():
+    m = molecule_metrics("binary", ["a"], np.array([[1.0], [1.0]]), np.array([[0.9], [0.6]]))
+    assert np.isnan(m["roc_auc"]) and m["score"] == pytest.approx(-np.mean([-np.log(0.9), -np.log(0.6)]))
