@@ -43,7 +43,7 @@ chem)
     --description "Blood-brain-barrier penetration (probability) from SMILES. Fine-tuned from biofm's pre-trained SMILES encoder."
   $BIOFM train molecules --train $MN/tox21.csv \
     --targets NR-AR,NR-AR-LBD,NR-AhR,NR-Aromatase,NR-ER,NR-ER-LBD,NR-PPAR-gamma,SR-ARE,SR-ATAD5,SR-HSE,SR-MMP,Class \
-    --kind multilabel --split scaffold --also-random --skip-invalid --out assets/models/tox21 --name tox21 --epochs 20 -q \
+    --kind multilabel --split scaffold --skip-invalid --out assets/models/tox21 --name tox21 --epochs 8 -q \
     --licence "MIT (MoleculeNet Tox21)" \
     --description "Tox21: probability of activity in 12 assays. The twelfth label column is named 'Class' in the MoleculeNet file used here and is kept under that name."
   ;;
