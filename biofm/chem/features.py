@@ -43,22 +43,31 @@ def scaffold(smiles: str) -> str:
         return ""
 
 
-def scaffold_split(smiles: Sequence[str], fractions=(0.8, 0.1, 0.1)) -> tuple[list[int], list[int], list[int]]:
-    """Deterministic Bemis-Murcko split: scaffold groups, largest first, fill train, then dev, then test."""
+def scaffold_split(smiles: Sequence[str], fractions=(0.8, 0.1, 0.1), seed: int = 0
+                   ) -> tuple[list[int], list[int], list[int]]:
+    """Deterministic Bemis-Murcko split: scaffold groups, largest first, fill train until full, then dev, then test.
+
+    Filling in order (no small group jumps back into train) leaves the rarest scaffolds for dev and test, so they
+    hold molecules unlike anything in train. Groups of equal size are ordered by a seeded shuffle, not by file
+    order (files are often sorted by label).
+    """
     groups: dict[str, list[int]] = {}
     for i, s in enumerate(smiles):
         groups.setdefault(scaffold(s), []).append(i)
-    ordered = sorted(groups.values(), key=lambda g: (-len(g), g[0]))
+    rng = np.random.default_rng(seed)
+    tie = rng.permutation(len(groups))
+    ordered = [g for _, _, g in sorted(zip([-len(g) for g in groups.values()], tie, groups.values()),
+                                       key=lambda t: (t[0], t[1]))]
     n = len(smiles)
-    train, dev, test = [], [], []
+    parts: list[list[int]] = [[], [], []]
+    limits = [fractions[0] * n, (fractions[0] + fractions[1]) * n, float("inf")]
+    k, filled = 0, 0
     for g in ordered:
-        if len(train) + len(g) <= fractions[0] * n:
-            train += g
-        elif len(dev) + len(g) <= fractions[1] * n:
-            dev += g
-        else:
-            test += g
-    return sorted(train), sorted(dev), sorted(test)
+        while k < 2 and filled + len(g) > limits[k]:
+            k += 1
+        parts[k] += g
+        filled += len(g)
+    return sorted(parts[0]), sorted(parts[1]), sorted(parts[2])
 
 
 def random_split(n: int, seed: int, fractions=(0.8, 0.1, 0.1)) -> tuple[list[int], list[int], list[int]]:
