@@ -46,7 +46,11 @@ def device_summary() -> str:
 
 def model_picker(task: str, key: str) -> ModelSpec | None:
     """Selectbox of registered models for a task, plus a free-text directory/hub id."""
+    from biofm.api import DEFAULT_MODELS
+
     names = registry().names(task)
+    default = DEFAULT_MODELS.get(task)
+    names = ([default] if default in names else []) + [n for n in names if n != default]  # the default first
     choice = st.selectbox("Model", names + [LOCAL_DIR_OPTION], key=f"{key}-model")
     if choice != LOCAL_DIR_OPTION:
         return registry().get(choice)
