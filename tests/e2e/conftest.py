@@ -91,6 +91,6 @@ def upload(page, path: Path) -> None:
 def download(page, button: str, dest: Path) -> Path:
     """Click a download button and save what the browser received."""
     with page.expect_download() as dl:
-        page.get_by_role("button", name=button).click()
+        page.get_by_role("button", name=button).first.click()  # a rerun can briefly show a stale copy
     dl.value.save_as(dest)
     return dest
