@@ -1,35 +1,97 @@
-"""The verbs pages, the CLI and batch jobs call: one place that ties registry, loading and task adapters."""
+"""The verbs pages, the CLI and batch jobs call: read, predict, explain, project, review, train.
+
+Each verb asks the task registry for the task's kind; nothing here names a task.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from biofm.config import Settings, load_settings
 from biofm.inference import Progress
-from biofm.models.loading import LoadedModel, load_model
-from biofm.models.registry import ModelSpec, default_registry
-from biofm.records import TextRecord
-from biofm.tasks import task_adapter
+from biofm.models.load import LoadedModel, load_model
+from biofm.models.registry import Registry, default_registry
+from biofm.models.spec import ModelSpec
+from biofm.tasks import get_task, task_names
 
-DEFAULT_MODELS = {"text-classify": "disease-category", "ner": "bc5cdr-ner", "reports": "chexpert-reports", "molecules": "esol"}
+
+def registry(settings: Settings | None = None) -> Registry:
+    """Shipped models plus the user's model directories (re-scanned on every call: a few small JSON files)."""
+    return default_registry(settings)
 
 
 def resolve_spec(model: str | ModelSpec | None, task: str, settings: Settings | None = None) -> ModelSpec:
     """A spec from a registered name, a directory, a hub id, or the task's default model."""
     if isinstance(model, ModelSpec):
         return model
-    return default_registry(settings).get(model or DEFAULT_MODELS[task], task=task)
+    kind = get_task(task)
+    return registry(settings).get(model or kind.default_model, task=task, input_kind=kind.input_kind)
 
 
 def load(model: str | ModelSpec | None, task: str, settings: Settings | None = None) -> LoadedModel:
+    """The task's model, loaded once per process with the task's builder (read-only: never train it)."""
     settings = settings or load_settings()
     spec = resolve_spec(model, task, settings)
-    return load_model(spec, device=settings.device, precision=settings.precision)
+    return load_model(spec, get_task(spec.task).build, device=settings.device, precision=settings.precision)
 
 
-def predict(task: str, records: Sequence[TextRecord], model: str | ModelSpec | None = None,
-            settings: Settings | None = None, progress: Progress | None = None):
-    """Run a task's model over records; returns the task's predictions object (labels, scores, embeddings)."""
+def read(task: str, path: str | Path, **options):
+    """Records and row errors of a file, by the task's reader."""
+    return get_task(task).read(path, **options)
+
+
+def predict(task: str, records: Sequence, model: str | ModelSpec | LoadedModel | None = None,
+            settings: Settings | None = None, progress: Progress | None = None, **options):
+    """Run a task's model over records: the task's predictions (labels, scores, pooled embeddings) in one pass."""
     settings = settings or load_settings()
-    adapter = task_adapter(task)(load(model, task, settings))
-    return adapter.predict(records, batch_size=settings.batch_size, progress=progress)
+    loaded = model if isinstance(model, LoadedModel) else load(model, task, settings)
+    return get_task(task).adapter(loaded, **options).predict(records, batch_size=settings.batch_size,
+                                                             progress=progress)
+
+
+def explain(task: str, loaded: LoadedModel, text: str, target=None, method: str = "ig", **options):
+    """Attributions for one input and target (words, entities or atoms, as the task explains)."""
+    return get_task(task).explain(loaded, text, target, method, **options)
+
+
+def explainer(loaded: LoadedModel) -> LoadedModel:
+    """A private copy of a model for explanations, so Captum's hooks never touch the model serving predictions."""
+    from biofm.explain.attribution import explanation_copy
+
+    return explanation_copy(loaded)
+
+
+def project(embeddings, method: str = "tsne", **options):
+    """2-D coordinates of a batch's pooled embeddings (t-SNE, PCA or UMAP by name)."""
+    from biofm.embed import project as _project
+
+    return _project(embeddings, method, **options)
+
+
+def colour_columns(task: str, preds, records) -> dict[str, list]:
+    """What a map of this batch can be coloured by: the task's columns, then every extra input column."""
+    from biofm.embed.columns import input_columns
+
+    return {**get_task(task).colour_columns(preds, records), **input_columns(records)}
+
+
+def review_items(task: str, preds) -> list[dict]:
+    """Predictions as review items (the task's codec)."""
+    return get_task(task).codec.items(preds)
+
+
+def send_to_review(store, task: str, preds, spec: ModelSpec, source: str = "") -> int:
+    """Store a prediction batch for review; returns the batch id."""
+    return store.add_batch(task, spec.name, spec.version, list(spec.labels), review_items(task, preds), source=source)
+
+
+def train(task: str, config: dict, progress: Callable[[dict], None] | None = None,
+          should_stop: Callable[[], bool] | None = None) -> str:
+    """Train the task's model from a config (options over the task's defaults); returns a one-line summary."""
+    kind = get_task(task)
+    return kind.train(kind.training_config(config), progress=progress, should_stop=should_stop)
+
+
+__all__ = ["colour_columns", "explain", "explainer", "load", "predict", "project", "read", "registry",
+           "resolve_spec", "review_items", "send_to_review", "task_names", "train"]

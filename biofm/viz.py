@@ -40,6 +40,6 @@ def prevalence_figure(prevalence, title: str = "Findings across the batch") -> g
     for label in ("positive", "uncertain", "negative"):
         fig.add_trace(go.Bar(y=list(prevalence.index), x=prevalence[label].tolist(), name=label, orientation="h",
                              marker_color=LABEL_COLOURS[label], hovertemplate="%{y}: %{x} " + label + "<extra></extra>"))
-    fig.update_layout(barmode="stack", title=title, xaxis_title="reports", yaxis={"autorange": "reversed"},
+    fig.update_layout(barmode="stack", title=title, xaxis_title="number of reports", yaxis={"autorange": "reversed"},
                       height=520, margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend={"orientation": "h"})
     return fig

@@ -13,8 +13,8 @@ import numpy as np
 import torch
 
 from biofm.chem.smiles import atom_token_map, explicit_mol
-from biofm.explain.attribution import METHODS, _lock_for, _Prepared
-from biofm.models.loading import LoadedModel
+from biofm.explain.attribution import METHODS, Prepared, lock_for
+from biofm.models.load import LoadedModel
 
 
 @dataclass
@@ -60,9 +60,9 @@ def attribute_atoms(loaded: LoadedModel, smiles: str, target: str, method: str =
         return out * std + mean if kind == "regression" else torch.sigmoid(out)
 
     ids = torch.tensor([enc.ids])
-    prep = _Prepared(ids, torch.ones_like(ids), [None] * ids.shape[1], [], 0, len(enc.ids) - 2, len(enc.ids) - 2,
+    prep = Prepared(ids, torch.ones_like(ids), [None] * ids.shape[1], [], 0, len(enc.ids) - 2, len(enc.ids) - 2,
                      score_fn, target)
-    with _lock_for(model):
+    with lock_for(model):
         raw, delta, _ = METHODS[method](loaded, prep, "fp32", **options)
     with torch.inference_mode():
         output = float(score_fn(model(ids.to(loaded.device), prep.mask.to(loaded.device)).logits)[0])

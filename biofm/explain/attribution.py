@@ -24,7 +24,7 @@ _LOCKS: dict[int, threading.Lock] = {}
 _LOCKS_GUARD = threading.Lock()
 
 
-def _lock_for(model: torch.nn.Module) -> threading.Lock:
+def lock_for(model: torch.nn.Module) -> threading.Lock:
     """Captum hooks live on the model while it runs: one attribution at a time per model object."""
     with _LOCKS_GUARD:
         return _LOCKS.setdefault(id(model), threading.Lock())
@@ -71,7 +71,7 @@ class Attribution:
 
 
 @dataclass
-class _Prepared:
+class Prepared:
     ids: torch.Tensor  # [1, L] with special tokens
     mask: torch.Tensor
     word_of_token: list[int | None]  # per position in ids
@@ -88,27 +88,56 @@ def _words(loaded: LoadedModel, text: str):
     return enc["input_ids"], enc.word_ids(), enc["offset_mapping"]
 
 
-def _prepare(loaded: LoadedModel, text: str, target: Target | str | None) -> _Prepared:
+def model_logits(loaded: LoadedModel, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Logits of one window under the model's precision, without gradients."""
+    with torch.inference_mode(), autocast(loaded.device, loaded.precision):
+        return loaded.model(input_ids=ids.to(loaded.device), attention_mask=mask.to(loaded.device)).logits.float()
+
+
+class ClassObjective:
+    """What is explained for a classifier: the probability of a class (default: the predicted one).
+
+    A task with another output shape gives its own objective (same two methods): where the explained window
+    starts, and the score function of the logits with the target's display name.
+    """
+
+    def window_start(self, target: Target | None, offsets, n_tokens: int, body: int) -> int:
+        return 0
+
+    def score(self, loaded: LoadedModel, ids: torch.Tensor, mask: torch.Tensor, target: Target | None,
+              text: str, window: WindowTokens) -> tuple[Callable[[torch.Tensor], torch.Tensor], str]:
+        labels = list(loaded.spec.labels)
+        if target is None:
+            idx = int(model_logits(loaded, ids, mask).argmax(-1))
+        elif target.label not in labels:
+            raise ValueError(f"unknown target {target.label!r}; the model's labels are {labels}")
+        else:
+            idx = labels.index(target.label)
+        return (lambda logits: logits.float().softmax(-1)[:, idx]), labels[idx]
+
+
+@dataclass
+class WindowTokens:
+    """The explained window: first and last token (no specials), and every token's word id and offsets."""
+
+    first: int
+    last: int
+    word_ids: list
+    offsets: list
+
+
+def _prepare(loaded: LoadedModel, text: str, target: Target | str | None, objective=None) -> Prepared:
     tok, spec, model = loaded.tokenizer, loaded.spec, loaded.model
+    objective = objective or ClassObjective()
     if not text or not text.strip():
         raise ValueError("nothing to explain: the text is empty")
     ids, word_ids, offsets = _words(loaded, text)
     body = min(spec.max_length, int(getattr(model.config, "max_position_embeddings", 512))) - 2
-    labels = list(spec.labels)
     if isinstance(target, str):
         target = Target(target)
-    first = 0
-    if spec.task == "ner":
-        if target is None or target.start is None:
-            raise ValueError("an NER explanation needs an entity target (label, start, end)")
-        inside = [t for t, (s, e) in enumerate(offsets) if s >= target.start and e <= target.end and e > s]
-        if not inside:
-            raise ValueError(f"no token lies inside the entity span {target.start}-{target.end}")
-        centre = (inside[0] + inside[-1]) // 2
-        first = max(0, min(centre - body // 2, len(ids) - body))
+    first = objective.window_start(target, offsets, len(ids), body)
     last = min(len(ids), first + body)
-    window = ids[first:last]
-    full = torch.tensor([[tok.cls_token_id, *window, tok.sep_token_id]])
+    full = torch.tensor([[tok.cls_token_id, *ids[first:last], tok.sep_token_id]])
     mask = torch.ones_like(full)
     word_of_token: list[int | None] = [None]
     remap: dict[int, int] = {}
@@ -119,65 +148,14 @@ def _prepare(loaded: LoadedModel, text: str, target: Target | str | None) -> _Pr
             remap[w] = len(spans)
             spans.append(tuple(offsets[t]))
         else:
-            s, _ = spans[remap[w]]
-            spans[remap[w]] = (s, offsets[t][1])
+            spans[remap[w]] = (spans[remap[w]][0], offsets[t][1])
         word_of_token.append(remap[w])
     word_of_token.append(None)
-
-    if spec.task == "ner":
-        kind = target.label
-        # positions (in the window, +1 for [CLS]) of each entity word's first subword, with its B-/I- tag
-        positions, tag_ids = [], []
-        seen = set()
-        for t in range(first, last):
-            s, e = offsets[t]
-            if s >= target.start and e <= target.end and e > s and word_ids[t] not in seen:
-                seen.add(word_ids[t])
-                tag = ("B-" if not positions else "I-") + kind
-                if tag not in labels:
-                    raise ValueError(f"the model has no tag {tag!r}; its tags are {labels}")
-                positions.append(t - first + 1)
-                tag_ids.append(labels.index(tag))
-        pos_t, tag_t = torch.tensor(positions), torch.tensor(tag_ids)
-
-        def score_fn(logits: torch.Tensor) -> torch.Tensor:
-            probs = logits.float().softmax(-1)[:, pos_t, :]
-            return probs.gather(2, tag_t.view(1, -1, 1).expand(probs.shape[0], -1, 1)).squeeze(-1).mean(1)
-
-        name = f"{kind}: {text[target.start:target.end]}"
-    elif spec.task == "reports":
-        from biofm.reports.observations import LABELS as REPORT_LABELS
-        from biofm.reports.observations import OBSERVATIONS
-
-        if target is None or target.label not in OBSERVATIONS:
-            raise ValueError(f"a report explanation needs an observation target, one of {list(OBSERVATIONS)}")
-        j = OBSERVATIONS.index(target.label)
-        with torch.inference_mode(), autocast(loaded.device, loaded.precision):
-            logits = model(input_ids=full.to(loaded.device), attention_mask=mask.to(loaded.device)).logits
-        c = int(logits.float()[0, j].argmax())
-
-        def score_fn(logits: torch.Tensor) -> torch.Tensor:
-            return logits.float().softmax(-1)[:, j, c]
-
-        name = f"{target.label}: {REPORT_LABELS[c]}"
-    else:
-        if target is None:
-            with torch.inference_mode(), autocast(loaded.device, loaded.precision):
-                logits = model(input_ids=full.to(loaded.device), attention_mask=mask.to(loaded.device)).logits
-            idx = int(logits.float().argmax(-1))
-        else:
-            if target.label not in labels:
-                raise ValueError(f"unknown target {target.label!r}; the model's labels are {labels}")
-            idx = labels.index(target.label)
-
-        def score_fn(logits: torch.Tensor) -> torch.Tensor:
-            return logits.float().softmax(-1)[:, idx]
-
-        name = labels[idx]
-    return _Prepared(full, mask, word_of_token, spans, first, last, len(ids), score_fn, name)
+    score_fn, name = objective.score(loaded, full, mask, target, text, WindowTokens(first, last, word_ids, offsets))
+    return Prepared(full, mask, word_of_token, spans, first, last, len(ids), score_fn, name)
 
 
-def _forward(loaded: LoadedModel, prep: _Prepared, precision: str):
+def _forward(loaded: LoadedModel, prep: Prepared, precision: str):
     def f(input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         if attention_mask.shape[0] != input_ids.shape[0]:
             attention_mask = attention_mask.expand(input_ids.shape[0], -1)
@@ -188,7 +166,7 @@ def _forward(loaded: LoadedModel, prep: _Prepared, precision: str):
     return f
 
 
-def _score(loaded: LoadedModel, prep: _Prepared, variants: torch.Tensor, precision: str, batch: int = 64) -> np.ndarray:
+def _score(loaded: LoadedModel, prep: Prepared, variants: torch.Tensor, precision: str, batch: int = 64) -> np.ndarray:
     f = _forward(loaded, prep, precision)
     outs = []
     with torch.inference_mode():
@@ -198,7 +176,7 @@ def _score(loaded: LoadedModel, prep: _Prepared, variants: torch.Tensor, precisi
     return torch.cat(outs).numpy()
 
 
-def _to_words(token_scores: np.ndarray, prep: _Prepared) -> np.ndarray:
+def _to_words(token_scores: np.ndarray, prep: Prepared) -> np.ndarray:
     words = np.zeros(len(prep.spans))
     for pos, w in enumerate(prep.word_of_token):
         if w is not None:
@@ -206,7 +184,7 @@ def _to_words(token_scores: np.ndarray, prep: _Prepared) -> np.ndarray:
     return words
 
 
-def _baseline(prep: _Prepared, tokenizer) -> torch.Tensor:
+def _baseline(prep: Prepared, tokenizer) -> torch.Tensor:
     """Pad tokens everywhere except [CLS] and [SEP]."""
     base = torch.full_like(prep.ids, tokenizer.pad_token_id or 0)
     base[0, 0], base[0, -1] = prep.ids[0, 0], prep.ids[0, -1]
@@ -258,7 +236,7 @@ METHODS: dict[str, Callable] = {"ig": _integrated_gradients, "gxi": _gradient_x_
 METHOD_NAMES = {"ig": "Integrated Gradients", "gxi": "Gradient × Input", "occlusion": "Occlusion (words)"}
 
 
-def faithfulness(loaded: LoadedModel, prep: _Prepared, word_scores: np.ndarray, precision: str,
+def faithfulness(loaded: LoadedModel, prep: Prepared, word_scores: np.ndarray, precision: str,
                  fraction: float = 0.2) -> dict:
     """Comprehensiveness (drop the top-k% words) and sufficiency (keep only them), as falls in the target score."""
     n = len(word_scores)
@@ -279,13 +257,14 @@ def faithfulness(loaded: LoadedModel, prep: _Prepared, word_scores: np.ndarray, 
 
 
 def attribute(loaded: LoadedModel, text: str, target: Target | str | None = None, method: str = "ig", *,
-              precision: str | None = None, with_faithfulness: bool = True, **options) -> Attribution:
-    """Word attributions for ``target`` (default: the predicted class; an entity for NER models)."""
+              precision: str | None = None, with_faithfulness: bool = True, objective=None,
+              **options) -> Attribution:
+    """Word attributions for ``target`` (default: the predicted class) under the task's ``objective``."""
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     precision = precision or loaded.precision
-    prep = _prepare(loaded, text, target)
-    with _lock_for(loaded.model):
+    prep = _prepare(loaded, text, target, objective)
+    with lock_for(loaded.model):
         raw, delta, extra = METHODS[method](loaded, prep, precision, **options)
     words = raw if extra == "words" else _to_words(raw, prep)
     out = float(_score(loaded, prep, prep.ids, precision)[0])

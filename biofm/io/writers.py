@@ -25,3 +25,19 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(table_bytes(frame, fmt))
     return path
+
+
+def write_row_errors(errors, path: str | Path) -> Path | None:
+    """``source,row,field,message`` for every row that could not be used (nothing when there is none)."""
+    import csv
+
+    if not errors:
+        return None
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=["source", "row", "field", "message"])
+        writer.writeheader()
+        for err in errors:
+            writer.writerow(err.as_dict())
+    return path

@@ -1,99 +1,44 @@
-"""Model specs and the registry that finds them.
+"""The model registry: registered names -> specs, for the shipped models and any extra model directories.
 
 A model directory carries ``biofm.json`` (the spec) and ``README.md`` (the card). Shipped models live in
-``assets/models/``; extra directories come from settings (``BIOFM_MODEL_DIRS``). Any Hugging Face directory or
-hub id can be used too: its spec is derived from its ``config.json``.
+``assets/models/``; extra directories come from settings (``BIOFM_MODEL_DIRS``) and ``<data dir>/models``. Any
+Hugging Face directory or hub id can be used too: its spec is derived from its ``config.json`` for the task asked.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from biofm.config import SHIPPED_MODELS_DIR, Settings
-
-SPEC_FILE = "biofm.json"
-CARD_FILE = "README.md"
-EMBEDDED_BASE = "embedded:all-MiniLM-L6-v2"
-TASK_INPUT_KIND = {"text-classify": "text", "ner": "text", "reports": "report", "molecules": "smiles"}
+from biofm.models.spec import SPEC_FILE, ModelSpec, UnknownModelError, spec_from_config, spec_from_json
 
 
-class UnknownModelError(LookupError):
-    pass
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """Everything a page needs to know about a model."""
-
-    name: str
-    task: str
-    labels: tuple[str, ...]
-    input_kind: str
-    max_length: int
-    source: str  # "shipped" | "local" | "hub"
-    location: str  # directory or hub id holding the weights (or the adapter)
-    base: str | None = None  # base model for adapters: EMBEDDED_BASE, a directory or a hub id
-    adapter: bool = False
-    version: str = "1"
-    description: str = ""
-    metrics: dict = field(default_factory=dict, hash=False, compare=False)
-    extra: dict = field(default_factory=dict, hash=False, compare=False)  # task-specific settings
-
-    @property
-    def card_path(self) -> Path | None:
-        path = Path(self.location) / CARD_FILE
-        return path if self.source != "hub" and path.is_file() else None
-
-    def card_text(self) -> str:
-        path = self.card_path
-        return path.read_text(encoding="utf-8") if path else f"No model card for {self.name}."
-
-    def to_json(self) -> dict:
-        data = asdict(self)
-        data["labels"] = list(self.labels)
-        return data
-
-
-def spec_from_dir(path: Path, source: str = "local", task: str | None = None) -> ModelSpec:
+def spec_from_dir(path: Path, source: str = "local", task: str | None = None, input_kind: str = "text") -> ModelSpec:
     """Read ``biofm.json`` from a model directory, or derive a spec from a plain Hugging Face ``config.json``."""
     path = Path(path).resolve()
-    spec_path = path / SPEC_FILE
-    if spec_path.is_file():
-        data = json.loads(spec_path.read_text(encoding="utf-8"))
-        base = data.get("base")
-        if base and base != EMBEDDED_BASE and not base.startswith("hub:") and not Path(base).is_absolute():
-            base = str((path / base).resolve())
-        return ModelSpec(
-            name=data["name"], task=data["task"], labels=tuple(data["labels"]),
-            input_kind=data.get("input_kind", TASK_INPUT_KIND.get(data["task"], "text")),
-            max_length=int(data.get("max_length", 256)), source=source, location=str(path), base=base,
-            adapter=bool(data.get("adapter", False)), version=str(data.get("version", "1")),
-            description=data.get("description", ""), metrics=data.get("metrics", {}), extra=data.get("extra", {}),
-        )
+    if (path / SPEC_FILE).is_file():
+        return spec_from_json(json.loads((path / SPEC_FILE).read_text(encoding="utf-8")), path, source, input_kind)
     config_path = path / "config.json"
     if not config_path.is_file():
         raise UnknownModelError(f"{path} has neither {SPEC_FILE} nor config.json: not a model directory")
+    if task is None:
+        raise UnknownModelError(f"{path} has no {SPEC_FILE}: say which task it is for")
     config = json.loads(config_path.read_text(encoding="utf-8"))
-    return _spec_from_config(config, name=path.name, source=source, location=str(path), task=task)
+    return spec_from_config(config, name=path.name, source=source, location=str(path), task=task,
+                            input_kind=input_kind)
 
 
-def _spec_from_config(config: dict, name: str, source: str, location: str, task: str | None) -> ModelSpec:
-    id2label = config.get("id2label") or {"0": "LABEL_0", "1": "LABEL_1"}
-    labels = tuple(id2label[k] for k in sorted(id2label, key=lambda k: int(k)))
-    task = task or ("ner" if any(str(lbl).startswith(("B-", "I-")) for lbl in labels) else "text-classify")
-    max_len = int(config.get("max_position_embeddings", 512))
-    return ModelSpec(name=name, task=task, labels=labels, input_kind=TASK_INPUT_KIND.get(task, "text"),
-                     max_length=min(max_len, 512), source=source, location=location)
-
-
-def spec_from_hub(hub_id: str, task: str | None = None) -> ModelSpec:
+def spec_from_hub(hub_id: str, task: str, input_kind: str = "text") -> ModelSpec:
     """Spec for a Hugging Face hub id; needs the hub (or its local cache) to read the config."""
-    from biofm.models.loading import hub_config
+    from biofm.models.sources import hub_config
 
-    config = hub_config(hub_id)
-    return _spec_from_config(config, name=hub_id, source="hub", location=hub_id, task=task)
+    return spec_from_config(hub_config(hub_id), name=hub_id, source="hub", location=hub_id, task=task,
+                            input_kind=input_kind)
+
+
+def _looks_like_hub_id(name: str) -> bool:
+    return "/" in name and not Path(name).expanduser().exists() and not name.startswith((".", "/", "~"))
 
 
 class Registry:
@@ -123,14 +68,14 @@ class Registry:
     def specs(self, task: str | None = None) -> list[ModelSpec]:
         return [self._specs[n] for n in self.names(task)]
 
-    def get(self, name_or_path: str, task: str | None = None) -> ModelSpec:
+    def get(self, name_or_path: str, task: str | None = None, input_kind: str = "text") -> ModelSpec:
         """A registered name, a local model directory, or a hub id (in that order)."""
         if name_or_path in self._specs:
             spec = self._specs[name_or_path]
         elif Path(name_or_path).expanduser().is_dir():
-            spec = spec_from_dir(Path(name_or_path).expanduser(), source="local", task=task)
-        elif "/" in name_or_path and not Path(name_or_path).expanduser().exists() and not name_or_path.startswith((".", "/", "~")):
-            spec = spec_from_hub(name_or_path, task=task)
+            spec = spec_from_dir(Path(name_or_path).expanduser(), source="local", task=task, input_kind=input_kind)
+        elif _looks_like_hub_id(name_or_path) and task is not None:
+            spec = spec_from_hub(name_or_path, task=task, input_kind=input_kind)
         else:
             known = ", ".join(self.names()) or "none"
             raise UnknownModelError(f"unknown model {name_or_path!r}: not a registered name ({known}), "
@@ -141,7 +86,7 @@ class Registry:
 
 
 def default_registry(settings: Settings | None = None) -> Registry:
-    """Shipped models plus the directories in ``settings.model_dirs``."""
+    """Shipped models plus the directories in ``settings.model_dirs`` and ``<data dir>/models``."""
     registry = Registry()
     if settings is not None:
         for root in (*settings.model_dirs, trained_models_dir(settings)):

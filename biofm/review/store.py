@@ -7,10 +7,7 @@ goes through SQLAlchemy with bound parameters.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,15 +134,17 @@ class ReviewStore:
             raise ValueError(f"action must be one of {ACTIONS}")
         if action == "correct" and not new_value:
             raise ValueError("a correction needs the corrected value")
+        from biofm.tasks import get_task
+
         with self.session.begin() as s:
             item = s.get(Item, item_id)
             if item is None:
                 raise KeyError(f"no review item {item_id}")
             batch = s.get(Batch, item.batch_id)
+            predicted = get_task(batch.task).codec.value(item.prediction)
             prev = self._latest(s, [item_id], reviewer).get(item_id)
-            old = prev.new_value if prev is not None else _value_of(batch.task, item.prediction)
-            value = _value_of(batch.task, item.prediction) if action == "accept" else (
-                None if action == "reject" else new_value)
+            old = prev.new_value if prev is not None else predicted
+            value = predicted if action == "accept" else (None if action == "reject" else new_value)
             d = Decision(item_id=item_id, reviewer=reviewer, action=action, old_value=old, new_value=value,
                          comment=comment, model_name=batch.model_name, model_version=batch.model_version,
                          input_hash=item.input_hash)
@@ -183,159 +182,48 @@ class ReviewStore:
             return sorted(s.scalars(select(Decision.reviewer).join(Item, Item.id == Decision.item_id)
                                     .where(Item.batch_id == batch_id).distinct()))
 
-    # agreement and metrics ---------------------------------------------------------------------------------
+    # agreement and metrics (through the task's review codec) ---------------------------------------------
+    def _codec(self, batch_id: int):
+        from biofm.tasks import get_task
+
+        batch = self.batch(batch_id)
+        return get_task(batch["task"]).codec, batch["labels"]
+
     def kappa(self, batch_id: int, reviewer_a: str, reviewer_b: str) -> dict[str, float | None]:
         """Cohen's kappa per label on the items both reviewers labelled (None where it is undefined)."""
         from sklearn.metrics import cohen_kappa_score
 
-        task = self.batch(batch_id)["task"]
+        codec, labels = self._codec(batch_id)
         a = {v.id: val for v, val in self.reviewed(batch_id, reviewer_a)}
         b = {v.id: val for v, val in self.reviewed(batch_id, reviewer_b)}
         both = sorted(set(a) & set(b))
-        pairs = {name: ([], []) for name in _label_names(task, [a[i] for i in both] + [b[i] for i in both])}
-        for i in both:
-            for name, (xa, xb) in pairs.items():
-                xa.append(_label_value(task, a[i], name))
-                xb.append(_label_value(task, b[i], name))
-        out = {}
-        for name, (xa, xb) in pairs.items():
-            if len(xa) < 2 or len(set(xa) | set(xb)) < 2:
-                out[name] = None
-            else:
-                out[name] = float(cohen_kappa_score(xa, xb))
+        out: dict[str, float | None] = {}
+        for name in codec.label_names([a[i] for i in both] + [b[i] for i in both], labels):
+            xa = [_hashable(codec.label_value(a[i], name)) for i in both]
+            xb = [_hashable(codec.label_value(b[i], name)) for i in both]
+            defined = len(xa) >= 2 and len(set(xa) | set(xb)) >= 2
+            out[name] = float(cohen_kappa_score(xa, xb)) if defined else None
         return out
 
     def model_metrics(self, batch_id: int, reviewer: str | None = None) -> dict[str, dict]:
-        """Precision/recall/F1 of the model's predictions against reviewed labels, per label."""
-        task = self.batch(batch_id)["task"]
-        rows = self.reviewed(batch_id, reviewer)
-        if task == "ner":
-            return _ner_prf(rows)
-        from sklearn.metrics import precision_recall_fscore_support
-
-        names = _label_names(task, [val for _, val in rows])
-        if task == "molecules" and rows and rows[0][0].prediction.get("kind") == "regression":
-            out = {}
-            for name in names:
-                pairs = [(val["values"][name], v.prediction["values"][name]) for v, val in rows
-                         if val["values"].get(name) is not None]
-                err = [abs(float(a) - float(b)) for a, b in pairs]
-                out[name] = {"mae": float(sum(err) / len(err)) if err else float("nan"), "n": len(err)}
-            return out
-        out = {}
-        for name in names:
-            gold = [_label_value(task, val, name) for _, val in rows]
-            pred = [_label_value(task, _value_of(task, v.prediction), name) for v, _ in rows]
-            if task == "text-classify":
-                p, r, f, n = precision_recall_fscore_support([g == name for g in gold], [x == name for x in pred],
-                                                             average="binary", zero_division=0)
-            elif task == "molecules":
-                p, r, f, n = precision_recall_fscore_support([g == 1.0 for g in gold], [x == 1.0 for x in pred],
-                                                             average="binary", zero_division=0)
-            else:
-                p, r, f, n = precision_recall_fscore_support([g == "positive" for g in gold],
-                                                             [x == "positive" for x in pred], average="binary",
-                                                             zero_division=0)
-            out[name] = {"precision": float(p), "recall": float(r), "f1": float(f), "n": len(gold)}
-        return out
+        """The model's predictions scored against reviewed values, per label (the codec says how)."""
+        codec, labels = self._codec(batch_id)
+        return codec.metrics(self.reviewed(batch_id, reviewer), labels)
 
     # export ------------------------------------------------------------------------------------------------
     def export(self, batch_id: int, fmt: str, reviewer: str | None = None) -> bytes:
-        """Reviewed items in the formats the train command reads: csv, jsonl, or conll (NER)."""
-        task = self.batch(batch_id)["task"]
-        rows = self.reviewed(batch_id, reviewer)
-        if fmt == "jsonl":
-            return "".join(json.dumps({"id": v.external_id, "text": v.text, **val}, ensure_ascii=False) + "\n"
-                           for v, val in rows).encode("utf-8")
-        if fmt == "conll":
-            if task != "ner":
-                raise ValueError("CoNLL export is for NER batches")
-            return _conll(rows).encode("utf-8")
-        if fmt != "csv":
-            raise ValueError("format must be csv, jsonl or conll")
-        buf = io.StringIO()
-        if task == "reports":
-            from biofm.reports import OBSERVATIONS, chexpert_value
+        """Reviewed items in the formats the task's trainer reads (the codec's export formats)."""
+        codec, labels = self._codec(batch_id)
+        if fmt not in codec.export_formats:
+            raise ValueError(f"format must be one of {', '.join(codec.export_formats)}")
+        return codec.export(self.reviewed(batch_id, reviewer), fmt, labels)
 
-            w = csv.writer(buf)
-            w.writerow(["id", "report", *OBSERVATIONS])
-            for v, val in rows:
-                w.writerow([v.external_id, v.text, *(chexpert_value(val["observations"].get(o, "not mentioned"))
-                                                     for o in OBSERVATIONS)])
-        elif task == "molecules":
-            names = _label_names(task, [val for _, val in rows])
-            w = csv.writer(buf)
-            w.writerow(["id", "smiles", *names])
-            for v, val in rows:
-                w.writerow([v.external_id, v.text, *("" if val["values"].get(n) is None else val["values"][n]
-                                                     for n in names)])
-        elif task == "ner":
-            w = csv.writer(buf)
-            w.writerow(["id", "text", "entities"])
-            for v, val in rows:
-                w.writerow([v.external_id, v.text, json.dumps(val["entities"], ensure_ascii=False)])
-        else:
-            w = csv.writer(buf)
-            w.writerow(["id", "text", "label"])
-            for v, val in rows:
-                w.writerow([v.external_id, v.text, val["label"]])
-        return buf.getvalue().encode("utf-8")
+
+def _hashable(value):
+    return tuple(value) if isinstance(value, list) else value
 
 
 def _decision_dict(d: Decision) -> dict:
     return {"id": d.id, "item_id": d.item_id, "reviewer": d.reviewer, "created_at": d.created_at, "action": d.action,
             "old_value": d.old_value, "new_value": d.new_value, "comment": d.comment, "model_name": d.model_name,
             "model_version": d.model_version, "input_hash": d.input_hash}
-
-
-def _value_of(task: str, prediction: dict) -> dict:
-    """The reviewable part of a stored prediction."""
-    if task == "ner":
-        return {"entities": [{k: e[k] for k in ("start", "end", "label", "text")} for e in prediction["entities"]]}
-    if task == "reports":
-        return {"observations": dict(prediction["observations"])}
-    if task == "molecules":
-        if prediction.get("kind", "regression") == "regression":
-            return {"values": dict(prediction["values"])}
-        return {"values": {t: float(v >= 0.5) for t, v in prediction["values"].items()}}
-    return {"label": prediction["label"]}
-
-
-def _label_names(task: str, values: Sequence[dict]) -> list[str]:
-    if task == "reports":
-        from biofm.reports import OBSERVATIONS
-
-        return list(OBSERVATIONS)
-    if task == "ner":
-        return sorted({e["label"] for v in values for e in v["entities"]})
-    if task == "molecules":
-        return sorted({t for v in values for t in v["values"]})
-    return ["label"] if task != "text-classify" else sorted({v["label"] for v in values})
-
-
-def _label_value(task: str, value: dict, name: str):
-    if task == "reports":
-        return value["observations"].get(name, "not mentioned")
-    if task == "ner":
-        return tuple(sorted((e["start"], e["end"]) for e in value["entities"] if e["label"] == name))
-    if task == "molecules":
-        return value["values"].get(name)
-    return value["label"]
-
-
-def _ner_prf(rows) -> dict[str, dict]:
-    from biofm.train.metrics import span_prf
-
-    scores = span_prf(({(e["label"], e["start"], e["end"]) for e in val["entities"]},
-                       {(e["label"], e["start"], e["end"]) for e in view.prediction["entities"]}) for view, val in rows)
-    scores.pop("overall")
-    return {k: {"precision": v["precision"], "recall": v["recall"], "f1": v["f1"], "n": v["support"]}
-            for k, v in scores.items()}
-
-
-def _conll(rows) -> str:
-    from biofm.io.conll import documents_to_conll
-    from biofm.tasks.ner import Entity
-
-    return documents_to_conll((view.text, [Entity(e["start"], e["end"], e["label"], e["text"], 1.0)
-                                           for e in val["entities"]]) for view, val in rows)

@@ -1,4 +1,4 @@
-"""Biomedical named-entity recognition with exact character offsets and sliding windows for long notes.
+"""``ner``: biomedical named entities with exact character offsets and sliding windows for long notes.
 
 Words are the tokenizer's pre-tokenizer words (whitespace and punctuation split, as in the CoNLL corpora); a word's
 label is read from its first subword; entities are returned as character spans into the original text.
@@ -9,14 +9,17 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import torch
 
-from biofm.inference import Progress, masked_mean, run_batched
-from biofm.models.loading import LoadedModel
+from biofm.inference import masked_mean
 from biofm.records import TextRecord
+from biofm.tasks.base import (Adapter, Option, Predictions, Prepared, TaskKind, common_train_options, register,
+                               write_rows)
+from biofm.tasks.ner_parts import CONLL_SUFFIXES, EntityObjective, SpanCodec, read_conll_records, write_conll_tags
+from biofm.tasks.text_classify import TEXT_READ_OPTIONS
 from biofm.tasks.windows import best_window, window_starts
 
 
@@ -40,29 +43,19 @@ class Word:
 
 
 @dataclass
-class NerPredictions:
-    ids: list[str]
-    texts: list[str]
-    entities: list[list[Entity]]
-    embeddings: np.ndarray | None
-    windows: list[int]
-    model: str
+class NerPredictions(Predictions):
+    entities: list[list[Entity]] = field(default_factory=list)
     word_tags: list[list[tuple[Word, str, float]]] = field(default_factory=list)
 
-    @property
-    def n_windowed(self) -> int:
-        return sum(1 for w in self.windows if w > 1)
-
-    def to_records(self) -> list[dict]:
+    def rows(self, detail: bool = False) -> list[dict]:
         """``{"id", "text", "entities": [{"start","end","label","text","score"}]}`` per document."""
         return [{"id": i, "text": t, "entities": [e.as_dict() for e in ents]}
                 for i, t, ents in zip(self.ids, self.texts, self.entities)]
 
-    def to_frame(self) -> pd.DataFrame:
+    def entity_rows(self) -> list[dict]:
         """One row per entity: id, text, label, start, end, score."""
-        rows = [{"id": i, "text": e.text, "label": e.label, "start": e.start, "end": e.end, "score": round(e.score, 4)}
-                for i, ents in zip(self.ids, self.entities) for e in ents]
-        return pd.DataFrame(rows, columns=["id", "text", "label", "start", "end", "score"])
+        return [{"id": i, "text": e.text, "label": e.label, "start": e.start, "end": e.end,
+                 "score": round(e.score, 4)} for i, ents in zip(self.ids, self.entities) for e in ents]
 
     def counts(self) -> dict[str, int]:
         return dict(Counter(e.label for ents in self.entities for e in ents))
@@ -91,17 +84,15 @@ def decode_bio(tags: Sequence[str]) -> list[tuple[str, int, int]]:
     return spans
 
 
-class NerTagger:
-    """Adapter for ``ner`` models (AutoModelForTokenClassification)."""
+class NerTagger(Adapter):
+    """Windows of token ids -> per-token logits; each word tagged from the window where it has most context."""
 
-    task = "ner"
+    token_outputs = ("logits",)
 
-    def __init__(self, loaded: LoadedModel, overlap: float = 0.25) -> None:
-        self.loaded = loaded
-        self.tokenizer = loaded.tokenizer
-        self.model = loaded.model
-        self.labels = list(loaded.spec.labels)
-        self.max_length = min(loaded.spec.max_length, int(getattr(self.model.config, "max_position_embeddings", 512)))
+    def __init__(self, loaded, overlap: float = 0.25, **options) -> None:
+        super().__init__(loaded, **options)
+        self.labels = list(self.spec.labels)
+        self.max_length = min(self.spec.max_length, int(getattr(self.model.config, "max_position_embeddings", 512)))
         self.body = self.max_length - 2
         self.stride = max(1, int(self.body * (1 - overlap)))
 
@@ -120,23 +111,23 @@ class NerTagger:
                 words[-1].end = max(words[-1].end, e)
         return enc["input_ids"], words
 
-    def preprocess(self, texts: Sequence[str]):
+    def preprocess(self, records: Sequence[TextRecord]) -> Prepared:
         cls, sep = self.tokenizer.cls_token_id, self.tokenizer.sep_token_id
         windows, owner, per_doc = [], [], []
-        for doc, text in enumerate(texts):
-            ids, words = self.words(text)
+        for doc, rec in enumerate(records):
+            ids, words = self.words(rec.text)
             starts = window_starts(len(ids), self.body, self.stride)
             for s in starts:
                 windows.append([cls, *ids[s:s + self.body], sep])
                 owner.append(doc)
             per_doc.append((words, starts))
-        return windows, owner, per_doc
+        return Prepared(windows, (owner, per_doc))
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> dict[str, torch.Tensor]:
         out = self.model(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True)
         return {"logits": out.logits, "pooled": masked_mean(out.hidden_states[-1], attention_mask)}
 
-    def postprocess_doc(self, text: str, words: list[Word], starts: list[int], outs: list[dict]):
+    def tag_document(self, text: str, words: list[Word], starts: list[int], outs: list[dict]):
         """Entities for one document from its windows' token logits."""
         tagged: list[tuple[Word, str, float]] = []
         for w in words:
@@ -153,26 +144,104 @@ class NerTagger:
             entities.append(Entity(start, end, kind, text[start:end], score))
         return entities, tagged
 
-    def predict(self, records: Sequence[TextRecord], batch_size: int = 32, progress: Progress | None = None
-                ) -> NerPredictions:
+    def postprocess(self, records, prepared: Prepared, outputs: list[dict]) -> NerPredictions:
         texts = [r.text for r in records]
-        spec = self.loaded.spec
-        if not texts:
-            return NerPredictions([], [], [], None, [], spec.name)
-        windows, owner, per_doc = self.preprocess(texts)
-        outputs = run_batched(windows, self.forward, device=self.loaded.device,
-                              pad_id=self.tokenizer.pad_token_id or 0, batch_size=batch_size,
-                              precision=self.loaded.precision, token_outputs=("logits",), progress=progress)
+        owner, per_doc = prepared.context
         by_doc: list[list[dict]] = [[] for _ in texts]
         for o, d in zip(outputs, owner):
             by_doc[d].append(o)
         entities, tags, emb = [], [], []
         for d, text in enumerate(texts):
-            words, starts = per_doc[d]
-            ents, tagged = self.postprocess_doc(text, words, starts, by_doc[d])
+            ents, tagged = self.tag_document(text, *per_doc[d], by_doc[d])
             entities.append(ents)
             tags.append(tagged)
             emb.append(np.mean([o["pooled"] for o in by_doc[d]], axis=0))
-        return NerPredictions(ids=[r.id for r in records], texts=texts, entities=entities,
-                              embeddings=np.stack(emb).astype(np.float32), windows=[len(s) for _, s in per_doc],
-                              model=spec.name, word_tags=tags)
+        return NerPredictions([r.id for r in records], texts, np.stack(emb).astype(np.float32) if emb else None,
+                              self.spec.name, [len(s) for _, s in per_doc], entities, tags)
+
+
+class NerKind(TaskKind):
+    name = "ner"
+    title = "Clinical entities"
+    default_model = "bc5cdr-ner"
+    adapter_class = NerTagger
+    peft_task = "TOKEN_CLS"
+    read_options = TEXT_READ_OPTIONS
+    train_options = (*common_train_options(epochs=6, batch_size=32, method="full", max_length=128),
+                     Option("patience", "epochs without dev improvement before stopping", 2, int))
+    train_file_types = ("conll", "tsv", "txt")
+    codec = SpanCodec()
+    objective = EntityObjective()
+
+    @staticmethod
+    def auto_class():
+        from transformers import AutoModelForTokenClassification
+
+        return AutoModelForTokenClassification
+
+    def build(self, spec, device):
+        from biofm.models.load import build_hf
+
+        labels = dict(enumerate(spec.labels))
+        return build_hf(spec, self.auto_class(), num_labels=len(labels), id2label=labels,
+                        label2id={v: k for k, v in labels.items()})
+
+    def claims(self, labels) -> bool:
+        return any(str(lab).startswith(("B-", "I-")) for lab in labels)
+
+    def read(self, path, **options):
+        if Path(path).suffix.lower() in CONLL_SUFFIXES:
+            return read_conll_records(path)
+        return super().read(path, **options)
+
+    def write(self, preds: NerPredictions, out: Path, read_result=None) -> None:
+        if read_result is not None and getattr(read_result, "sentences", None) is not None:
+            write_conll_tags(out, read_result.sentences, preds)
+        else:  # JSONL whatever the suffix: entities nest
+            write_rows(preds.rows(detail=True), out, fmt="jsonl")
+
+    def summary(self, preds: NerPredictions) -> str:
+        return f"{sum(len(e) for e in preds.entities)} entities in {len(preds.ids)} documents"
+
+    def targets(self, preds: NerPredictions, i: int) -> list:
+        from biofm.explain import Target
+
+        return [Target(e.label, e.start, e.end) for e in preds.entities[i]]
+
+    def target_label(self, preds, i: int, target) -> str:
+        return f"{preds.texts[i][target.start:target.end]} ({target.label}, {target.start}-{target.end})"
+
+    def target_from_text(self, preds, i: int, text: str | None) -> list:
+        targets = self.targets(preds, i)
+        return targets if text is None else [t for t in targets if text in (t.label, preds.texts[i][t.start:t.end])]
+
+    def cli_targets(self, preds, i: int, target: str | None, span: str | None = None) -> list:
+        if not span:
+            return self.target_from_text(preds, i, target)
+        from biofm.explain import Target
+
+        start, end = (int(x) for x in span.split("-", 1))
+        found = [e.label for e in preds.entities[i] if (e.start, e.end) == (start, end)]
+        if not found and not target:
+            raise ValueError(f"{preds.ids[i]}: no entity was predicted at {start}-{end}; give its type with --target")
+        return [Target(found[0] if found else target, start, end)]
+
+    def colour_columns(self, preds: NerPredictions, records) -> dict[str, list]:
+        cols: dict[str, list] = {"entities": [len(e) for e in preds.entities]}
+        for kind in sorted({e.label for ents in preds.entities for e in ents}):
+            cols[f"{kind} mentions"] = [sum(e.label == kind for e in ents) for ents in preds.entities]
+        cols["confidence"] = [float(min((e.score for e in ents), default=1.0)) for ents in preds.entities]
+        return cols
+
+    def check_training_file(self, path, config: dict) -> str:
+        from biofm.tasks.ner_parts import check_conll_file
+
+        return check_conll_file(path)
+
+    def train(self, config: dict, progress=None, should_stop=None) -> str:
+        from biofm.tasks.ner_parts import train_ner_task
+
+        return train_ner_task(self, config, progress, should_stop)
+
+
+register(NerKind())

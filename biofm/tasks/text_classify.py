@@ -1,31 +1,31 @@
-"""Document classification of clinical text, with sliding windows for documents over the model's length."""
+"""``text-classify``: disease category of clinical documents, with sliding windows past the model's length."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import torch
 
-from biofm.inference import Progress, masked_mean, run_batched
-from biofm.models.loading import LoadedModel
+from biofm.inference import masked_mean
 from biofm.records import TextRecord
+from biofm.review.codec import ReviewCodec
+from biofm.tasks.base import Adapter, Option, Predictions, Prepared, TaskKind, common_train_options, register
 from biofm.tasks.windows import window_ids
+
+TEXT_READ_OPTIONS = (Option("text_column", "column or key holding the text (default: guessed)"),
+                     Option("id_column", "column or key holding the id (default: guessed or row number)"),
+                     Option("one_per_line", "a .txt holds one document per line", False, bool))
 
 
 @dataclass
-class TextPredictions:
+class TextPredictions(Predictions):
     """Labels, class probabilities and pooled embeddings for a batch of documents, from one pass."""
 
-    ids: list[str]
-    texts: list[str]
-    label_names: list[str]
-    probs: np.ndarray
-    embeddings: np.ndarray | None
-    windows: list[int]
-    model: str
+    label_names: list[str] = field(default_factory=list)
+    probs: np.ndarray = None
     true_labels: list[str | None] = field(default_factory=list)
 
     @property
@@ -36,86 +36,135 @@ class TextPredictions:
     def scores(self) -> np.ndarray:
         return self.probs.max(1)
 
-    @property
-    def n_windowed(self) -> int:
-        """How many documents were longer than the model's length and classified by sliding windows."""
-        return sum(1 for w in self.windows if w > 1)
-
-    def to_frame(self, include_text: bool = True) -> pd.DataFrame:
-        """``id,text,label,score,p_<label>...,windows`` (plus ``true_label`` when the input had one)."""
-        frame = pd.DataFrame({"id": self.ids})
-        if include_text:
-            frame["text"] = self.texts
-        frame["label"] = self.labels
-        frame["score"] = np.round(self.scores, 6)
-        for j, name in enumerate(self.label_names):
-            frame[f"p_{name}"] = np.round(self.probs[:, j], 6)
-        frame["windows"] = self.windows
-        if any(t is not None for t in self.true_labels):
-            frame["true_label"] = self.true_labels
-        return frame
+    def rows(self, detail: bool = False) -> list[dict]:
+        """``id,text,label,score,p_<label>...`` (plus ``true_label`` when the input had one)."""
+        truth = any(t is not None for t in self.true_labels)
+        out = []
+        for i, (rid, text, label) in enumerate(zip(self.ids, self.texts, self.labels)):
+            row = {"id": rid, "text": text, "label": label, "score": round(float(self.probs[i].max()), 6)}
+            row.update({f"p_{n}": round(float(p), 6) for n, p in zip(self.label_names, self.probs[i])})
+            if truth:
+                row["true_label"] = self.true_labels[i]
+            out.append(row)
+        return out
 
 
-class TextClassifier:
-    """Adapter for ``text-classify`` models (AutoModelForSequenceClassification)."""
+class TextClassifier(Adapter):
+    """Windows of token ids -> logits and pooled embeddings -> mean of window logits per document."""
 
-    task = "text-classify"
-
-    def __init__(self, loaded: LoadedModel, overlap: float = 0.25) -> None:
-        self.loaded = loaded
-        self.tokenizer = loaded.tokenizer
-        self.model = loaded.model
-        self.max_length = min(loaded.spec.max_length, int(getattr(self.model.config, "max_position_embeddings", 512)))
+    def __init__(self, loaded, overlap: float = 0.25, **options) -> None:
+        super().__init__(loaded, **options)
+        self.max_length = min(self.spec.max_length, int(getattr(self.model.config, "max_position_embeddings", 512)))
         self.body = self.max_length - 2
         self.stride = max(1, int(self.body * (1 - overlap)))
 
-    def preprocess(self, texts: Sequence[str]) -> tuple[list[list[int]], list[int]]:
-        """Token-id windows for every text, and for each window the index of its document."""
+    def preprocess(self, records: Sequence[TextRecord]) -> Prepared:
         tok = self.tokenizer
-        encoded = tok(list(texts), add_special_tokens=False, truncation=False, verbose=False)["input_ids"]
-        cls, sep = tok.cls_token_id, tok.sep_token_id
+        encoded = tok([r.text for r in records], add_special_tokens=False, truncation=False,
+                      verbose=False)["input_ids"] if records else []
         windows, owner = [], []
         for doc, ids in enumerate(encoded):
             for win in window_ids(ids, self.body, self.stride):
-                windows.append([cls, *win, sep])
+                windows.append([tok.cls_token_id, *win, tok.sep_token_id])
                 owner.append(doc)
-        return windows, owner
+        return Prepared(windows, owner)
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> dict[str, torch.Tensor]:
         out = self.model(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True)
         return {"logits": out.logits, "pooled": masked_mean(out.hidden_states[-1], attention_mask)}
 
-    @staticmethod
-    def postprocess(outputs: list[dict[str, np.ndarray]], owner: list[int], n_docs: int
-                    ) -> tuple[np.ndarray, np.ndarray, list[int]]:
-        """Mean of window logits -> softmax probabilities; mean of window embeddings; windows per document."""
-        logits = np.stack([o["logits"] for o in outputs])
-        pooled = np.stack([o["pooled"] for o in outputs])
-        owner_arr = np.asarray(owner)
-        counts = np.bincount(owner_arr, minlength=n_docs)
-        doc_logits = np.zeros((n_docs, logits.shape[1]), dtype=np.float64)
-        doc_emb = np.zeros((n_docs, pooled.shape[1]), dtype=np.float32)
-        np.add.at(doc_logits, owner_arr, logits)
-        np.add.at(doc_emb, owner_arr, pooled)
-        doc_logits /= counts[:, None]
-        doc_emb /= counts[:, None]
-        z = doc_logits - doc_logits.max(1, keepdims=True)
-        probs = np.exp(z)
-        probs /= probs.sum(1, keepdims=True)
-        return probs.astype(np.float32), doc_emb, counts.tolist()
+    def postprocess(self, records, prepared: Prepared, outputs: list[dict]) -> TextPredictions:
+        n, labels = len(records), list(self.spec.labels)
+        probs, emb, counts = np.zeros((0, len(labels)), np.float32), None, np.zeros(0, int)
+        if n:
+            probs, emb, counts = mean_by_owner(outputs, prepared.context, n)
+        return TextPredictions([r.id for r in records], [r.text for r in records], emb, self.spec.name,
+                               counts.tolist(), labels, probs, [r.label for r in records])
 
-    def predict(self, records: Sequence[TextRecord], batch_size: int = 32, progress: Progress | None = None,
-                ) -> TextPredictions:
-        texts = [r.text for r in records]
-        spec = self.loaded.spec
-        if not texts:
-            return TextPredictions([], [], list(spec.labels), np.zeros((0, len(spec.labels)), np.float32),
-                                   None, [], spec.name)
-        windows, owner = self.preprocess(texts)
-        outputs = run_batched(windows, self.forward, device=self.loaded.device,
-                              pad_id=self.tokenizer.pad_token_id or 0, batch_size=batch_size,
-                              precision=self.loaded.precision, progress=progress)
-        probs, emb, counts = self.postprocess(outputs, owner, len(texts))
-        return TextPredictions(ids=[r.id for r in records], texts=texts, label_names=list(spec.labels), probs=probs,
-                               embeddings=emb, windows=counts, model=spec.name,
-                               true_labels=[r.label for r in records])
+
+def mean_by_owner(outputs: list[dict], owner: list[int], n_docs: int):
+    """Mean of window logits -> softmax probabilities; mean of window embeddings; windows per document."""
+    owner_arr = np.asarray(owner)
+    counts = np.bincount(owner_arr, minlength=n_docs)
+    logits = np.zeros((n_docs, *outputs[0]["logits"].shape), dtype=np.float64)
+    emb = np.zeros((n_docs, outputs[0]["pooled"].shape[0]), dtype=np.float32)
+    np.add.at(logits, owner_arr, np.stack([o["logits"] for o in outputs]))
+    np.add.at(emb, owner_arr, np.stack([o["pooled"] for o in outputs]))
+    logits /= counts.reshape(-1, *[1] * (logits.ndim - 1))
+    emb /= counts[:, None]
+    z = np.exp(logits - logits.max(-1, keepdims=True))
+    return (z / z.sum(-1, keepdims=True)).astype(np.float32), emb, counts
+
+
+class LabelCodec(ReviewCodec):
+    """One label per document; exports ``id,text,label`` (what ``biofm train text-classify`` reads)."""
+
+    def items(self, preds: TextPredictions) -> list[dict]:
+        return [{"external_id": rid, "text": text, "confidence": float(p.max()),
+                 "prediction": {"label": preds.label_names[int(p.argmax())],
+                                "probs": {n: round(float(x), 5) for n, x in zip(preds.label_names, p)}}}
+                for rid, text, p in zip(preds.ids, preds.texts, preds.probs)]
+
+
+class TextClassifyKind(TaskKind):
+    name = "text-classify"
+    title = "Clinical text (disease category)"
+    default_model = "disease-category"
+    adapter_class = TextClassifier
+    peft_task = "SEQ_CLS"
+    read_options = (*TEXT_READ_OPTIONS, Option("label_column", "column holding a true label (optional)"))
+    train_options = (*common_train_options(epochs=8, batch_size=16),
+                     Option("text_column", "text column (default: guessed)"),
+                     Option("label_column", "label column", "label"),
+                     Option("label_map", "CSV mapping label values (1st column) to names (2nd)"),
+                     Option("dev_fraction", "dev share when no --dev is given", 0.15, float),
+                     Option("class_weights", "weight classes by inverse frequency", False, bool))
+    train_file_types = ("csv", "jsonl")
+    codec = LabelCodec()
+
+    @staticmethod
+    def auto_class():
+        from transformers import AutoModelForSequenceClassification
+
+        return AutoModelForSequenceClassification
+
+    def build(self, spec, device):
+        from biofm.models.load import build_hf
+
+        labels = dict(enumerate(spec.labels))
+        return build_hf(spec, self.auto_class(), num_labels=len(labels), id2label=labels,
+                        label2id={v: k for k, v in labels.items()})
+
+    def claims(self, labels) -> bool:
+        return True
+
+    def summary(self, preds: TextPredictions) -> str:
+        note = (f"; {preds.n_windowed} document(s) were longer than the model's window and were classified with "
+                "sliding windows") if preds.n_windowed else ""
+        return f"{len(preds.ids)} predictions{note}"
+
+    def targets(self, preds: TextPredictions, i: int) -> list:
+        predicted = preds.labels[i]
+        return [predicted] + [lab for lab in preds.label_names if lab != predicted]
+
+    def colour_columns(self, preds: TextPredictions, records) -> dict[str, list]:
+        cols = {"prediction": list(preds.labels), "confidence": [float(x) for x in preds.scores]}
+        truth = [r.label for r in records]
+        if any(t is not None for t in truth):
+            cols["true label"] = [t if t is not None else "(none)" for t in truth]
+            cols["correct"] = ["(no label)" if t is None else ("correct" if t == p else "wrong")
+                               for t, p in zip(truth, preds.labels)]
+        return cols
+
+    def check_training_file(self, path, config: dict) -> str:
+        from biofm.train.text_data import check_text_file
+
+        return check_text_file(path, config)
+
+    def train(self, config: dict, progress=None, should_stop=None) -> str:
+        from biofm.train.text_data import train_text_task
+
+        return train_text_task(self, config, progress, should_stop)
+
+
+register(TextClassifyKind())

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import random
+import json
 from collections import Counter
 from dataclasses import dataclass
 from collections.abc import Callable, Sequence
@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from biofm.models.registry import EMBEDDED_BASE
+from biofm.models.spec import EMBEDDED_BASE
 
 
 class TrainingDataError(ValueError):
@@ -22,9 +22,9 @@ class TrainingDataError(ValueError):
 
 
 def seed_everything(seed: int) -> None:
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
+    from transformers import set_seed
+
+    set_seed(seed)
 
 
 def file_sha256(path: str | Path) -> str:
@@ -64,12 +64,10 @@ def check_labels(labels: Sequence[str | None], what: str = "training file") -> l
 
 
 def linear_schedule(optimizer: torch.optim.Optimizer, warmup: int, total: int):
-    def factor(step: int) -> float:
-        if step < warmup:
-            return (step + 1) / max(1, warmup)
-        return max(0.0, (total - step) / max(1, total - warmup))
+    """Linear warm-up then linear decay to zero (transformers' schedule)."""
+    from transformers import get_linear_schedule_with_warmup
 
-    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+    return get_linear_schedule_with_warmup(optimizer, warmup, total)
 
 
 def write_json(path: Path, data) -> None:
@@ -221,33 +219,55 @@ class TrainConfig:
     device: str = "auto"
     precision: str = "auto"
 
+    @classmethod
+    def from_options(cls, config: dict, **overrides) -> "TrainConfig":
+        """The fields of a task's training config (other keys are the task's own)."""
+        names = set(cls.__dataclass_fields__)
+        return cls(**{k: v for k, v in {**config, **overrides}.items() if k in names and v is not None})
+
     @property
     def learning_rate(self) -> float:
         return self.lr if self.lr is not None else (5e-4 if self.method == "lora" else 5e-5)
 
 
 
-def build_trainable(cfg: TrainConfig, task: str, labels: list[str], device: torch.device):
-    """Tokenizer and a trainable model for ``task`` on ``cfg.base``; LoRA-wrapped when ``cfg.method == 'lora'``."""
+def build_trainable(cfg: TrainConfig, auto_class, peft_task: str, labels: list[str], device: torch.device):
+    """Tokenizer and a trainable ``auto_class`` model on ``cfg.base``; LoRA-wrapped (PEFT ``peft_task``) for lora."""
     from transformers import AutoTokenizer
 
-    from biofm.models.loading import resolve_base, task_model_class
+    from biofm.models.sources import resolve_base
 
     if cfg.method not in ("lora", "full"):
         raise ValueError(f"method must be 'lora' or 'full', got {cfg.method!r}")
     base = resolve_base(cfg.base)
     local = Path(base).is_dir()
     tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=local)
-    model = task_model_class(task).from_pretrained(
+    model = auto_class.from_pretrained(
         base, num_labels=len(labels), id2label=dict(enumerate(labels)), label2id={l: i for i, l in enumerate(labels)},
         use_safetensors=True, local_files_only=local, ignore_mismatched_sizes=True)
     if cfg.method == "lora":
         from peft import LoraConfig, TaskType, get_peft_model
 
-        task_type = {"text-classify": TaskType.SEQ_CLS, "ner": TaskType.TOKEN_CLS}[task]
-        model = get_peft_model(model, LoraConfig(task_type=task_type, r=cfg.lora_r, lora_alpha=cfg.lora_alpha,
+        model = get_peft_model(model, LoraConfig(task_type=getattr(TaskType, peft_task), r=cfg.lora_r, lora_alpha=cfg.lora_alpha,
                                                  lora_dropout=0.1, target_modules=LORA_TARGETS))
     return tokenizer, model.to(device)
+
+
+def fit_config(model: torch.nn.Module, cfg: TrainConfig, n_examples: int, batch, evaluate, metric: str,
+               out_dir: str | Path, progress=None, should_stop=None) -> dict:
+    """:func:`fit` with a TrainConfig's schedule, checkpoints under ``out_dir/checkpoint``."""
+    return fit(model, n_examples=n_examples, batch=batch, evaluate=evaluate, metric=metric, epochs=cfg.epochs,
+               lr=cfg.learning_rate, batch_size=cfg.batch_size, seed=cfg.seed, weight_decay=cfg.weight_decay,
+               warmup_fraction=cfg.warmup_fraction, patience=cfg.patience, progress=progress,
+               should_stop=should_stop, checkpoint_dir=Path(out_dir) / "checkpoint", resume=cfg.resume)
+
+
+def write_results(out: Path, result: dict) -> None:
+    """metrics.json and the per-epoch train_log.jsonl beside the weights."""
+    out.mkdir(parents=True, exist_ok=True)
+    write_json(out / "metrics.json", result)
+    (out / "train_log.jsonl").write_text("".join(json.dumps(h) + "\n" for h in result.get("history", [])),
+                                         encoding="utf-8")
 
 
 def save_weights(model: torch.nn.Module, tokenizer, out: Path, method: str, base: str = "") -> None:
@@ -260,3 +280,11 @@ def save_weights(model: torch.nn.Module, tokenizer, out: Path, method: str, base
     model.to(torch.float16).save_pretrained(out, safe_serialization=True)
     model.float()
     tokenizer.save_pretrained(out)
+
+
+def seeded_split(items: Sequence, fraction: float, seed: int) -> tuple[list, list]:
+    """(train, dev): a seeded random ``fraction`` of the items for dev, at least one (for unlabelled tasks)."""
+    order = list(range(len(items)))
+    random.Random(seed).shuffle(order)
+    cut = max(1, int(round(len(order) * fraction)))
+    return [items[i] for i in order[cut:]], [items[i] for i in order[:cut]]

@@ -1,6 +1,6 @@
 """Training jobs that run in a background process, so a page stays responsive and survives a browser refresh.
 
-A job is a folder under ``<data dir>/jobs/<id>/`` holding ``job.json`` (command, output, start time), the
+A job is a folder under ``<data dir>/jobs/<id>/`` holding ``job.json`` (task, output, start time), ``config.json`` (the training options), the
 ``progress.jsonl`` events the trainer writes, ``log.txt`` and ``exit_code`` when it ends. Cancelling writes a
 ``cancel`` file the trainer checks between steps (the process is terminated if it does not stop).
 """
@@ -72,34 +72,33 @@ class Job:
 
 
 def _alive(pid: int) -> bool:
+    """Running, and not a zombie (a finished child that nobody reaped)."""
+    import psutil
+
     try:
-        os.kill(pid, 0)
-    except OSError:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
         return False
-    try:  # a finished child that nobody reaped is a zombie: not alive
-        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
-            return fh.read().split()[2] != "Z"
-    except OSError:
-        return True
 
 
 def jobs_dir(data_dir: Path) -> Path:
     return Path(data_dir) / "jobs"
 
 
-def start_job(data_dir: Path, args: list[str], out_dir: Path, description: str = "") -> Job:
-    """Run ``biofm <args> --progress-file … --cancel-file …`` in a new process session."""
+def start_job(data_dir: Path, task: str, config: dict, description: str = "") -> Job:
+    """Train ``task`` from ``config`` (written to ``config.json``) in a new process session."""
     job_id = time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
     folder = jobs_dir(data_dir) / job_id
     folder.mkdir(parents=True)
-    cmd = [sys.executable, "-m", "biofm.cli", *args, "--progress-file", str(folder / "progress.jsonl"),
-           "--cancel-file", str(folder / "cancel"), "-q"]
+    (folder / "config.json").write_text(json.dumps(config, indent=1), encoding="utf-8")
+    cmd = [sys.executable, "-m", "biofm.cli", "train", task, "--config", str(folder / "config.json"),
+           "--progress-file", str(folder / "progress.jsonl"), "--cancel-file", str(folder / "cancel"), "-q"]
     wrapper = [sys.executable, "-c", "import subprocess, sys; code = subprocess.call(sys.argv[2:]); "
                "open(sys.argv[1], 'w').write(str(code))", str(folder / "exit_code"), *cmd]
     log = open(folder / "log.txt", "w")
     proc = subprocess.Popen(wrapper, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    (folder / "job.json").write_text(json.dumps({"id": job_id, "args": args, "out": str(out_dir), "pid": proc.pid,
+    (folder / "job.json").write_text(json.dumps({"id": job_id, "task": task, "out": str(config["out"]), "pid": proc.pid,
                                                  "started": time.time(), "description": description}))
     return Job(job_id, folder)
 

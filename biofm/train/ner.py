@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import torch
 
-from biofm.inference import autocast, pad_batch
+from biofm.inference import autocast
 from biofm.io.conll import Sentence, tags_for_tokens
-from biofm.models.loading import LoadedModel, pick_device, pick_precision
-from biofm.models.registry import SPEC_FILE, ModelSpec
-from biofm.tasks.ner import NerTagger, entity_types
-from biofm.train.common import TrainConfig, TrainingDataError, build_trainable, save_weights, fit, seed_everything, write_json
+from biofm.models.load import LoadedModel, pick_device, pick_precision
+from biofm.models.spec import ModelSpec, write_spec
+from biofm.train.common import (TrainConfig, TrainingDataError, build_trainable, fit_config, save_weights,
+                                seed_everything, write_results)
 from biofm.train.metrics import entity_prf
 
 
@@ -24,7 +23,7 @@ def bio_labels(sentences: Sequence[Sentence]) -> list[str]:
     return ["O"] + [f"{p}-{k}" for k in kinds for p in ("B", "I")]
 
 
-def predict_sentence_tags(tagger: NerTagger, sentences: Sequence[Sentence], batch_size: int = 64,
+def predict_sentence_tags(tagger, sentences: Sequence[Sentence], batch_size: int = 64,
                           progress=None) -> list[list[str]]:
     """Predicted BIO tags per token of CoNLL sentences (through the same path as free text)."""
     pairs = [s.to_record(i) for i, s in enumerate(sentences)]
@@ -32,7 +31,7 @@ def predict_sentence_tags(tagger: NerTagger, sentences: Sequence[Sentence], batc
     return [tags_for_tokens(spans, ents) for (_, spans), ents in zip(pairs, preds.entities)]
 
 
-def evaluate_ner(tagger: NerTagger, sentences: Sequence[Sentence]) -> dict:
+def evaluate_ner(tagger, sentences: Sequence[Sentence]) -> dict:
     gold = [s.tags for s in sentences]
     scores = entity_prf(gold, predict_sentence_tags(tagger, sentences))
     o = scores["overall"]
@@ -40,12 +39,21 @@ def evaluate_ner(tagger: NerTagger, sentences: Sequence[Sentence]) -> dict:
             "n": len(sentences)}
 
 
-def train_ner(train: Sequence[Sentence], dev: Sequence[Sentence], out_dir: str | Path, *, name: str,
-              cfg: TrainConfig | None = None, progress: Callable[[dict], None] | None = None,
-              data_info: dict | None = None, should_stop: Callable[[], bool] | None = None) -> dict:
-    cfg = cfg or TrainConfig(epochs=6, batch_size=32, max_length=128)
-    train = [s for s in train if s.tags]
-    dev = [s for s in dev if s.tags]
+def _token_targets(tokenizer, train: Sequence[Sentence], label_id: dict, max_length: int):
+    """Token ids and first-subword targets (-100 elsewhere) per sentence."""
+    enc = tokenizer([s.tokens for s in train], is_split_into_words=True, truncation=True, max_length=max_length)
+    ids_list, targets = [], []
+    for k, s in enumerate(train):
+        tgt, last = [], None
+        for w in enc.word_ids(k):
+            tgt.append(-100 if w is None or w == last else label_id[s.tags[w]])
+            last = w
+        ids_list.append(enc["input_ids"][k])
+        targets.append(tgt)
+    return ids_list, targets
+
+
+def _check(train: Sequence[Sentence], dev: Sequence[Sentence]) -> list[str]:
     if not train or not dev:
         raise TrainingDataError("NER training needs tagged sentences (token<TAB>tag) in both train and dev")
     labels = bio_labels(train)
@@ -54,54 +62,49 @@ def train_ner(train: Sequence[Sentence], dev: Sequence[Sentence], out_dir: str |
     unknown = sorted({t for s in dev for t in s.tags} - set(labels))
     if unknown:
         raise TrainingDataError(f"dev file has tags the training file lacks: {unknown}")
+    return labels
+
+
+def train_ner(kind, train: Sequence[Sentence], dev: Sequence[Sentence], out_dir: str | Path, *, name: str,
+              cfg: TrainConfig | None = None, progress: Callable[[dict], None] | None = None,
+              data_info: dict | None = None, should_stop: Callable[[], bool] | None = None) -> dict:
+    """Fine-tune ``kind``'s token classifier; best epoch by dev entity F1 (strict)."""
+    from transformers import DataCollatorForTokenClassification
+
+    cfg = cfg or TrainConfig(epochs=6, batch_size=32, max_length=128)
+    train, dev = [s for s in train if s.tags], [s for s in dev if s.tags]
+    labels = _check(train, dev)
     seed_everything(cfg.seed)
     device = pick_device(cfg.device)
     precision = pick_precision(device, cfg.precision)
-    tokenizer, model = build_trainable(cfg, "ner", labels, device)
-    label_id = {l: i for i, l in enumerate(labels)}
-    enc = tokenizer([s.tokens for s in train], is_split_into_words=True, truncation=True, max_length=cfg.max_length)
-    ids_list, targets = [], []
-    for k, s in enumerate(train):
-        word_ids = enc.word_ids(k)
-        tgt, last = [], None
-        for w in word_ids:
-            tgt.append(-100 if w is None or w == last else label_id[s.tags[w]])
-            last = w
-        ids_list.append(enc["input_ids"][k])
-        targets.append(tgt)
+    tokenizer, model = build_trainable(cfg, kind.auto_class(), kind.peft_task, labels, device)
+    ids_list, targets = _token_targets(tokenizer, train, {lab: i for i, lab in enumerate(labels)}, cfg.max_length)
+    collate = DataCollatorForTokenClassification(tokenizer, return_tensors="pt")
     loss_fn = torch.nn.CrossEntropyLoss(ignore_index=-100)
-    spec = ModelSpec(name=name, task="ner", labels=tuple(labels), input_kind="text", max_length=cfg.max_length,
-                     source="local", location=str(out_dir))
-    tagger = NerTagger(LoadedModel(spec, tokenizer, model, device, precision))
-    pad_id = tokenizer.pad_token_id or 0
+    spec = ModelSpec(name=name, task=kind.name, labels=tuple(labels), input_kind=kind.input_kind,
+                     max_length=cfg.max_length, source="local", location=str(out_dir))
+    tagger = kind.adapter(LoadedModel(spec, tokenizer, model, device, precision))
 
     def batch_loss(idx: list[int]) -> torch.Tensor:
-        ids, mask = pad_batch([ids_list[i] for i in idx], pad_id)
-        tgt = torch.full(ids.shape, -100, dtype=torch.long)
-        for row, i in enumerate(idx):
-            tgt[row, : len(targets[i])] = torch.tensor(targets[i])
+        b = collate([{"input_ids": ids_list[i], "labels": targets[i]} for i in idx])
         with autocast(device, precision):
-            logits = model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits
-        return loss_fn(logits.float().reshape(-1, len(labels)), tgt.to(device).reshape(-1))
+            logits = model(input_ids=b["input_ids"].to(device), attention_mask=b["attention_mask"].to(device)).logits
+        return loss_fn(logits.float().reshape(-1, len(labels)), b["labels"].to(device).reshape(-1))
 
-    fitted = fit(model, n_examples=len(train), batch=batch_loss, evaluate=lambda: evaluate_ner(tagger, dev),
-                 metric="entity_f1", epochs=cfg.epochs, lr=cfg.learning_rate, batch_size=cfg.batch_size,
-                 seed=cfg.seed, weight_decay=cfg.weight_decay, warmup_fraction=cfg.warmup_fraction,
-                 patience=cfg.patience, progress=progress, should_stop=should_stop,
-                 checkpoint_dir=Path(out_dir) / "checkpoint", resume=cfg.resume)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    fitted = fit_config(model, cfg, len(train), batch_loss, lambda: evaluate_ner(tagger, dev), "entity_f1", out_dir,
+                        progress, should_stop)
+    out, best = Path(out_dir), fitted["dev"]
     save_weights(model, tokenizer, out, cfg.method, cfg.base)
-    result = {"dev": fitted["dev"], "history": fitted["history"], "train_size": len(train), "dev_size": len(dev),
+    result = {"dev": best, "history": fitted["history"], "train_size": len(train), "dev_size": len(dev),
               "config": {**cfg.__dict__, "lr": cfg.learning_rate}, "precision": precision, "device": str(device),
               "data": data_info or {}, "entity_types": entity_types(labels)}
-    best = fitted["dev"]
-    write_json(out / SPEC_FILE, {
-        "name": name, "task": "ner", "labels": labels, "input_kind": "text", "max_length": cfg.max_length,
-        "adapter": cfg.method == "lora", "base": cfg.base if cfg.method == "lora" else None,
-        "version": time.strftime("%Y%m%d"),
-        "metrics": {"dev_entity_f1": round(best["entity_f1"], 4), "dev_precision": round(best["precision"], 4),
-                    "dev_recall": round(best["recall"], 4)}})
-    write_json(out / "metrics.json", result)
-    (out / "train_log.jsonl").write_text("".join(json.dumps(h) + "\n" for h in fitted["history"]), encoding="utf-8")
+    write_spec(out, name=name, task=kind.name, labels=labels, input_kind=kind.input_kind, max_length=cfg.max_length,
+               adapter=cfg.method == "lora", base=cfg.base, version=time.strftime("%Y%m%d"),
+               metrics={"dev_entity_f1": round(best["entity_f1"], 4), "dev_precision": round(best["precision"], 4),
+                        "dev_recall": round(best["recall"], 4)})
+    write_results(out, result)
     return result
+
+
+def entity_types(labels: Sequence[str]) -> list[str]:
+    return sorted({lab[2:] for lab in labels if lab[:2] in ("B-", "I-")})

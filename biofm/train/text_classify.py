@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -12,23 +11,22 @@ import torch
 from sklearn.metrics import accuracy_score, classification_report, f1_score
 
 from biofm.inference import autocast, pad_batch
-from biofm.models.loading import LoadedModel, pick_device, pick_precision
-from biofm.models.registry import SPEC_FILE, ModelSpec
+from biofm.models.load import LoadedModel, pick_device, pick_precision
+from biofm.models.spec import ModelSpec, write_spec
 from biofm.records import TextRecord
-from biofm.tasks.text_classify import TextClassifier
 from biofm.train.common import (
     TrainConfig,
     TrainingDataError,
     build_trainable,
-    save_weights,
     check_labels,
-    fit,
+    fit_config,
+    save_weights,
     seed_everything,
     stratified_split,
-    write_json,
+    write_results,
 )
 
-def evaluate(clf: TextClassifier, records: Sequence[TextRecord], batch_size: int = 32) -> dict:
+def evaluate(clf, records: Sequence[TextRecord], batch_size: int = 32) -> dict:
     preds = clf.predict(records, batch_size=batch_size)
     y_true = [r.label for r in records]
     y_pred = preds.labels
@@ -64,19 +62,11 @@ def split_records(records: Sequence[TextRecord], dev: Sequence[TextRecord] | Non
     return [records[i] for i in train_idx], [records[i] for i in dev_idx]
 
 
-def train_text_classifier(
-    train_records: Sequence[TextRecord],
-    out_dir: str | Path,
-    *,
-    name: str,
-    dev_records: Sequence[TextRecord] | None = None,
-    cfg: TrainConfig | None = None,
-    dev_fraction: float = 0.15,
-    progress: Callable[[dict], None] | None = None,
-    data_info: dict | None = None,
-    should_stop: Callable[[], bool] | None = None,
-) -> dict:
-    """Train, keep the best epoch by dev macro-F1, save weights + spec + metrics. Returns the metrics."""
+def train_text_classifier(kind, train_records: Sequence[TextRecord], out_dir: str | Path, *, name: str,
+                          dev_records: Sequence[TextRecord] | None = None, cfg: TrainConfig | None = None,
+                          dev_fraction: float = 0.15, progress: Callable[[dict], None] | None = None,
+                          data_info: dict | None = None, should_stop: Callable[[], bool] | None = None) -> dict:
+    """Train ``kind``'s classifier, keep the best epoch by dev macro-F1, save weights + spec + metrics."""
     cfg = cfg or TrainConfig()
     labels = check_labels([r.label for r in train_records])
     train, dev = split_records(train_records, dev_records, dev_fraction, cfg.seed)
@@ -88,9 +78,8 @@ def train_text_classifier(
     seed_everything(cfg.seed)
     device = pick_device(cfg.device)
     precision = pick_precision(device, cfg.precision)
-    tokenizer, model = build_trainable(cfg, "text-classify", labels, device)
-    label_ids = {l: i for i, l in enumerate(labels)}
-
+    tokenizer, model = build_trainable(cfg, kind.auto_class(), kind.peft_task, labels, device)
+    label_ids = {lab: i for i, lab in enumerate(labels)}
     enc = tokenizer([r.text for r in train], truncation=True, max_length=cfg.max_length)["input_ids"]
     y = torch.tensor([label_ids[r.label] for r in train])
     weights = None
@@ -98,38 +87,25 @@ def train_text_classifier(
         counts = np.bincount(y.numpy(), minlength=len(labels)).astype(np.float32)
         weights = torch.tensor(counts.sum() / (len(labels) * np.maximum(counts, 1)), device=device)
     loss_fn = torch.nn.CrossEntropyLoss(weight=weights)
-    spec = ModelSpec(name=name, task="text-classify", labels=tuple(labels), input_kind="text",
+    spec = ModelSpec(name=name, task=kind.name, labels=tuple(labels), input_kind=kind.input_kind,
                      max_length=cfg.max_length, source="local", location=str(out_dir))
-    clf_view = TextClassifier(LoadedModel(spec, tokenizer, model, device, precision))
-    pad_id = tokenizer.pad_token_id or 0
+    clf_view = kind.adapter(LoadedModel(spec, tokenizer, model, device, precision))
 
     def batch_loss(idx: list[int]) -> torch.Tensor:
-        ids, mask = pad_batch([enc[i] for i in idx], pad_id)
+        ids, mask = pad_batch([enc[i] for i in idx], tokenizer.pad_token_id or 0)
         with autocast(device, precision):
             logits = model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits
         return loss_fn(logits.float(), y[idx].to(device))
 
-    fitted = fit(model, n_examples=len(train), batch=batch_loss, evaluate=lambda: evaluate(clf_view, dev),
-                 metric="macro_f1", epochs=cfg.epochs, lr=cfg.learning_rate, batch_size=cfg.batch_size, seed=cfg.seed,
-                 weight_decay=cfg.weight_decay, warmup_fraction=cfg.warmup_fraction, patience=cfg.patience,
-                 progress=progress, should_stop=should_stop, checkpoint_dir=Path(out_dir) / "checkpoint",
-                 resume=cfg.resume)
-    best_metrics, history = fitted["dev"], fitted["history"]
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    fitted = fit_config(model, cfg, len(train), batch_loss, lambda: evaluate(clf_view, dev), "macro_f1", out_dir,
+                        progress, should_stop)
+    best, out = fitted["dev"], Path(out_dir)
     save_weights(model, tokenizer, out, cfg.method, cfg.base)
-    baseline = tfidf_baseline(train, dev, cfg.seed)
-    result = {
-        "dev": best_metrics, "baseline_tfidf_logreg": baseline, "history": history,
-        "train_size": len(train), "dev_size": len(dev), "config": {**cfg.__dict__, "lr": cfg.learning_rate},
-        "precision": precision, "device": str(device), "data": data_info or {},
-    }
-    spec_json = {"name": name, "task": "text-classify", "labels": labels, "input_kind": "text",
-                 "max_length": cfg.max_length, "adapter": cfg.method == "lora",
-                 "base": cfg.base if cfg.method == "lora" else None, "version": time.strftime("%Y%m%d"),
-                 "metrics": {"dev_macro_f1": round(best_metrics["macro_f1"], 4),
-                             "dev_accuracy": round(best_metrics["accuracy"], 4)}}
-    write_json(out / SPEC_FILE, spec_json)
-    write_json(out / "metrics.json", result)
-    (out / "train_log.jsonl").write_text("".join(json.dumps(h) + "\n" for h in history), encoding="utf-8")
+    result = {"dev": best, "baseline_tfidf_logreg": tfidf_baseline(train, dev, cfg.seed), "history": fitted["history"],
+              "train_size": len(train), "dev_size": len(dev), "config": {**cfg.__dict__, "lr": cfg.learning_rate},
+              "precision": precision, "device": str(device), "data": data_info or {}}
+    write_spec(out, name=name, task=kind.name, labels=labels, input_kind=kind.input_kind, max_length=cfg.max_length,
+               adapter=cfg.method == "lora", base=cfg.base, version=time.strftime("%Y%m%d"),
+               metrics={"dev_macro_f1": round(best["macro_f1"], 4), "dev_accuracy": round(best["accuracy"], 4)})
+    write_results(out, result)
     return result

@@ -1,0 +1,236 @@
+"""Training molecular property models: data tables, scaffold/random splits, the fine-tuning loop, metrics and the
+random-forest baseline on the same split."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from biofm.chem.features import morgan_matrix, random_split, scaffold_split
+from biofm.inference import pad_batch
+from biofm.models.load import LoadedModel, pick_device
+from biofm.models.spec import ModelSpec, write_spec
+from biofm.nets.smiles_encoder import ENCODER_FILE, HEAD_FILE, MoleculeModel, load_encoder, save_module
+from biofm.train.common import TrainingDataError, fit, seed_everything, write_json
+
+KINDS = ("regression", "binary", "multilabel")
+TRAIN_FPS = "train_fingerprints.safetensors"
+
+
+def _masked_loss(kind: str, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    mask = ~torch.isnan(y)
+    target = torch.nan_to_num(y)
+    if kind == "regression":
+        err = (out - target) ** 2
+    else:
+        err = nn.functional.binary_cross_entropy_with_logits(out, target, reduction="none")
+    return (err * mask).sum() / mask.sum().clamp(min=1)
+
+
+def molecule_metrics(kind: str, targets: Sequence[str], y: np.ndarray, pred: np.ndarray) -> dict:
+    """RMSE/MAE/R2 for regression; ROC-AUC per target (missing labels masked) and their mean otherwise."""
+    from sklearn.metrics import mean_absolute_error, r2_score, roc_auc_score
+
+    if kind == "regression":
+        rmse = float(np.sqrt(np.mean((y[:, 0] - pred[:, 0]) ** 2)))
+        return {"rmse": rmse, "mae": float(mean_absolute_error(y[:, 0], pred[:, 0])),
+                "r2": float(r2_score(y[:, 0], pred[:, 0])), "score": -rmse}
+    aucs = {}
+    for j, t in enumerate(targets):
+        m = ~np.isnan(y[:, j])
+        if m.sum() > 1 and len(set(y[m, j])) == 2:
+            aucs[t] = float(roc_auc_score(y[m, j], pred[m, j]))
+    mean = float(np.mean(list(aucs.values()))) if aucs else float("nan")
+    if aucs:
+        return {"roc_auc": mean, "roc_auc_per_target": aucs, "score": mean}
+    # every target has one class only in this set (small scaffold dev sets do): select on log loss instead
+    m = ~np.isnan(y)
+    p = np.clip(pred[m], 1e-6, 1 - 1e-6)
+    log_loss = float(-np.mean(y[m] * np.log(p) + (1 - y[m]) * np.log(1 - p)))
+    return {"roc_auc": mean, "roc_auc_per_target": aucs, "log_loss": log_loss, "score": -log_loss}
+
+
+def _scaling(kind: str, y: np.ndarray, tr: Sequence[int], n: int) -> tuple[np.ndarray, np.ndarray]:
+    if kind != "regression":
+        return np.zeros(n, np.float32), np.ones(n, np.float32)
+    std = np.nanstd(y[tr], axis=0)
+    return np.nanmean(y[tr], axis=0), np.where(std > 0, std, 1.0)
+
+
+def _save_model(out: Path, tok, model: MoleculeModel, train_smiles: list[str]) -> None:
+    from safetensors.numpy import save_file
+
+    out.mkdir(parents=True, exist_ok=True)
+    tok.save(out)
+    (out / "encoder_config.json").write_text(json.dumps(model.encoder.config.to_dict(), indent=1))
+    save_module(model.encoder, out / ENCODER_FILE)
+    save_module(model.head, out / HEAD_FILE, half=False)
+    save_file({"fps": np.packbits(morgan_matrix(train_smiles), axis=1)}, out / TRAIN_FPS)
+    (out / "train_smiles.json").write_text(json.dumps(train_smiles))
+
+
+def train_molecule_model(task_kind, encoder_dir: str | Path, smiles: Sequence[str], y: np.ndarray, split: tuple,
+                         out_dir, *, name: str, targets: Sequence[str], kind: str, epochs: int = 30, lr: float = 3e-4,
+                         batch_size: int = 32, seed: int = 13, patience: int = 6, device: str = "auto",
+                         progress: Callable[[dict], None] | None = None,
+                         should_stop: Callable[[], bool] | None = None, extra_info: dict | None = None) -> dict:
+    """Fine-tune encoder + head on ``split = (train_idx, dev_idx, test_idx)``; best epoch by dev metric."""
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}")
+    seed_everything(seed)
+    dev = pick_device(device)
+    tok, encoder = load_encoder(encoder_dir)
+    model = MoleculeModel(encoder, len(targets)).to(dev)
+    tr, dv, te = split
+    y = np.asarray(y, dtype=np.float32)
+    mean, std = _scaling(kind, y, tr, len(targets))
+    y_scaled = torch.tensor((y - mean) / std if kind == "regression" else y)
+    ids = [tok.encode(s, max_length=128).ids for s in smiles]
+    extra = {"kind": kind, "mean": [float(v) for v in mean], "std": [float(v) for v in std]}
+    spec = ModelSpec(name=name, task=task_kind.name, labels=tuple(targets), input_kind=task_kind.input_kind,
+                     max_length=128, source="local", location=str(out_dir), extra=extra)
+    predictor = task_kind.adapter(LoadedModel(spec, tok, model, dev, "fp32"), mc_passes=0)
+
+    def predict(idx):
+        return predictor.predict_smiles([smiles[i] for i in idx]).values
+
+    def batch_loss(idx: list[int]) -> torch.Tensor:
+        b = [tr[i] for i in idx]
+        x, m = pad_batch([ids[i] for i in b], tok.pad_token_id)
+        return _masked_loss(kind, model(x.to(dev), m.to(dev)).logits.float(), y_scaled[b].to(dev))
+
+    fitted = fit(model, n_examples=len(tr), batch=batch_loss, metric="score", epochs=epochs, lr=lr,
+                 batch_size=batch_size, seed=seed, patience=patience, progress=progress, should_stop=should_stop,
+                 evaluate=lambda: molecule_metrics(kind, targets, y[dv], predict(dv)))
+    test = molecule_metrics(kind, targets, y[te], predict(te)) if te else {}
+    out = Path(out_dir)
+    _save_model(out, tok, model, [smiles[i] for i in tr])
+    key = "rmse" if kind == "regression" else "roc_auc"
+    write_spec(out, name=name, task=task_kind.name, labels=targets, input_kind=task_kind.input_kind, max_length=128,
+               version=time.strftime("%Y%m%d"), extra=extra,
+               metrics={f"test_{key}": round(test.get(key, float("nan")), 4) if test else None,
+                        f"dev_{key}": round(fitted["dev"][key], 4)})
+    result = {"dev": fitted["dev"], "test": test, "history": fitted["history"], "sizes": [len(tr), len(dv), len(te)],
+              "kind": kind, "targets": list(targets), "info": extra_info or {}}
+    write_json(out / "metrics.json", result)
+    return result
+
+
+def rf_baseline(smiles: Sequence[str], y: np.ndarray, split: tuple, kind: str, targets: Sequence[str],
+                seed: int = 13) -> dict:
+    """Random forest on Morgan fingerprints (radius 2, 2048 bits) on the same split."""
+    from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+
+    tr, _, te = split
+    x = morgan_matrix(smiles)
+    y = np.asarray(y, dtype=np.float32)
+    pred = np.full((len(te), len(targets)), np.nan, dtype=np.float32)
+    for j in range(len(targets)):
+        m = ~np.isnan(y[tr, j])
+        rows = np.asarray(tr)[m]
+        if kind == "regression":
+            rf = RandomForestRegressor(n_estimators=300, n_jobs=2, random_state=seed).fit(x[rows], y[rows, j])
+            pred[:, j] = rf.predict(x[te])
+        elif len(set(y[rows, j])) == 2:
+            rf = RandomForestClassifier(n_estimators=300, n_jobs=2, random_state=seed, class_weight="balanced")
+            pred[:, j] = rf.fit(x[rows], y[rows, j]).predict_proba(x[te])[:, 1]
+    return molecule_metrics(kind, targets, y[te], np.nan_to_num(pred, nan=0.5))
+
+
+def molecule_table(path: str, smiles_column: str | None, targets: list[str], skip_invalid: bool):
+    """Canonical SMILES and a float target matrix (NaN = missing) from a CSV or SDF, checked before training."""
+    from biofm.io.molecules import read_molecule_file
+
+    res = read_molecule_file(path, smiles_column=smiles_column, max_rows=None)
+    bad = [e for e in res.errors if e.row > 0]
+    if bad and not skip_invalid:
+        listing = "; ".join(f"row {e.row}: {e.message}" for e in bad[:5])
+        raise TrainingDataError(f"{path}: {len(bad)} molecule(s) do not parse ({listing}); fix them or pass "
+                                "--skip-invalid")
+    if bad:
+        print(f"skipping {len(bad)} invalid molecule(s) in {path}", file=sys.stderr)
+    smiles, rows = [], []
+    for r in res.records:
+        values = {**r.meta.get("columns", {}), **r.meta.get("props", {})}
+        missing = [t for t in targets if t not in values]
+        if missing:
+            raise TrainingDataError(f"{path}: target column(s) {missing} not found; available: {sorted(values)}")
+        row = []
+        for t in targets:
+            v = str(values[t]).strip()
+            try:
+                row.append(float(v) if v != "" else float("nan"))
+            except ValueError:
+                raise TrainingDataError(f"{path} row {r.row}: {t} is not a number: {v!r}") from None
+        smiles.append(r.canonical)
+        rows.append(row)
+    if len(smiles) < 10:
+        raise TrainingDataError(f"{path}: too few molecules ({len(smiles)})")
+    return smiles, np.array(rows, dtype=np.float32)
+
+
+def _split(config: dict, smiles: list[str], y: np.ndarray):
+    """(smiles, y, (train, dev, test) indices, description): a scaffold or random 80/10/10 split, or 90/10 of the
+    train file for train/dev with a separate test file."""
+    seed, scaffold = config["seed"], config["split"] == "scaffold"
+    if not config.get("test"):
+        split = scaffold_split(smiles) if scaffold else random_split(len(smiles), seed)
+        return smiles, y, split, f"{'Bemis-Murcko scaffold' if scaffold else 'random'} 80/10/10"
+    t_smiles, t_y = molecule_table(config["test"], config.get("smiles_column"), config["targets"],
+                                   config["skip_invalid"])
+    n = len(smiles)
+    tr, dv, _ = scaffold_split(smiles, (0.9, 0.1, 0.0)) if scaffold else random_split(n, seed, (0.9, 0.1, 0.0))
+    desc = f"{config['split']} 90/10 of {Path(config['train']).name} for train/dev; test {Path(config['test']).name}"
+    return smiles + t_smiles, np.concatenate([y, t_y]), (tr, dv, list(range(n, n + len(t_smiles)))), desc
+
+
+def read_training_table(config: dict) -> tuple[list[str], np.ndarray]:
+    smiles, y = molecule_table(config["train"], config.get("smiles_column"), config["targets"], config["skip_invalid"])
+    if config["kind"] != "regression":
+        bad = sorted({float(v) for v in y[~np.isnan(y)]} - {0.0, 1.0})
+        if bad:
+            raise TrainingDataError(f"{config['kind']} targets must be 0, 1 or empty; found {bad[:5]}")
+    return smiles, y
+
+
+def train_molecules_task(task_kind, config: dict, progress=None, should_stop=None) -> str:
+    """Split, fine-tune, compare with a random forest (and optionally a random split), write the card."""
+    from biofm.train.cards import molecule_card, write_card
+
+    smiles, y = read_training_table(config)
+    smiles, y, split, split_name = _split(config, smiles, y)
+    names = config.get("target_names") or config["targets"]
+    out, seed = Path(config["out"]), config["seed"]
+    name = config.get("name") or out.name
+    info = {"split": split_name, "licence": config.get("licence") or "",
+            "data": Path(config["train"]).name + (f" + {Path(config['test']).name}" if config.get("test") else "")}
+    common = dict(targets=names, kind=config["kind"], epochs=config["epochs"], lr=config["lr"] or 3e-4,
+                  batch_size=config["batch_size"], seed=seed, device=config["device"])
+    result = train_molecule_model(task_kind, config["encoder"], smiles, y, split, out, name=name, progress=progress,
+                                  should_stop=should_stop, extra_info=info, **common)
+    baseline = rf_baseline(smiles, y, split, config["kind"], names, seed=seed)
+    rnd = rnd_base = None
+    if config.get("also_random") and not config.get("test"):
+        rsplit = random_split(len(smiles), seed)
+        with tempfile.TemporaryDirectory() as tmp:
+            rnd = train_molecule_model(task_kind, config["encoder"], smiles, y, rsplit, tmp, name="random-split",
+                                       **common)["test"]
+        rnd_base = rf_baseline(smiles, y, rsplit, config["kind"], names, seed=seed)
+    pre_path = Path(config["encoder"]) / "pretraining.json"
+    pre = json.loads(pre_path.read_text()) if pre_path.is_file() else {}
+    (out / "pretraining.json").write_text(json.dumps(pre, indent=1))
+    metrics = json.loads((out / "metrics.json").read_text())
+    metrics.update({"baseline_random_forest": baseline, "random_split": rnd, "random_split_baseline": rnd_base})
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=1))
+    write_card(out, molecule_card(name, result, baseline, task_kind.command_line(config), pre,
+                                  config.get("description") or "", rnd, rnd_base))
+    key = "rmse" if config["kind"] == "regression" else "roc_auc"
+    return f"saved {out} ({name}): test {key} {result['test'][key]:.4f}, random forest {baseline[key]:.4f}"

@@ -1,0 +1,3 @@
+from biofm.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,126 @@
+"""Helpers every verb shares: options from a task's Option list, progress bars, row-error files, settings."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from biofm.config import load_settings
+
+
+def bar(desc: str):
+    """A progress callback ``(done, total)`` drawn as a tqdm bar on stderr."""
+    from tqdm import tqdm
+
+    state: dict = {}
+
+    def update(done: int, total: int) -> None:
+        if "bar" not in state:
+            state["bar"] = tqdm(total=total, desc=desc, unit="item", file=sys.stderr, leave=False)
+        state["bar"].update(done - state["bar"].n)
+        if done >= total:
+            state["bar"].close()
+
+    return update
+
+
+def settings(args):
+    return load_settings(device=getattr(args, "device", None), batch_size=getattr(args, "batch_size", None))
+
+
+def write_errors(errors, out: Path) -> None:
+    """``OUT.errors.csv`` (source,row,field,message) and the first 20 on stderr."""
+    from biofm.io.writers import write_row_errors
+
+    path = write_row_errors(errors, out.with_name(out.stem + ".errors.csv"))
+    if path is None:
+        return
+    for err in errors[:20]:
+        print(f"warning: {err.source} row {err.row} ({err.field}): {err.message}", file=sys.stderr)
+    if len(errors) > 20:
+        print(f"warning: … {len(errors) - 20} more", file=sys.stderr)
+    print(f"{len(errors)} row error(s) written to {path}", file=sys.stderr)
+
+
+def add_options(p: argparse.ArgumentParser, options, suppress_defaults: bool = False) -> None:
+    """argparse arguments for a task's Options (bool: a switch; list: comma-separated)."""
+    for o in options:
+        kwargs: dict = {"dest": o.name, "help": o.help}
+        if suppress_defaults:
+            kwargs["default"] = argparse.SUPPRESS
+        elif o.type is not bool:
+            kwargs["default"] = o.default
+        if o.type is bool:
+            kwargs["action"] = "store_true"
+        else:
+            kwargs["type"] = _comma_list if o.type is list else o.type
+            if o.choices:
+                kwargs["choices"] = o.choices
+        p.add_argument(o.flag, *o.aliases, **kwargs)
+
+
+def _comma_list(text: str) -> list[str]:
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
+def union_options(verb: str) -> list:
+    """The read options of every task supporting ``verb``, once each (aliases merged): for ``--task`` commands."""
+    from dataclasses import replace
+
+    from biofm.tasks import get_task, task_names
+
+    merged: dict = {}
+    for name in task_names(verb):
+        for o in get_task(name).read_options:
+            known = merged.get(o.name)
+            merged[o.name] = o if known is None else replace(
+                known, help=known.help.split(" (")[0], aliases=tuple(dict.fromkeys(known.aliases + o.aliases)))
+    return list(merged.values())
+
+
+def option_values(args, options) -> dict:
+    return {o.name: getattr(args, o.name) for o in options if hasattr(args, o.name)}
+
+
+def run_options(p: argparse.ArgumentParser, model_help: str = "registered name, model directory or hub id") -> None:
+    p.add_argument("--model", default=None, help=model_help)
+    p.add_argument("--batch-size", type=int, default=None)
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default=None)
+    p.add_argument("-q", "--quiet", action="store_true")
+
+
+def read_input(kind, args, settings, out: Path):
+    """The task's records from ``args.input``; row errors to ``OUT.errors.csv``."""
+    result = kind.read(args.input, max_rows=settings.max_upload_rows, **option_values(args, kind.read_options))
+    write_errors(result.errors, out)
+    return result
+
+
+def cancel_check(cancel_file: str | None):
+    return (lambda: Path(cancel_file).exists()) if cancel_file else None
+
+
+def train_progress(quiet: bool, progress_file: str | None = None):
+    """Training events to a tqdm bar (and, for background jobs, to a JSONL file the Models page reads)."""
+    from tqdm import tqdm
+
+    tbar = tqdm(total=None, desc="training", unit="step", file=sys.stderr, disable=quiet)
+    sink = open(progress_file, "a", encoding="utf-8") if progress_file else None
+
+    def progress(ev: dict) -> None:
+        if sink is not None:
+            sink.write(json.dumps({**ev, "time": time.time()}) + "\n")
+            sink.flush()
+        tbar.total = ev["total_steps"]
+        if ev.get("event") == "epoch":
+            metric = ev["metric"]
+            tbar.write(f"epoch {ev['epoch']}: train loss {ev['train_loss']:.4f}, dev {metric} "
+                       f"{ev['dev_' + metric]:.4f} ({ev['seconds']} s)")
+        else:
+            tbar.update(ev["step"] - tbar.n)
+            tbar.set_postfix(loss=f"{ev['loss']:.3f}")
+
+    return progress

@@ -1,0 +1,61 @@
+"""``biofm embed INPUT --task TASK -o OUT.html|OUT.csv``: a 2-D map of a batch's embeddings."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from biofm import api
+from biofm.cli.common import add_options, bar, read_input, run_options, settings, union_options
+from biofm.tasks import get_task, task_names
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("embed", help="2-D map of a batch's embeddings (HTML scatter or CSV of coordinates)")
+    p.add_argument("input")
+    p.add_argument("--task", choices=task_names("embed"), required=True)
+    p.add_argument("-o", "--output", required=True, help="OUT.html or OUT.csv")
+    p.add_argument("--method", choices=["tsne", "pca", "umap"], default="tsne")
+    p.add_argument("--perplexity", type=float, default=30.0)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--max-points", type=int, default=50_000)
+    p.add_argument("--colour", default=None, help="column to colour the HTML by (default: the first)")
+    add_options(p, union_options("embed"))
+    run_options(p)
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from biofm.embed import scatter_figure
+
+    kind, s, out = get_task(args.task), settings(args), Path(args.output)
+    if out.suffix.lower() not in (".html", ".csv"):
+        raise ValueError("output must end in .html or .csv")
+    result = read_input(kind, args, s, out)
+    if len(result.records) < 3:
+        print("error: a map needs at least 3 readable rows", file=sys.stderr)
+        return 2
+    preds = api.predict(args.task, result.records, model=args.model, settings=s,
+                        progress=None if args.quiet else bar("embedding"))
+    cols = api.colour_columns(args.task, preds, result.records)
+    colour = args.colour or next(iter(cols))
+    if colour not in cols:
+        raise ValueError(f"--colour {colour!r} is not one of {', '.join(cols)}")
+    proj = api.project(preds.embeddings, args.method, perplexity=args.perplexity, seed=args.seed,
+                       max_points=args.max_points)
+    if proj.note:
+        print(f"note: {proj.note}", file=sys.stderr)
+    idx = proj.indices
+    frame = pd.DataFrame({"id": [preds.ids[i] for i in idx], "x": proj.coords[:, 0], "y": proj.coords[:, 1],
+                          **{name: [vals[i] for i in idx] for name, vals in cols.items()}})
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix.lower() == ".csv":
+        frame.to_csv(out, index=False)
+    else:
+        fig = scatter_figure(proj.coords, [cols[colour][i] for i in idx], [preds.texts[i] for i in idx],
+                             ids=[preds.ids[i] for i in idx], title=f"{args.task} · {args.method}", color_name=colour)
+        fig.write_html(out, include_plotlyjs=True, full_html=True)
+    print(f"{len(frame)} points written to {out} (colour columns: {', '.join(cols)})", file=sys.stderr)
+    return 0

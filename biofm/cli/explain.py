@@ -1,0 +1,70 @@
+"""``biofm explain TASK``: attributions for the predicted (or a named) target of each input."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from biofm import api
+from biofm.cli.common import add_options, read_input, run_options, settings, union_options
+from biofm.tasks import get_task, task_names
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("explain", help="attributions (Integrated Gradients, Gradient x Input, Occlusion)")
+    p.add_argument("task", choices=task_names("explain"))
+    p.add_argument("--text", default=None, help="one input given inline")
+    p.add_argument("--input", default=None, help="or a file of inputs")
+    p.add_argument("-o", "--output", required=True, help="OUT.json: a list of {id, ..., scores, target, method, delta}")
+    p.add_argument("--html", default=None, help="also write a self-contained HTML view (text tasks)")
+    p.add_argument("--method", choices=["ig", "gxi", "occlusion"], default="ig")
+    p.add_argument("--target", default=None, help="target label, observation or entity type/text (default: predicted)")
+    p.add_argument("--entity", default=None, help="an entity's character span START-END (entity tasks)")
+    p.add_argument("--steps", type=int, default=50, help="Integrated Gradients steps")
+    add_options(p, union_options("explain"))
+    run_options(p)
+    p.set_defaults(func=run)
+
+
+def _records(kind, args, s, out: Path):
+    if bool(args.text) == bool(args.input):
+        raise ValueError("give exactly one of --text or --input")
+    if args.text:
+        return kind.read_paste(args.text).records
+    return read_input(kind, args, s, out).records
+
+
+def run(args) -> int:
+    from biofm.explain import standalone_html
+
+    kind = get_task(args.task)
+    if args.method not in kind.explain_methods:
+        raise ValueError(f"{args.task} explanations use {', '.join(kind.explain_methods)}")
+    s, out = settings(args), Path(args.output)
+    records = _records(kind, args, s, out)
+    if not records:
+        print("error: no readable rows in the input", file=sys.stderr)
+        return 2
+    loaded = api.load(args.model, args.task, s)
+    preds = api.predict(args.task, records, model=loaded, settings=s, **kind.explain_predict_options)
+    explainer = api.explainer(loaded)
+    opts = {"n_steps": args.steps} if args.method == "ig" else {}
+    items, pages = [], []
+    for i, rid in enumerate(preds.ids):
+        for target in kind.cli_targets(preds, i, args.target, args.entity):
+            attr = api.explain(args.task, explainer, preds.texts[i], target, args.method, **opts)
+            items.append({"id": rid, **attr.to_json()})
+            pages.append(standalone_html(attr) if hasattr(attr, "units") else "")
+            for w in attr.warnings:
+                print(f"warning: {rid}: {w}", file=sys.stderr)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(items, ensure_ascii=False, indent=1), encoding="utf-8")
+    if args.html:
+        Path(args.html).write_text("\n<hr>\n".join(p for p in pages if p) or "<p>nothing explained</p>",
+                                   encoding="utf-8")
+    print(f"{len(items)} explanation(s) written to {out}", file=sys.stderr)
+    return 0
+
+
+

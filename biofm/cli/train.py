@@ -1,0 +1,36 @@
+"""``biofm train TASK``: fine-tune a task's model on a labelled file. Options come from the task (one set of
+defaults shared with the Models page); ``--config FILE.json`` holds them for background jobs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from biofm import api
+from biofm.cli.common import add_options, cancel_check, option_values, train_progress
+from biofm.tasks import get_task, task_names
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("train", help="fine-tune a model on a labelled file")
+    tsub = p.add_subparsers(dest="task", required=True)
+    for name in task_names("train"):
+        kind = get_task(name)
+        tp = tsub.add_parser(name, help=kind.title, argument_default=argparse.SUPPRESS)
+        add_options(tp, kind.train_options, suppress_defaults=True)
+        tp.add_argument("--config", help="JSON file of training options (flags given here win)")
+        tp.add_argument("-q", "--quiet", action="store_true", default=False)
+        tp.add_argument("--progress-file", default=None, help=argparse.SUPPRESS)
+        tp.add_argument("--cancel-file", default=None, help=argparse.SUPPRESS)
+        tp.set_defaults(func=run)
+
+
+def run(args) -> int:
+    kind = get_task(args.task)
+    values = json.loads(open(args.config, encoding="utf-8").read()) if getattr(args, "config", None) else {}
+    values.update(option_values(args, kind.train_options))
+    summary = api.train(args.task, values, progress=train_progress(args.quiet, args.progress_file),
+                        should_stop=cancel_check(args.cancel_file))
+    print(summary, file=sys.stderr)
+    return 0

@@ -1,0 +1,1 @@
+"""Network definitions only (``nn.Module``s): no adapters, trainers or task names."""

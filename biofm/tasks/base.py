@@ -1,0 +1,282 @@
+"""The task registry. A task is one :class:`TaskKind`: everything that differs between modalities lives on it.
+
+Pages, the CLI, review, training and batch jobs ask the registry (:func:`get_task`, :func:`task_names`) and call
+the kind's hooks; nothing outside ``biofm/tasks`` names a task. A new task is one module that defines a TaskKind
+and calls :func:`register` (chemprop's ``utils/registry.py`` is the pattern).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from biofm.inference import Progress, run_batched
+from biofm.models.load import LoadedModel
+
+TASKS: dict[str, "TaskKind"] = {}
+
+
+def register(kind: "TaskKind") -> "TaskKind":
+    """Add a task kind under its name (a later registration of the same name replaces it)."""
+    TASKS[kind.name] = kind
+    return kind
+
+
+def get_task(name: str) -> "TaskKind":
+    _load_builtin()
+    try:
+        return TASKS[name]
+    except KeyError:
+        raise ValueError(f"unknown task {name!r}; known: {', '.join(TASKS)}") from None
+
+
+def task_names(verb: str | None = None) -> list[str]:
+    """Registered task names, optionally only those that support a verb (predict, explain, embed, train)."""
+    _load_builtin()
+    return [n for n, k in TASKS.items() if verb is None or verb in k.verbs]
+
+
+def _load_builtin() -> None:
+    import biofm.tasks  # noqa: F401  (registers the built-in kinds)
+
+
+@dataclass(frozen=True)
+class Option:
+    """One task option: a CLI flag, a form field in the app and a key of the JSON training config, at once."""
+
+    name: str
+    help: str = ""
+    default: Any = None
+    type: type = str  # str | int | float | bool | list (comma-separated)
+    choices: tuple = ()
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+
+@dataclass
+class Prepared:
+    """What preprocess hands the engine: token-id sequences, and whatever postprocess needs to rebuild documents."""
+
+    sequences: list[list[int]]
+    context: Any = None
+
+
+class Adapter:
+    """preprocess / forward / postprocess around the one batching engine; :meth:`predict` is written once here."""
+
+    token_outputs: tuple[str, ...] = ()
+
+    def __init__(self, loaded: LoadedModel, **options) -> None:
+        self.loaded = loaded
+        self.spec = loaded.spec
+        self.tokenizer = loaded.tokenizer
+        self.model = loaded.model
+        self.options = options
+
+    @property
+    def pad_id(self) -> int:
+        return self.tokenizer.pad_token_id or 0
+
+    @property
+    def precision(self) -> str:
+        return self.loaded.precision
+
+    def preprocess(self, records: Sequence) -> Prepared:
+        raise NotImplementedError
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> dict[str, torch.Tensor]:
+        raise NotImplementedError
+
+    def postprocess(self, records: Sequence, prepared: Prepared, outputs: list[dict]):
+        raise NotImplementedError
+
+    def predict(self, records: Sequence, batch_size: int = 32, progress: Progress | None = None):
+        """Labels, scores and pooled embeddings for every record, from one pass of the model."""
+        prepared = self.preprocess(records)
+        outputs = run_batched(prepared.sequences, self.forward, device=self.loaded.device, pad_id=self.pad_id,
+                              batch_size=batch_size, precision=self.precision, token_outputs=self.token_outputs,
+                              progress=progress) if prepared.sequences else []
+        return self.postprocess(records, prepared, outputs)
+
+
+@dataclass
+class Predictions:
+    """The row protocol every writer and page reads: ``rows()`` flat for tables/CSV, ``rows(True)`` for JSONL."""
+
+    ids: list[str]
+    texts: list[str]
+    embeddings: Any
+    model: str
+    windows: list[int] = field(default_factory=list)
+
+    @property
+    def n_windowed(self) -> int:
+        return sum(1 for w in self.windows if w > 1)
+
+    def rows(self, detail: bool = False) -> list[dict]:
+        raise NotImplementedError
+
+
+class TaskKind:
+    """Everything task-specific. Subclasses set the attributes and override the hooks they need."""
+
+    name: str = ""
+    title: str = ""
+    input_kind: str = "text"
+    default_model: str = ""
+    adapter_class: type[Adapter] = Adapter
+    verbs: tuple[str, ...] = ("predict", "explain", "embed", "train", "review")
+    read_options: tuple[Option, ...] = ()
+    predict_options: tuple[Option, ...] = ()
+    explain_predict_options: dict = {}  # adapter options for the prediction pass behind an explanation
+    keeps_rejected_rows: bool = False  # outputs keep unreadable rows in place (with their reason)
+    train_options: tuple[Option, ...] = ()
+    train_file_types: tuple[str, ...] = ("csv",)
+    explain_methods: tuple[str, ...] = ("ig", "gxi", "occlusion")
+    codec: Any = None  # a biofm.review.codec.ReviewCodec
+
+    # models ------------------------------------------------------------------------------------------------
+    def build(self, spec, device: torch.device) -> tuple[object, torch.nn.Module]:
+        raise NotImplementedError
+
+    def adapter(self, loaded: LoadedModel, **options) -> Adapter:
+        return self.adapter_class(loaded, **options)
+
+    def claims(self, labels: Sequence[str]) -> bool:
+        """Whether a plain Hugging Face model with these labels is, by default, for this task."""
+        return False
+
+    # input and output --------------------------------------------------------------------------------------
+    def read(self, path: str | Path, **options):
+        """Records and row errors from a file (readers never raise on a bad row)."""
+        from biofm.io import read_text_file
+
+        return read_text_file(path, **options)
+
+    def read_upload(self, data: bytes, filename: str, **options):
+        from biofm.io import read_text_upload
+
+        return read_text_upload(data, filename, **options)
+
+    def read_paste(self, text: str, **options):
+        from biofm.io import read_paste
+
+        return read_paste(text, **options)
+
+    def write(self, preds: Predictions, out: Path, read_result=None) -> None:
+        """Write predictions by the output's suffix: CSV rows, or JSONL detail rows."""
+        write_rows(preds.rows(detail=out.suffix.lower() in (".jsonl", ".json")), out)
+
+    def summary(self, preds: Predictions) -> str:
+        return f"{len(preds.ids)} prediction(s)"
+
+    # explanations ------------------------------------------------------------------------------------------
+    def targets(self, preds: Predictions, i: int) -> list:
+        """What can be explained for document ``i``; the predicted target first."""
+        raise NotImplementedError
+
+    def target_label(self, preds: Predictions, i: int, target) -> str:
+        return str(target)
+
+    def target_from_text(self, preds: Predictions, i: int, text: str | None) -> list:
+        """Targets named on the command line (None: the default, predicted target)."""
+        targets = self.targets(preds, i)
+        if text is None:
+            return targets[:1]
+        return [t for t in targets if text in (str(t), self.target_label(preds, i, t))] or [text]
+
+    def cli_targets(self, preds: Predictions, i: int, target: str | None, span: str | None = None) -> list:
+        """Targets from the command line's ``--target`` (and ``--entity START-END`` for span tasks)."""
+        return self.target_from_text(preds, i, target)
+
+    def explain(self, loaded: LoadedModel, text: str, target, method: str = "ig", **options):
+        from biofm.explain import attribute
+
+        return attribute(loaded, text, target, method, objective=self.objective, **options)
+
+    objective: Any = None  # a biofm.explain.attribution objective (None: class probability)
+
+    # maps --------------------------------------------------------------------------------------------------
+    def colour_columns(self, preds: Predictions, records: Sequence) -> dict[str, list]:
+        return {}
+
+    # training ----------------------------------------------------------------------------------------------
+    def check_training_file(self, path: str | Path, config: dict) -> str:
+        raise NotImplementedError
+
+    def train(self, config: dict, progress: Callable[[dict], None] | None = None,
+              should_stop: Callable[[], bool] | None = None) -> str:
+        """Train a model from ``config`` (the train options' values); writes weights, spec and card; a summary."""
+        raise NotImplementedError
+
+    def option_defaults(self) -> dict:
+        return {o.name: o.default for o in self.train_options}
+
+    def training_config(self, values: dict) -> dict:
+        """The task's defaults overlaid with the given values (one set of defaults for CLI, page and jobs)."""
+        known = {o.name for o in self.train_options}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"unknown training option(s) for {self.name}: {', '.join(unknown)}")
+        config = {**self.option_defaults(), **{k: v for k, v in values.items() if v is not None}}
+        missing = [o.flag for o in self.train_options if o.required and config.get(o.name) in (None, "")]
+        if missing:
+            raise ValueError(f"training {self.name} needs {', '.join(missing)}")
+        return config
+
+    def command_line(self, config: dict) -> str:
+        """The ``biofm train`` command that reproduces ``config`` (for the model card)."""
+        import shlex
+
+        parts = ["biofm", "train", self.name]
+        for o in self.train_options:
+            value = config.get(o.name)
+            if value is None or value == o.default or o.name == "resume":
+                continue
+            if o.type is bool:
+                parts.append(o.flag) if value else None
+            else:
+                parts += [o.flag, ",".join(map(str, value)) if isinstance(value, list) else str(value)]
+        return " ".join(shlex.quote(p) for p in parts)
+
+
+def common_train_options(*, epochs: int, batch_size: int, lr: float | None = None, method: str | None = "lora",
+                         max_length: int | None = 256, base: bool = True) -> tuple[Option, ...]:
+    """The options every trainer takes, with the task's own defaults."""
+    opts = [Option("train", "training file", required=True), Option("dev", "dev file (default: a split of --train)"),
+            Option("out", "output model directory", required=True), Option("name", "model name (default: out's name)"),
+            Option("epochs", "epochs", epochs, int), Option("lr", "learning rate (default: by method)", lr, float),
+            Option("batch_size", "batch size", batch_size, int), Option("seed", "random seed", 13, int),
+            Option("device", "auto, cpu or cuda", "auto", choices=("auto", "cpu", "cuda")),
+            Option("description", "one line for the card", ""), Option("licence", "data licence for the card", "")]
+    if method is not None:
+        opts.append(Option("method", "lora or full fine-tuning", method, choices=("lora", "full")))
+    if max_length is not None:
+        opts.append(Option("max_length", "tokens per training example", max_length, int))
+    if base:
+        opts.append(Option("base", "base encoder: embedded, a directory or a hub id", "embedded:all-MiniLM-L6-v2"))
+    opts.append(Option("resume", "continue from the checkpoint in --out", False, bool))
+    return tuple(opts)
+
+
+def write_rows(rows: list[dict], out: Path, fmt: str | None = None) -> Path:
+    """CSV (flat rows) or JSONL (one JSON object a row) by ``fmt`` or the output's suffix."""
+    import pandas as pd
+
+    from biofm.io.writers import write_table
+
+    out = Path(out)
+    if fmt == "jsonl" or (fmt is None and out.suffix.lower() in (".jsonl", ".json")):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+        return out
+    return write_table(pd.DataFrame(rows), out)

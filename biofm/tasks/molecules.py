@@ -1,0 +1,207 @@
+"""``molecules``: properties of SMILES (solubility, BBB penetration, Tox21) with uncertainty and atom attributions.
+
+Uncertainty: Monte-Carlo dropout (a private copy of the model with dropout on, T passes). Applicability domain: the
+nearest training molecule by Tanimoto similarity of Morgan fingerprints (radius 2, 2048 bits).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from biofm.inference import run_batched
+from biofm.tasks.base import Adapter, Option, Predictions, Prepared, TaskKind, register, write_rows
+from biofm.tasks.molecules_parts import MOLECULE_TRAIN_OPTIONS, MoleculeCodec, rejected_rows
+
+AD_THRESHOLD = 0.3
+MC_PASSES = 20
+TRAIN_FPS = "train_fingerprints.safetensors"
+
+
+@dataclass
+class MoleculePredictions(Predictions):
+    targets: list[str] = field(default_factory=list)
+    kind: str = "regression"
+    values: np.ndarray = None  # regression: value in target units; classification: probability
+    std: np.ndarray = None  # MC-dropout standard deviation, same units
+    nearest_similarity: np.ndarray = None
+    nearest_smiles: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+    inputs: list[str] = field(default_factory=list)
+
+    @property
+    def smiles(self) -> list[str]:
+        """Canonical SMILES the model read."""
+        return self.texts
+
+    @property
+    def in_domain(self) -> np.ndarray:
+        return self.nearest_similarity >= AD_THRESHOLD
+
+    def rows(self, detail: bool = False) -> list[dict]:
+        """id,input_smiles,canonical_smiles,valid,error,<targets>,uncertainty,nearest_train_similarity/_smiles."""
+        out = []
+        for i, rid in enumerate(self.ids):
+            row = {"id": rid, "input_smiles": self.inputs[i] if self.inputs else self.texts[i],
+                   "canonical_smiles": self.texts[i], "valid": True, "error": ""}
+            row.update({t: round(float(self.values[i, j]), 4) for j, t in enumerate(self.targets)})
+            row.update({"uncertainty": round(float(self.std[i].mean()), 4),
+                        "nearest_train_similarity": round(float(self.nearest_similarity[i]), 4),
+                        "nearest_train_smiles": self.nearest_smiles[i]})
+            out.append(row)
+        return out
+
+
+class MoleculePredictor(Adapter):
+    """SMILES tokens -> pooled encoding -> property head; MC-dropout spread; nearest training molecule."""
+
+    def __init__(self, loaded, mc_passes: int = MC_PASSES, **options) -> None:
+        super().__init__(loaded, **options)
+        self.kind = self.spec.extra.get("kind", "regression")
+        n = len(self.spec.labels)
+        self.mean = np.asarray(self.spec.extra.get("mean", [0.0] * n), dtype=np.float32)
+        self.scale = np.asarray(self.spec.extra.get("std", [1.0] * n), dtype=np.float32)
+        self.mc_passes = mc_passes
+
+    @property
+    def precision(self) -> str:
+        return "fp32"  # a small encoder: bf16 would only cost accuracy
+
+    def _transform(self, raw: np.ndarray) -> np.ndarray:
+        if self.kind == "regression":
+            return raw * self.scale + self.mean
+        return 1.0 / (1.0 + np.exp(-raw))
+
+    def preprocess(self, records: Sequence) -> Prepared:
+        return Prepared([self.tokenizer.encode(r.canonical, max_length=self.spec.max_length).ids for r in records])
+
+    def forward(self, input_ids, attention_mask):
+        pooled = self.model.encode(input_ids, attention_mask)
+        return {"out": self.model.head(pooled), "pooled": pooled}
+
+    def _mc_std(self, sequences: list[list[int]], batch_size: int = 64) -> np.ndarray:
+        mc = copy.deepcopy(self.model).train()  # a private copy: the cached model stays in eval mode
+        torch.manual_seed(0)
+        samples = []
+        for _ in range(self.mc_passes):
+            o = run_batched(sequences, lambda i, m: {"out": mc(i, m).logits}, device=self.loaded.device,
+                            pad_id=self.pad_id, batch_size=batch_size, precision="fp32")
+            samples.append(self._transform(np.stack([x["out"] for x in o])))
+        return np.std(np.stack(samples), axis=0)
+
+    def postprocess(self, records, prepared: Prepared, outputs: list[dict]) -> MoleculePredictions:
+        smiles = [r.canonical for r in records]
+        raw = np.stack([o["out"] for o in outputs]) if outputs else np.zeros((0, len(self.spec.labels)))
+        values = self._transform(raw)
+        std = self._mc_std(prepared.sequences) if self.mc_passes > 1 and smiles else np.zeros_like(values)
+        sim, near = self._nearest(smiles)
+        return MoleculePredictions(
+            [r.id for r in records], smiles, np.stack([o["pooled"] for o in outputs]) if outputs else None,
+            self.spec.name, [1] * len(smiles), list(self.spec.labels), self.kind, values, std, sim, near,
+            [getattr(r, "name", "") for r in records], [getattr(r, "smiles", r.canonical) for r in records])
+
+    def predict_smiles(self, smiles: Sequence[str], batch_size: int = 64) -> MoleculePredictions:
+        """Predictions for canonical SMILES strings (training and overlays)."""
+        from biofm.io.molecules import MoleculeRecord
+
+        return self.predict([MoleculeRecord(str(i), s, s) for i, s in enumerate(smiles)], batch_size=batch_size)
+
+    def _nearest(self, smiles: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+        from biofm.chem.features import morgan_matrix, nearest_tanimoto
+
+        path = Path(self.spec.location) / TRAIN_FPS
+        if not path.is_file() or not smiles:
+            return np.zeros(len(smiles)), [""] * len(smiles)
+        from safetensors.numpy import load_file
+
+        ref = np.unpackbits(load_file(path)["fps"], axis=1)[:, :2048]
+        ref_smiles = json.loads((Path(self.spec.location) / "train_smiles.json").read_text())
+        sim, idx = nearest_tanimoto(morgan_matrix(smiles), ref)
+        return sim, [ref_smiles[i] for i in idx]
+
+
+class MoleculesKind(TaskKind):
+    name = "molecules"
+    title = "Molecules"
+    input_kind = "smiles"
+    default_model = "esol"
+    adapter_class = MoleculePredictor
+    read_options = (Option("text_column", "column holding the SMILES (default: guessed)", aliases=("--smiles-column",)),
+                    Option("id_column", "column holding the id (default: guessed or row number)"),
+                    Option("strip_salts", "keep the largest fragment", False, bool))
+    keeps_rejected_rows = True
+    explain_predict_options = {"mc_passes": 0}
+    predict_options = (Option("mc_passes", "Monte-Carlo dropout passes for the uncertainty", MC_PASSES, int),)
+    train_options = MOLECULE_TRAIN_OPTIONS
+    train_file_types = ("csv", "sdf")
+    explain_methods = ("ig", "gxi")
+    codec = MoleculeCodec()
+
+    def build(self, spec, device):
+        from biofm.nets.smiles_encoder import load_property_model
+
+        return load_property_model(spec.location, len(spec.labels))
+
+    def read(self, path, text_column: str | None = None, **options):
+        from biofm.io.molecules import read_molecule_file
+
+        return read_molecule_file(path, smiles_column=text_column, **options)
+
+    def read_upload(self, data: bytes, filename: str, text_column: str | None = None, **options):
+        from biofm.io.molecules import read_molecules
+
+        options.pop("one_per_line", None)
+        return read_molecules(data, filename, smiles_column=text_column, **options)
+
+    def read_paste(self, text: str, **options):
+        return self.read_upload(text.encode("utf-8"), "pasted.smi", **options)
+
+    def write(self, preds: MoleculePredictions, out: Path, read_result=None) -> None:
+        """Rejected rows stay in place with valid=False and RDKit's reason."""
+        rows = preds.rows()
+        order = [r.row for r in read_result.records] if read_result is not None else list(range(len(rows)))
+        bad = rejected_rows(read_result.errors if read_result is not None else [])
+        merged = sorted(zip(order, rows), key=lambda x: x[0]) + [(r.pop("_row"), r) for r in bad]
+        write_rows([r for _, r in sorted(merged, key=lambda x: x[0])], out)
+
+    def summary(self, preds: MoleculePredictions) -> str:
+        return f"{len(preds.ids)} valid molecule(s)"
+
+    def targets(self, preds: MoleculePredictions, i: int) -> list:
+        return list(preds.targets)
+
+    def explain(self, loaded, text: str, target, method: str = "ig", **options):
+        from biofm.chem.explain import attribute_atoms
+
+        options.pop("with_faithfulness", None)
+        return attribute_atoms(loaded, text, target, method, **options)
+
+    def colour_columns(self, preds: MoleculePredictions, records) -> dict[str, list]:
+        cols = {t: [float(v) for v in preds.values[:, j]] for j, t in enumerate(preds.targets)}
+        cols["uncertainty"] = [float(v) for v in preds.std.mean(1)]
+        cols["nearest training similarity"] = [float(v) for v in preds.nearest_similarity]
+        return cols
+
+    def check_training_file(self, path, config: dict) -> str:
+        from biofm.chem.train import read_training_table
+
+        if not config.get("targets"):
+            from biofm.train.common import TrainingDataError
+
+            raise TrainingDataError("name the target column(s)")
+        smiles, _ = read_training_table({"skip_invalid": False, "kind": "regression", **config, "train": str(path)})
+        return f"{len(smiles)} molecules, targets {', '.join(config['targets'])} ({config.get('kind')})"
+
+    def train(self, config: dict, progress=None, should_stop=None) -> str:
+        from biofm.chem.train import train_molecules_task
+
+        return train_molecules_task(self, config, progress, should_stop)
+
+
+register(MoleculesKind())

@@ -1,0 +1,161 @@
+"""``reports``: the 14 CheXpert observations of chest imaging reports, by rules (with evidence) and a model."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from biofm.records import TextRecord
+from biofm.reports.observations import LABELS, OBSERVATIONS, chexpert_value
+from biofm.reports.rules import ReportLabels, label_report
+from biofm.tasks.base import Option, Predictions, TaskKind, common_train_options, register
+from biofm.tasks.reports_parts import ObservationCodec, ObservationObjective
+from biofm.tasks.text_classify import TextClassifier, mean_by_owner
+
+N_OBS, N_CLS = len(OBSERVATIONS), len(LABELS)
+MODEL_ONLY_THRESHOLD = 0.8
+
+
+@dataclass
+class ReportPredictions(Predictions):
+    probs: np.ndarray = None  # [n, 14, 4] model probabilities
+    rules: list[ReportLabels] = field(default_factory=list)
+
+    @property
+    def model_labels(self) -> list[dict[str, str]]:
+        idx = self.probs.argmax(-1)
+        return [{o: LABELS[idx[i, j]] for j, o in enumerate(OBSERVATIONS)} for i in range(len(self.ids))]
+
+    def final(self) -> list[dict[str, tuple[str, str]]]:
+        """Per report and observation: (label, source). Rules where they found a mention (they carry evidence);
+        else the model's label when it is at least MODEL_ONLY_THRESHOLD sure of a mention; else not mentioned."""
+        out, model = [], self.model_labels
+        for i, rules in enumerate(self.rules):
+            row = {}
+            for j, obs in enumerate(OBSERVATIONS):
+                r, m = rules.labels[obs].label, model[i][obs]
+                if r != "not mentioned":
+                    row[obs] = (r, "rules")
+                elif m != "not mentioned" and self.probs[i, j].max() >= MODEL_ONLY_THRESHOLD:
+                    row[obs] = (m, "model")
+                else:
+                    row[obs] = ("not mentioned", "rules")
+            out.append(row)
+        return out
+
+    def rows(self, detail: bool = False) -> list[dict]:
+        """CheXpert convention (1, 0, -1, empty) per observation; detail: label, source, both labelers, evidence."""
+        if not detail:
+            return [{"id": rid, "report": text, **{o: chexpert_value(fin[o][0]) for o in OBSERVATIONS}}
+                    for rid, text, fin in zip(self.ids, self.texts, self.final())]
+        out, model = [], self.model_labels
+        for i, (rid, text, fin) in enumerate(zip(self.ids, self.texts, self.final())):
+            obs_rows = {}
+            for j, o in enumerate(OBSERVATIONS):
+                ev = self.rules[i].labels[o]
+                obs_rows[o] = {"label": fin[o][0], "source": fin[o][1], "rules": ev.label, "model": model[i][o],
+                               "model_probability": round(float(self.probs[i, j].max()), 4),
+                               "evidence": ev.evidence, "evidence_start": ev.start, "evidence_end": ev.end}
+            out.append({"id": rid, "report": text, "observations": obs_rows})
+        return out
+
+    def prevalence(self) -> pd.DataFrame:
+        """Counts of positive / uncertain / negative / not mentioned per observation (final labels)."""
+        counts = {o: {lab: 0 for lab in LABELS} for o in OBSERVATIONS}
+        for fin in self.final():
+            for o in OBSERVATIONS:
+                counts[o][fin[o][0]] += 1
+        return pd.DataFrame(counts).T[list(LABELS)]
+
+
+class ReportLabeler(TextClassifier):
+    """Windows like the classifier, 14 x 4 logits per window averaged per report, plus the rule labeler."""
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> dict[str, torch.Tensor]:
+        pooled = self.model.pooled(input_ids, attention_mask)
+        return {"logits": self.model.logits(pooled), "pooled": pooled}
+
+    def postprocess(self, records: Sequence[TextRecord], prepared, outputs) -> ReportPredictions:
+        texts = [r.text for r in records]
+        probs, emb, counts = np.zeros((0, N_OBS, N_CLS), np.float32), None, np.zeros(0, int)
+        if texts:
+            probs, emb, counts = mean_by_owner(outputs, prepared.context, len(texts))
+        return ReportPredictions([r.id for r in records], texts, emb, self.spec.name, counts.tolist(), probs,
+                                 [label_report(t) for t in texts])
+
+
+class ReportsKind(TaskKind):
+    name = "reports"
+    title = "Imaging reports"
+    input_kind = "report"
+    default_model = "chexpert-reports"
+    adapter_class = ReportLabeler
+    read_options = (Option("text_column", "column holding the report (default: guessed)", aliases=("--report-column",)),
+                    Option("id_column", "column holding the id (default: guessed or row number)"))
+    train_options = (*(o if o.name != "train" else Option("train", "CheXpert-convention CSV (default: generated)")
+                       for o in common_train_options(epochs=4, batch_size=32)),
+                     Option("n_train", "generated training reports", 4000, int),
+                     Option("n_dev", "generated dev reports", 400, int),
+                     Option("n_test", "generated test reports per phrasing set", 600, int))
+    codec = ObservationCodec()
+    objective = ObservationObjective()
+
+    def build(self, spec, device):
+        from transformers import AutoModel, AutoTokenizer
+
+        from biofm.models.load import merge_adapter
+        from biofm.models.sources import pretrained, resolve_base
+        from biofm.nets.report_head import HEAD_FILE, MultiHeadClassifier
+
+        base = resolve_base(spec.base) if spec.base else spec.location
+        tokenizer = pretrained(AutoTokenizer.from_pretrained, base)
+        encoder = pretrained(AutoModel.from_pretrained, base, use_safetensors=True, add_pooling_layer=False)
+        if spec.adapter:
+            encoder = merge_adapter(encoder, spec.location)
+        model = MultiHeadClassifier(encoder, N_OBS, N_CLS)
+        model.load_head(Path(spec.location) / HEAD_FILE)
+        return tokenizer, model
+
+    def read(self, path, **options):
+        return super().read(path, blocks=True, **options)
+
+    def read_upload(self, data: bytes, filename: str, **options):
+        return super().read_upload(data, filename, blocks=True, **options)
+
+    def read_paste(self, text: str, **options):
+        return super().read_paste(text, blocks=True)
+
+    def summary(self, preds: ReportPredictions) -> str:
+        return f"{len(preds.ids)} reports labelled"
+
+    def targets(self, preds: ReportPredictions, i: int) -> list:
+        final = preds.final()[i]
+        mentioned = [o for o in OBSERVATIONS if final[o][0] != "not mentioned"]
+        return mentioned + [o for o in OBSERVATIONS if o not in mentioned]
+
+    def target_label(self, preds: ReportPredictions, i: int, target) -> str:
+        return f"{target} ({preds.model_labels[i][target]} by the model)"
+
+    def colour_columns(self, preds: ReportPredictions, records) -> dict[str, list]:
+        final = preds.final()
+        cols = {o: [f[o][0] for f in final] for o in OBSERVATIONS}
+        cols["confidence"] = [float(x) for x in np.mean(preds.probs.max(-1), axis=1)]
+        return cols
+
+    def check_training_file(self, path, config: dict) -> str:
+        from biofm.reports.train import read_chexpert_pairs
+
+        return f"{len(read_chexpert_pairs(str(path)))} labelled reports"
+
+    def train(self, config: dict, progress=None, should_stop=None) -> str:
+        from biofm.reports.train import train_reports_task
+
+        return train_reports_task(self, config, progress, should_stop)
+
+
+register(ReportsKind())
