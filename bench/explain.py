@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from biofm.explain.attribution import _forward, _prepare, attribute, explanation_copy  # noqa: E402
-from biofm.models.loading import load_model  # noqa: E402
-from biofm.models.registry import default_registry  # noqa: E402
+from biofm.models import default_registry, load_model  # noqa: E402
+from biofm.tasks import get_task  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "medical_abstracts" / "train.csv"
 
@@ -55,7 +55,7 @@ def main() -> None:
     from captum.attr import LayerIntegratedGradients
 
     spec = default_registry().get(args.model)
-    auto = explanation_copy(load_model(spec, "auto", "auto"))
+    auto = explanation_copy(load_model(spec, get_task(spec.task).build, "auto", "auto"))
     text = note_of_256_tokens(auto.tokenizer)
     prep = _prepare(auto, text, None)
     print(f"note: {prep.ids.shape[1]} tokens, target {prep.target_name}, {torch.get_num_threads()} threads, "

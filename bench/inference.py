@@ -22,8 +22,8 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from biofm.models.loading import load_model  # noqa: E402
-from biofm.models.registry import default_registry  # noqa: E402
+from biofm.models import default_registry, load_model  # noqa: E402
+from biofm.tasks import get_task  # noqa: E402
 from biofm.records import TextRecord  # noqa: E402
 from biofm.tasks.text_classify import TextClassifier  # noqa: E402
 
@@ -61,8 +61,8 @@ def main() -> None:
     from transformers import pipeline
 
     spec = default_registry().get(args.model)
-    auto = load_model(spec, device="auto", precision="auto")
-    fp32 = load_model(spec, device="auto", precision="fp32")
+    auto = load_model(spec, get_task(spec.task).build, device="auto", precision="auto")
+    fp32 = load_model(spec, get_task(spec.task).build, device="auto", precision="fp32")
     names = list(spec.labels)
     max_len = spec.max_length
     docs = make_docs(args.data, args.n, fp32.tokenizer, max_len)

@@ -47,7 +47,7 @@ def embed(texts: list[str]) -> np.ndarray:
     from transformers import AutoModel, AutoTokenizer
 
     from biofm.inference import masked_mean, run_batched
-    from biofm.models.loading import embedded_encoder_path, pick_precision
+    from biofm.models import embedded_encoder_path, pick_precision
 
     path = embedded_encoder_path()
     tok = AutoTokenizer.from_pretrained(path)

@@ -18,15 +18,32 @@ from biofm.tasks import get_task, task_names
 
 def registry(settings: Settings | None = None) -> Registry:
     """Shipped models plus the user's model directories (re-scanned on every call: a few small JSON files)."""
-    return default_registry(settings)
+    return default_registry(settings or load_settings())
 
 
-def resolve_spec(model: str | ModelSpec | None, task: str, settings: Settings | None = None) -> ModelSpec:
-    """A spec from a registered name, a directory, a hub id, or the task's default model."""
+def resolve_spec(model: str | ModelSpec | None, task: str | None, settings: Settings | None = None) -> ModelSpec:
+    """A spec from a registered name, a directory, a hub id, or the task's default model.
+
+    With no task, a plain Hugging Face directory's task is guessed from its labels (BIO tags: entities)."""
     if isinstance(model, ModelSpec):
         return model
+    task = task or _guess_task(model)
+    if task is None:
+        return registry(settings).get(model)
     kind = get_task(task)
     return registry(settings).get(model or kind.default_model, task=task, input_kind=kind.input_kind)
+
+
+def _guess_task(model: str | None) -> str | None:
+    import json
+
+    from biofm.models.spec import SPEC_FILE, config_labels
+    from biofm.tasks import guess_task
+
+    path = Path(model or "").expanduser()
+    if not model or not (path / "config.json").is_file() or (path / SPEC_FILE).is_file():
+        return None
+    return guess_task(config_labels(json.loads((path / "config.json").read_text(encoding="utf-8"))))
 
 
 def load(model: str | ModelSpec | None, task: str, settings: Settings | None = None) -> LoadedModel:
@@ -86,6 +103,11 @@ def send_to_review(store, task: str, preds, spec: ModelSpec, source: str = "") -
     return store.add_batch(task, spec.name, spec.version, list(spec.labels), review_items(task, preds), source=source)
 
 
+def evaluate(task: str, loaded: LoadedModel, records: Sequence) -> dict:
+    """The model's scores on labelled records (a table row: headline metrics, then per label)."""
+    return get_task(task).evaluate(loaded, records)
+
+
 def train(task: str, config: dict, progress: Callable[[dict], None] | None = None,
           should_stop: Callable[[], bool] | None = None) -> str:
     """Train the task's model from a config (options over the task's defaults); returns a one-line summary."""
@@ -93,5 +115,5 @@ def train(task: str, config: dict, progress: Callable[[dict], None] | None = Non
     return kind.train(kind.training_config(config), progress=progress, should_stop=should_stop)
 
 
-__all__ = ["colour_columns", "explain", "explainer", "load", "predict", "project", "read", "registry",
+__all__ = ["colour_columns", "evaluate", "explain", "explainer", "load", "predict", "project", "read", "registry",
            "resolve_spec", "review_items", "send_to_review", "task_names", "train"]

@@ -3,18 +3,22 @@
 import streamlit as st
 
 import webui
+import pandas as pd
+
 from biofm.io.writers import table_bytes
 from biofm.viz import label_distribution_figure, probability_figure
+
+TASK = "text-classify"
 
 st.set_page_config(page_title="Clinical text · biofm", page_icon=":material/description:", layout="wide")
 st.title("Clinical text")
 st.caption("Disease category of clinical notes and biomedical abstracts. Research use only; not a diagnosis.")
 
 settings = webui.settings()
-spec = webui.model_picker("text-classify", key="clinical")
-read = webui.document_input("clinical", "Classify", with_label=True)
+spec = webui.model_picker(TASK, key="clinical")
+read = webui.document_input(TASK, "clinical", "Classify", with_label=True)
 
-webui.run_batch("text-classify", spec, read, "clinical", "Classifying")
+webui.run_batch(TASK, spec, read, "clinical", "Classifying")
 
 state = webui.batch_result("clinical")
 if state:
@@ -24,7 +28,8 @@ if state:
         st.info(f"{preds.n_windowed} document(s) were longer than the model's {used.max_length} tokens and were "
                 "classified with overlapping sliding windows (window logits averaged); see the 'windows' column. "
                 "Nothing was truncated.")
-    frame = preds.to_frame()
+    export = pd.DataFrame(preds.rows())
+    frame = export.assign(windows=preds.windows)
     shown = frame.copy()
     shown["text"] = shown["text"].str.slice(0, 160)
     left, right = st.columns([3, 2])
@@ -36,11 +41,10 @@ if state:
     with right:
         st.plotly_chart(label_distribution_figure(preds.labels, order=preds.label_names), key="clinical-dist")
     d1, d2 = st.columns(2)
-    export = frame.drop(columns=["windows"])
     d1.download_button("Download CSV", table_bytes(export, "csv"), "predictions.csv", "text/csv", key="clinical-csv")
     d2.download_button("Download JSONL", table_bytes(export, "jsonl"), "predictions.jsonl", "application/jsonl",
                        key="clinical-jsonl")
-    webui.send_to_review("text-classify", preds, used, key="clinical")
+    webui.send_to_review(TASK, preds, used, key="clinical")
 
     st.subheader("One document")
     pick = st.selectbox("Document", range(len(preds.ids)), format_func=lambda i: f"{preds.ids[i]}: {preds.labels[i]}",
@@ -51,10 +55,7 @@ if state:
     with c2:
         st.plotly_chart(probability_figure(preds.probs[pick], preds.label_names), key="clinical-probs")
     st.markdown("**Why?** Word attributions for a chosen class (green supports it, red opposes it).")
-    predicted = preds.labels[pick]
-    targets = [predicted] + [lab for lab in preds.label_names if lab != predicted]
-    webui.explanation_panel(used, preds.texts[pick], targets, key="clinical-explain",
-                            format_target=lambda t: f"{t} (predicted)" if t == predicted else t)
+    webui.explain_one(TASK, preds, used, pick, key="clinical-explain")
 
     st.subheader("Map of the batch")
-    webui.batch_map("text-classify", preds, state["records"], used, key="clinical")
+    webui.batch_map(TASK, preds, state["records"], used, key="clinical")

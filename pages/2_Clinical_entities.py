@@ -5,20 +5,23 @@ import json
 import streamlit as st
 
 import webui
-from biofm.explain import Target, entities_html
+import pandas as pd
+
+from biofm.explain import entities_html
 from biofm.io.conll import documents_to_conll
 from biofm.tasks.ner import entity_types
+
+TASK = "ner"
 
 st.set_page_config(page_title="Clinical entities · biofm", page_icon=":material/label:", layout="wide")
 st.title("Clinical entities")
 st.caption("Chemical and Disease mentions (BC5CDR types), with exact character spans. Research use only.")
 
 settings = webui.settings()
-spec = webui.model_picker("ner", key="ner")
-read = webui.document_input("ner", "Find entities")
+spec = webui.model_picker(TASK, key="ner")
+read = webui.document_input(TASK, "ner", "Find entities")
 
-webui.run_batch("ner", spec, read, "ner", "Tagging")
-
+webui.run_batch(TASK, spec, read, "ner", "Tagging")
 
 state = webui.batch_result("ner")
 if state:
@@ -33,24 +36,19 @@ if state:
     for col, kind in zip(cols, kinds):
         col.metric(kind, counts.get(kind, 0))
     cols[-1].metric("Documents", len(preds.ids))
-    table = preds.to_frame()
+    table = pd.DataFrame(preds.entity_rows(), columns=["id", "text", "label", "start", "end", "score"])
     kind_filter = st.multiselect("Types", kinds, default=kinds, key="ner-types")
     st.dataframe(table[table["label"].isin(kind_filter)], hide_index=True, key="ner-table")
     d1, d2 = st.columns(2)
-    d1.download_button("Download JSONL", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in preds.to_records()),
+    d1.download_button("Download JSONL", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in preds.rows(detail=True)),
                        "entities.jsonl", "application/jsonl", key="ner-jsonl")
     d2.download_button("Download CoNLL", documents_to_conll(zip(preds.texts, preds.entities)), "entities.conll", "text/plain", key="ner-conll")
-    webui.send_to_review("ner", preds, used, key="ner")
+    webui.send_to_review(TASK, preds, used, key="ner")
 
     st.subheader("One document")
     pick = st.selectbox("Document", range(len(preds.ids)),
                         format_func=lambda i: f"{preds.ids[i]} ({len(preds.entities[i])} entities)", key="ner-doc")
     text, ents = preds.texts[pick], preds.entities[pick]
     st.html(entities_html(text, [e for e in ents if e.label in kind_filter], kinds))
-    if ents:
-        st.markdown("**Why?** Word attributions for one entity's predicted tags.")
-        targets = [Target(e.label, e.start, e.end) for e in ents]
-        webui.explanation_panel(used, text, targets, key="ner-explain",
-                                format_target=lambda t: f"{text[t.start:t.end]} ({t.label}, {t.start}-{t.end})")
-    else:
-        st.write("No entities in this document.")
+    st.markdown("**Why?** Word attributions for one entity's predicted tags.")
+    webui.explain_one(TASK, preds, used, pick, key="ner-explain")

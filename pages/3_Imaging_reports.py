@@ -11,16 +11,18 @@ from biofm.io.writers import table_bytes
 from biofm.reports import LABELS, OBSERVATIONS
 from biofm.viz import LABEL_COLOURS, prevalence_figure
 
+TASK = "reports"
+
 st.set_page_config(page_title="Imaging reports · biofm", page_icon=":material/radiology:", layout="wide")
 st.title("Imaging reports")
 st.caption("Positive / negative / uncertain / not mentioned for the 14 CheXpert observations, each with the sentence "
            "that justifies it. The model was trained on synthetic reports only (see its card). Research use only.")
 
 settings = webui.settings()
-spec = webui.model_picker("reports", key="reports")
-read = webui.document_input("reports", "Label reports", blocks=True)
+spec = webui.model_picker(TASK, key="reports")
+read = webui.document_input(TASK, "reports", "Label reports")
 
-webui.run_batch("reports", spec, read, "reports", "Labelling reports")
+webui.run_batch(TASK, spec, read, "reports", "Labelling reports")
 
 SHORT = {"positive": "pos", "negative": "neg", "uncertain": "unc", "not mentioned": ""}
 
@@ -52,12 +54,12 @@ if state:
         st.caption(f"{len(shown)} of {len(table)} reports · pos = positive, neg = negative, unc = uncertain, "
                    "blank = not mentioned")
     d1, d2 = st.columns(2)
-    d1.download_button("Download CSV (CheXpert convention)", table_bytes(preds.to_chexpert_frame(), "csv"),
+    d1.download_button("Download CSV (CheXpert convention)", table_bytes(pd.DataFrame(preds.rows()), "csv"),
                        "report_labels.csv", "text/csv", key="reports-csv")
     d2.download_button("Download JSONL (with evidence)",
-                       "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in preds.to_records()),
+                       "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in preds.rows(detail=True)),
                        "report_labels.jsonl", "application/jsonl", key="reports-jsonl")
-    webui.send_to_review("reports", preds, used, key="reports")
+    webui.send_to_review(TASK, preds, used, key="reports")
 
     st.subheader("One report")
     pick = st.selectbox("Report", range(len(preds.ids)), format_func=lambda i: preds.ids[i], key="reports-doc")
@@ -71,13 +73,7 @@ if state:
         "evidence": rules.labels[o].evidence} for j, o in enumerate(OBSERVATIONS)])
     st.dataframe(detail, hide_index=True, key="reports-detail")
     st.markdown("**Why did the model say that?** Word attributions for one observation's predicted class.")
-    mentioned = [o for o in OBSERVATIONS if final[pick][o][0] != "not mentioned"] or list(OBSERVATIONS)
-    webui.explanation_panel(used, preds.texts[pick], mentioned + [o for o in OBSERVATIONS if o not in mentioned],
-                            key="reports-explain", format_target=lambda o: f"{o} ({model_labels[o]} by the model)")
+    webui.explain_one(TASK, preds, used, pick, key="reports-explain")
 
     st.subheader("Map of the batch")
-    colour_cols = {o: [f[o][0] for f in final] for o in OBSERVATIONS}
-    chosen = webui.embedding_panel(preds.embeddings, colour_cols, preds.texts, preds.ids, key="reports-map",
-                                   title="Report embeddings")
-    if chosen:
-        st.dataframe(table[table["id"].isin(chosen)], hide_index=True, key="reports-selected")
+    webui.batch_map(TASK, preds, state["records"], used, key="reports")

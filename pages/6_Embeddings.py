@@ -3,16 +3,15 @@
 import streamlit as st
 
 import webui
+from biofm.tasks import get_task, task_names
 
 st.set_page_config(page_title="Embeddings · biofm", page_icon=":material/scatter_plot:", layout="wide")
 st.title("Embeddings")
 st.caption("The pooled embeddings come from the same pass as the predictions; re-colouring never recomputes them.")
 
-settings = webui.settings()
-TASKS = {"text-classify": "Clinical text (disease category)", "ner": "Clinical entities", "reports": "Imaging reports"}
-task = st.selectbox("Task", list(TASKS), format_func=TASKS.get, key="embed-task")
+task = st.selectbox("Task", task_names("embed"), format_func=lambda t: get_task(t).title, key="embed-task")
 spec = webui.model_picker(task, key="embed")
-read = webui.document_input("embed", "Embed", blocks=task == "reports", with_label=task == "text-classify")
+read = webui.document_input(task, "embed", "Embed", with_label=get_task(task).input_kind == "text")
 
 webui.run_batch(task, spec, read, "embed", "Embedding")
 

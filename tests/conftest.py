@@ -19,7 +19,7 @@ def make_tiny_classifier(path: Path, labels=TINY_LABELS, max_length: int = 32, s
     import torch
     from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
 
-    from biofm.models.loading import embedded_encoder_path
+    from biofm.models import embedded_encoder_path
 
     tok = AutoTokenizer.from_pretrained(embedded_encoder_path())
     cfg = BertConfig(vocab_size=tok.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
@@ -37,6 +37,14 @@ def make_tiny_classifier(path: Path, labels=TINY_LABELS, max_length: int = 32, s
     return path
 
 
+def load_tiny(path, task: str):
+    """A test model loaded on the CPU in fp32 through the task's builder."""
+    from biofm import api
+    from biofm.config import load_settings
+
+    return api.load(str(path), task, load_settings(device="cpu", precision="fp32"))
+
+
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory) -> Path:
     return make_tiny_classifier(tmp_path_factory.mktemp("models") / "tiny-text")
@@ -44,10 +52,7 @@ def tiny_model_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_loaded(tiny_model_dir):
-    from biofm.models.loading import load_model
-    from biofm.models.registry import spec_from_dir
-
-    return load_model(spec_from_dir(tiny_model_dir), device="cpu", precision="fp32")
+    return load_tiny(tiny_model_dir, "text-classify")
 
 
 NER_LABELS = ["O", "B-Chemical", "I-Chemical", "B-Disease", "I-Disease"]
@@ -57,7 +62,7 @@ def make_tiny_tagger(path: Path, max_length: int = 16, name: str = "tiny-ner") -
     import torch
     from transformers import AutoTokenizer, BertConfig, BertForTokenClassification
 
-    from biofm.models.loading import embedded_encoder_path
+    from biofm.models import embedded_encoder_path
 
     tok = AutoTokenizer.from_pretrained(embedded_encoder_path())
     cfg = BertConfig(vocab_size=tok.vocab_size, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
@@ -78,24 +83,22 @@ def tiny_tagger_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_tagger(tiny_tagger_dir):
-    from biofm.models.loading import load_model
-    from biofm.models.registry import spec_from_dir
-
-    return load_model(spec_from_dir(tiny_tagger_dir), device="cpu", precision="fp32")
+    return load_tiny(tiny_tagger_dir, "ner")
 
 
 @pytest.fixture(scope="session")
 def tiny_report(tiny_model_dir, tmp_path_factory):
     """A tiny report labeler trained for a few steps on generated reports: (directory, training result)."""
     from biofm.reports.generator import generate_reports
-    from biofm.reports.model import train_report_model
+    from biofm.reports.train import train_report_model
+    from biofm.tasks import get_task
     from biofm.train.common import TrainConfig
 
     out = tmp_path_factory.mktemp("models-reports") / "tiny-reports"
     data = [(r.text, r.labels) for r in generate_reports(64, seed=0)]
     cfg = TrainConfig(base=str(tiny_model_dir), method="full", epochs=4, lr=3e-3, batch_size=16, max_length=64,
                       seed=0, device="cpu", precision="fp32", patience=5)
-    return out, train_report_model(data[:48], data[48:], out, name="tiny-reports", cfg=cfg)
+    return out, train_report_model(get_task("reports"), data[:48], data[48:], out, name="tiny-reports", cfg=cfg)
 
 
 TOY_SMILES = ["CCO", "CCN", "CCC", "CCCl", "CCBr", "c1ccccc1", "c1ccccc1O", "c1ccccc1N", "CC(=O)O", "CC(=O)N",
@@ -108,12 +111,14 @@ def tiny_molecule_dir(tmp_path_factory):
     """A tiny SMILES encoder pre-trained for a few steps and a regression head on a learnable toy target."""
     import numpy as np
 
-    from biofm.chem.model import pretrain_encoder, train_molecule_model
+    from biofm.chem.pretrain import pretrain_encoder
+    from biofm.chem.train import train_molecule_model
+    from biofm.tasks import get_task
 
     root = tmp_path_factory.mktemp("models-mol")
     pretrain_encoder(TOY_SMILES * 4, root / "enc", epochs=1, batch_size=16, hidden=32, layers=1)
     y = np.array([[s.count("C") + s.count("c")] for s in TOY_SMILES], dtype=np.float32)  # carbon count
     idx = list(range(len(TOY_SMILES)))
-    train_molecule_model(root / "enc", TOY_SMILES, y, (idx[:18], idx[18:22], idx[22:]), root / "tiny-mol",
+    train_molecule_model(get_task("molecules"), root / "enc", TOY_SMILES, y, (idx[:18], idx[18:22], idx[22:]), root / "tiny-mol",
                          name="tiny-mol", targets=["carbons"], kind="regression", epochs=3, lr=1e-3, device="cpu")
     return root / "tiny-mol"

@@ -138,7 +138,7 @@ def test_predict_molecules_keeps_rejected_rows_in_place(tiny_molecule_dir, tmp_p
     assert frame["valid"].astype(str).tolist() == ["True", "False", "True"]
     assert frame.loc[2, "canonical_smiles"] == "CC(=O)[O-]"
     assert "unclosed ring" in frame.loc[1, "error"]
-    assert "rejected row 2" in capsys.readouterr().err
+    assert "row 2 (C1CC)" in capsys.readouterr().err
 
 
 def test_predict_reports_csv_with_quirks(tiny_report, tmp_path, capsys):

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from biofm.inference import autocast
-from biofm.models.loading import LoadedModel
+from biofm.models.load import LoadedModel
 
 IG_DELTA_WARNING = 0.05
 _LOCKS: dict[int, threading.Lock] = {}

@@ -56,6 +56,78 @@ def _add(result: MoleculeReadResult, seen: dict, row: int, smiles: str, rid, nam
     result.records.append(MoleculeRecord(rid, smiles, parsed.canonical, name, row, dup, parsed.stripped, meta or {}))
 
 
+def _take(total: int, max_rows: int | None) -> bool:
+    return max_rows is None or total <= max_rows
+
+
+def _read_sdf(data: bytes, filename: str, result, seen, id_column, strip_salts, max_rows) -> int:
+    """SDF records split on ``$$$$`` (a record's name line may be empty); RDKit parses each molecule block, so a
+    broken record is reported by its number and the others are kept."""
+    from rdkit import Chem
+
+    parts = _decode(data).replace("\r\n", "\n").split("$$$$")
+    # each record after the first starts with the line break that ended its "$$$$" line
+    blocks = [b for b in parts[:1] + [b[1:] if b.startswith("\n") else b for b in parts[1:]] if b.strip()]
+    for row, block in enumerate(blocks, start=1):
+        if not _take(row, max_rows):
+            continue
+        buf = io.StringIO()
+        with contextlib.redirect_stderr(buf):
+            mol = Chem.MolFromMolBlock(block.split("M  END")[0] + "M  END\n") if "M  END" in block else None
+        if mol is None:
+            reason = buf.getvalue().strip().splitlines()
+            result.errors.append(RowError(row, f"record {row}", "could not read the SDF record"
+                                          + (f": {reason[-1][:200]}" if reason else " (no molecule block)"), filename))
+            continue
+        name = block.split("\n", 1)[0].strip()
+        props = {m.group(1): m.group(2).strip() for m in re.finditer(r">\s*<([^>]+)>[^\n]*\n([^\n]*)", block)}
+        rid = props.get(id_column) if id_column else (props.get("ID") or name or row)
+        _add(result, seen, row, Chem.MolToSmiles(mol), rid, name, filename, strip_salts, {"props": props})
+    return len(blocks)
+
+
+def _read_csv(data: bytes, filename: str, result, seen, smiles_column, id_column, name_column, strip_salts,
+              max_rows) -> int:
+    text = _decode(data)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    header = [h.strip() for h in next(reader, [])]
+    if not header:
+        raise InputError(f"{filename}: the file has no header row")
+    result.columns = header
+    lowered = {h.lower(): h for h in header}
+    scol = smiles_column or next((lowered[g] for g in SMILES_COLUMN_GUESSES if g in lowered), None)
+    if scol is None or scol not in header:
+        raise InputError(f"{filename}: choose the SMILES column; the file has columns: {', '.join(header)}")
+    icol = id_column or next((lowered[g] for g in ("id", "mol_id", "compound_id", "num") if g in lowered), None)
+    ncol = name_column or lowered.get("name")
+    total = 0
+    for row, cells in enumerate(reader, start=1):
+        if not cells or not any(c.strip() for c in cells):
+            continue
+        total += 1
+        if not _take(total, max_rows):
+            continue
+        if len(cells) != len(header):
+            result.errors.append(RowError(row, "row", f"expected {len(header)} fields, found {len(cells)}", filename))
+            continue
+        rec = dict(zip(header, cells))
+        _add(result, seen, row, rec[scol], rec.get(icol) if icol else None, rec.get(ncol, "") if ncol else "",
+             filename, strip_salts, {"columns": {k: v for k, v in rec.items() if k not in (scol, icol, ncol)}})
+    return total
+
+
+def _read_smi(data: bytes, filename: str, result, seen, strip_salts, max_rows) -> int:
+    total = 0
+    for row, line in enumerate(_decode(data).splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        total += 1
+        if _take(total, max_rows):
+            parts = line.strip().split(None, 1)
+            _add(result, seen, row, parts[0], None, parts[1] if len(parts) > 1 else "", filename, strip_salts)
+    return total
+
+
 def read_molecules(data: bytes, filename: str, *, smiles_column: str | None = None, id_column: str | None = None,
                    name_column: str | None = None, strip_salts: bool = False, max_rows: int | None = 10_000,
                    max_bytes: int | None = None) -> MoleculeReadResult:
@@ -66,70 +138,13 @@ def read_molecules(data: bytes, filename: str, *, smiles_column: str | None = No
         raise InputError(f"{filename}: {len(data) / 2**20:.1f} MB is over the {max_bytes / 2**20:.0f} MB upload limit")
     if not data.strip():
         raise InputError(f"{filename}: the file is empty")
-    result = MoleculeReadResult([], [])
-    seen: dict[str, str] = {}
-    total = 0
+    result, seen = MoleculeReadResult([], []), {}
     if suffix == ".sdf":
-        from rdkit import Chem
-
-        text = _decode(data)
-        parts = text.replace("\r\n", "\n").split("$$$$")
-        # each record after the first starts with the line break that ended its "$$$$" line
-        blocks = parts[:1] + [b[1:] if b.startswith("\n") else b for b in parts[1:]]
-        blocks = [b for b in blocks if b.strip()]  # a record's first line (its name) may be empty
-        for row, block in enumerate(blocks, start=1):
-            total += 1
-            if max_rows is not None and total > max_rows:
-                continue
-            buf = io.StringIO()
-            with contextlib.redirect_stderr(buf):
-                mol = Chem.MolFromMolBlock(block.split("M  END")[0] + "M  END\n") if "M  END" in block else None
-            if mol is None:
-                reason = buf.getvalue().strip().splitlines()
-                result.errors.append(RowError(row, f"record {row}", "could not read the SDF record"
-                                              + (f": {reason[-1][:200]}" if reason else " (no molecule block)"),
-                                              filename))
-                continue
-            name = block.split("\n", 1)[0].strip()
-            props = {}
-            for m in re.finditer(r">\s*<([^>]+)>[^\n]*\n([^\n]*)", block):
-                props[m.group(1)] = m.group(2).strip()
-            rid = props.get(id_column) if id_column else (props.get("ID") or name or row)
-            _add(result, seen, row, Chem.MolToSmiles(mol), rid, name, filename, strip_salts, {"props": props})
+        total = _read_sdf(data, filename, result, seen, id_column, strip_salts, max_rows)
     elif suffix == ".csv":
-        text = _decode(data)
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
-        header = [h.strip() for h in next(reader, [])]
-        if not header:
-            raise InputError(f"{filename}: the file has no header row")
-        result.columns = header
-        lowered = {h.lower(): h for h in header}
-        scol = smiles_column or next((lowered[g] for g in SMILES_COLUMN_GUESSES if g in lowered), None)
-        if scol is None or scol not in header:
-            raise InputError(f"{filename}: choose the SMILES column; the file has columns: {', '.join(header)}")
-        icol = id_column or next((lowered[g] for g in ("id", "mol_id", "compound_id", "num") if g in lowered), None)
-        ncol = name_column or lowered.get("name")
-        for row, cells in enumerate(reader, start=1):
-            if not cells or not any(c.strip() for c in cells):
-                continue
-            total += 1
-            if max_rows is not None and total > max_rows:
-                continue
-            if len(cells) != len(header):
-                result.errors.append(RowError(row, "row", f"expected {len(header)} fields, found {len(cells)}", filename))
-                continue
-            rec = dict(zip(header, cells))
-            _add(result, seen, row, rec[scol], rec.get(icol) if icol else None, rec.get(ncol, "") if ncol else "",
-                 filename, strip_salts, {"columns": {k: v for k, v in rec.items() if k not in (scol, icol, ncol)}})
+        total = _read_csv(data, filename, result, seen, smiles_column, id_column, name_column, strip_salts, max_rows)
     else:
-        for row, line in enumerate(_decode(data).splitlines(), start=1):
-            if not line.strip() or line.lstrip().startswith("#"):
-                continue
-            total += 1
-            if max_rows is not None and total > max_rows:
-                continue
-            parts = line.strip().split(None, 1)
-            _add(result, seen, row, parts[0], None, parts[1] if len(parts) > 1 else "", filename, strip_salts)
+        total = _read_smi(data, filename, result, seen, strip_salts, max_rows)
     if max_rows is not None and total > max_rows:
         result.errors.append(RowError(0, "file", f"{total} molecules in the file; only the first {max_rows} were read",
                                       filename))

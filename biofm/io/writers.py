@@ -41,3 +41,15 @@ def write_row_errors(errors, path: str | Path) -> Path | None:
         for err in errors:
             writer.writerow(err.as_dict())
     return path
+
+
+def write_rows(rows: list[dict], out: Path, fmt: str | None = None) -> Path:
+    """CSV (flat rows) or JSONL (one JSON object a row) by ``fmt`` or the output's suffix."""
+    import json
+
+    out = Path(out)
+    if fmt == "jsonl" or (fmt is None and out.suffix.lower() in (".jsonl", ".json")):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+        return out
+    return write_table(pd.DataFrame(rows), out)

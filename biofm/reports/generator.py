@@ -91,8 +91,7 @@ def generate_report(rng: random.Random, style: str = "train") -> GeneratedReport
     k = 0 if style == "train" else 1
     labels = {o: "not mentioned" for o in OBSERVATIONS}
     findings: list[str] = []
-    normal = rng.random() < 0.25
-    if normal:
+    if rng.random() < 0.25:  # a normal report
         findings += rng.sample(NORMAL_LINES[k], k=rng.randint(2, len(NORMAL_LINES[k])))
         neg = rng.sample(["Pneumothorax", "Pleural Effusion", "Consolidation"], k=rng.randint(1, 3))
         if len(neg) > 1:

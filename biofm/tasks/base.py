@@ -7,7 +7,6 @@ and calls :func:`register` (chemprop's ``utils/registry.py`` is the pattern).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 import torch
 
 from biofm.inference import Progress, run_batched
+from biofm.io.writers import write_rows  # noqa: F401  (tasks import it from here)
 from biofm.models.load import LoadedModel
 
 TASKS: dict[str, "TaskKind"] = {}
@@ -39,6 +39,14 @@ def task_names(verb: str | None = None) -> list[str]:
     """Registered task names, optionally only those that support a verb (predict, explain, embed, train)."""
     _load_builtin()
     return [n for n, k in TASKS.items() if verb is None or verb in k.verbs]
+
+
+def guess_task(labels) -> str | None:
+    """The task a plain Hugging Face model with these labels is for: the kind that claims them most specifically."""
+    _load_builtin()
+    scored = [(k.claims(labels), n) for n, k in TASKS.items()]
+    best = max(scored, default=(0, None))
+    return best[1] if best[0] else None
 
 
 def _load_builtin() -> None:
@@ -141,6 +149,7 @@ class TaskKind:
     keeps_rejected_rows: bool = False  # outputs keep unreadable rows in place (with their reason)
     train_options: tuple[Option, ...] = ()
     train_file_types: tuple[str, ...] = ("csv",)
+    upload_types: tuple[str, ...] = ("txt", "csv", "jsonl", "zip")
     explain_methods: tuple[str, ...] = ("ig", "gxi", "occlusion")
     codec: Any = None  # a biofm.review.codec.ReviewCodec
 
@@ -151,9 +160,9 @@ class TaskKind:
     def adapter(self, loaded: LoadedModel, **options) -> Adapter:
         return self.adapter_class(loaded, **options)
 
-    def claims(self, labels: Sequence[str]) -> bool:
-        """Whether a plain Hugging Face model with these labels is, by default, for this task."""
-        return False
+    def claims(self, labels: Sequence[str]) -> int:
+        """How well a plain Hugging Face model's labels fit this task: 0 not, 1 as a fallback, 2 specifically."""
+        return 0
 
     # input and output --------------------------------------------------------------------------------------
     def read(self, path: str | Path, **options):
@@ -171,6 +180,11 @@ class TaskKind:
         from biofm.io import read_paste
 
         return read_paste(text, **options)
+
+    def guess_text_column(self, columns: list[str]) -> str | None:
+        from biofm.io.text import guess_column
+
+        return guess_column(columns, "text")
 
     def write(self, preds: Predictions, out: Path, read_result=None) -> None:
         """Write predictions by the output's suffix: CSV rows, or JSONL detail rows."""
@@ -208,6 +222,14 @@ class TaskKind:
     # maps --------------------------------------------------------------------------------------------------
     def colour_columns(self, preds: Predictions, records: Sequence) -> dict[str, list]:
         return {}
+
+    def evaluate(self, loaded: LoadedModel, records: Sequence) -> dict:
+        """Scores of a model on labelled records, for comparing models (tasks with the 'compare' verb)."""
+        raise NotImplementedError(f"{self.name} models cannot be compared on a dev file yet")
+
+    def reference_records(self, spec, limit: int = 5000) -> list | None:
+        """The model's training inputs, to overlay on a map (None where the model does not ship them)."""
+        return None
 
     # training ----------------------------------------------------------------------------------------------
     def check_training_file(self, path: str | Path, config: dict) -> str:
@@ -266,17 +288,3 @@ def common_train_options(*, epochs: int, batch_size: int, lr: float | None = Non
         opts.append(Option("base", "base encoder: embedded, a directory or a hub id", "embedded:all-MiniLM-L6-v2"))
     opts.append(Option("resume", "continue from the checkpoint in --out", False, bool))
     return tuple(opts)
-
-
-def write_rows(rows: list[dict], out: Path, fmt: str | None = None) -> Path:
-    """CSV (flat rows) or JSONL (one JSON object a row) by ``fmt`` or the output's suffix."""
-    import pandas as pd
-
-    from biofm.io.writers import write_table
-
-    out = Path(out)
-    if fmt == "jsonl" or (fmt is None and out.suffix.lower() in (".jsonl", ".json")):
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-        return out
-    return write_table(pd.DataFrame(rows), out)

@@ -140,6 +140,7 @@ class MoleculesKind(TaskKind):
     predict_options = (Option("mc_passes", "Monte-Carlo dropout passes for the uncertainty", MC_PASSES, int),)
     train_options = MOLECULE_TRAIN_OPTIONS
     train_file_types = ("csv", "sdf")
+    upload_types = ("smi", "txt", "csv", "sdf")
     explain_methods = ("ig", "gxi")
     codec = MoleculeCodec()
 
@@ -157,7 +158,13 @@ class MoleculesKind(TaskKind):
         from biofm.io.molecules import read_molecules
 
         options.pop("one_per_line", None)
+        options.pop("label_column", None)
         return read_molecules(data, filename, smiles_column=text_column, **options)
+
+    def guess_text_column(self, columns: list[str]) -> str | None:
+        from biofm.io.molecules import SMILES_COLUMN_GUESSES
+
+        return next((c for c in columns if c.lower() in SMILES_COLUMN_GUESSES), columns[0] if columns else None)
 
     def read_paste(self, text: str, **options):
         return self.read_upload(text.encode("utf-8"), "pasted.smi", **options)
@@ -187,6 +194,15 @@ class MoleculesKind(TaskKind):
         cols["uncertainty"] = [float(v) for v in preds.std.mean(1)]
         cols["nearest training similarity"] = [float(v) for v in preds.nearest_similarity]
         return cols
+
+    def reference_records(self, spec, limit: int = 5000) -> list | None:
+        from biofm.io.molecules import MoleculeRecord
+
+        path = Path(spec.location) / "train_smiles.json"
+        if not path.is_file():
+            return None
+        smiles = json.loads(path.read_text())[:limit]
+        return [MoleculeRecord(f"train-{i}", s, s) for i, s in enumerate(smiles)]
 
     def check_training_file(self, path, config: dict) -> str:
         from biofm.chem.train import read_training_table

@@ -186,8 +186,8 @@ class NerKind(TaskKind):
         return build_hf(spec, self.auto_class(), num_labels=len(labels), id2label=labels,
                         label2id={v: k for k, v in labels.items()})
 
-    def claims(self, labels) -> bool:
-        return any(str(lab).startswith(("B-", "I-")) for lab in labels)
+    def claims(self, labels) -> int:
+        return 2 if any(str(lab).startswith(("B-", "I-")) for lab in labels) else 0
 
     def read(self, path, **options):
         if Path(path).suffix.lower() in CONLL_SUFFIXES:

@@ -111,6 +111,7 @@ class TextClassifyKind(TaskKind):
     title = "Clinical text (disease category)"
     default_model = "disease-category"
     adapter_class = TextClassifier
+    verbs = (*TaskKind.verbs, "compare")
     peft_task = "SEQ_CLS"
     read_options = (*TEXT_READ_OPTIONS, Option("label_column", "column holding a true label (optional)"))
     train_options = (*common_train_options(epochs=8, batch_size=16),
@@ -135,8 +136,8 @@ class TextClassifyKind(TaskKind):
         return build_hf(spec, self.auto_class(), num_labels=len(labels), id2label=labels,
                         label2id={v: k for k, v in labels.items()})
 
-    def claims(self, labels) -> bool:
-        return True
+    def claims(self, labels) -> int:
+        return 1
 
     def summary(self, preds: TextPredictions) -> str:
         note = (f"; {preds.n_windowed} document(s) were longer than the model's window and were classified with "
@@ -155,6 +156,14 @@ class TextClassifyKind(TaskKind):
             cols["correct"] = ["(no label)" if t is None else ("correct" if t == p else "wrong")
                                for t, p in zip(truth, preds.labels)]
         return cols
+
+    def evaluate(self, loaded, records) -> dict:
+        from biofm.train.text_classify import evaluate
+
+        m = evaluate(self.adapter(loaded), records)
+        return {"macro-F1": round(m["macro_f1"], 4), "accuracy": round(m["accuracy"], 4),
+                **{f"F1 {k}": round(v["f1-score"], 3) for k, v in m["per_label"].items()
+                   if isinstance(v, dict) and k not in ("macro avg", "weighted avg")}}
 
     def check_training_file(self, path, config: dict) -> str:
         from biofm.train.text_data import check_text_file

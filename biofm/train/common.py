@@ -74,6 +74,10 @@ def write_json(path: Path, data) -> None:
     path.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n", encoding="utf-8")
 
 
+from biofm.train.checkpoint import load_checkpoint as _load_checkpoint  # noqa: E402
+from biofm.train.checkpoint import save_checkpoint as _save_checkpoint  # noqa: E402
+
+
 def fit(model: torch.nn.Module, *, n_examples: int, batch: Callable[[list[int]], torch.Tensor],
         evaluate: Callable[[], dict], metric: str, epochs: int, lr: float, batch_size: int, seed: int,
         weight_decay: float = 0.01, warmup_fraction: float = 0.1, patience: int = 3,
@@ -105,23 +109,11 @@ def fit(model: torch.nn.Module, *, n_examples: int, batch: Callable[[list[int]],
             first_epoch = epochs + 1
     t0 = time.time() - (history[-1]["seconds"] if history else 0.0)
     for epoch in range(first_epoch, epochs + 1):
-        model.train()
         order = torch.randperm(n_examples, generator=gen).tolist()
-        running = []
-        for b in range(steps_per_epoch):
-            loss = batch(order[b * batch_size:(b + 1) * batch_size])
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(params, 1.0)
-            optimizer.step()
-            scheduler.step()
-            step += 1
-            running.append(loss.item())
-            if progress:
-                progress({"epoch": epoch, "step": step, "total_steps": total, "loss": loss.item()})
-            if should_stop and should_stop():
-                raise KeyboardInterrupt("training cancelled")
-        model.eval()
+        batches = [order[b * batch_size:(b + 1) * batch_size] for b in range(steps_per_epoch)]
+        running, step = _epoch(model, params, optimizer, scheduler, batch, batches, step,
+                               lambda s, loss: progress and progress({"epoch": epoch, "step": s, "total_steps": total,
+                                                                      "loss": loss}), should_stop)
         metrics = evaluate()
         entry = {"epoch": epoch, "step": step, "train_loss": float(np.mean(running)), f"dev_{metric}": metrics[metric],
                  **{f"dev_{k}": v for k, v in metrics.items() if isinstance(v, float) and k != metric},
@@ -143,58 +135,36 @@ def fit(model: torch.nn.Module, *, n_examples: int, batch: Callable[[list[int]],
             break
     model.load_state_dict(best_state)
     model.eval()
+    _remove_checkpoint(checkpoint_dir)
+    return {"dev": best_metrics, "history": history}
+
+
+def _epoch(model, params, optimizer, scheduler, batch, batches, step: int, report, should_stop):
+    """One pass over the training batches: AdamW step, clipping at 1.0, schedule; (losses, step)."""
+    model.train()
+    running = []
+    for idx in batches:
+        loss = batch(idx)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        optimizer.step()
+        scheduler.step()
+        step += 1
+        running.append(loss.item())
+        report(step, loss.item())
+        if should_stop and should_stop():
+            raise KeyboardInterrupt("training cancelled")
+    model.eval()
+    return running, step
+
+
+def _remove_checkpoint(checkpoint_dir) -> None:
     if checkpoint_dir is not None:
         for name in ("checkpoint.safetensors", "checkpoint.json"):
             (Path(checkpoint_dir) / name).unlink(missing_ok=True)
         with contextlib.suppress(OSError):
             Path(checkpoint_dir).rmdir()
-    return {"dev": best_metrics, "history": history}
-
-
-def _save_checkpoint(folder: Path, model, optimizer, scheduler, gen, best_state, meta: dict) -> None:
-    """Everything needed to resume, without pickle: tensors in safetensors, the rest in JSON."""
-    from safetensors.torch import save_file
-
-    folder.mkdir(parents=True, exist_ok=True)
-    tensors = {f"model.{k}": v.detach().cpu().clone().contiguous() for k, v in model.state_dict().items()}
-    tensors.update({f"best.{k}": v.cpu().clone().contiguous() for k, v in (best_state or {}).items()})
-    opt = optimizer.state_dict()
-    scalars: dict = {}
-    for pid, st in opt["state"].items():
-        for name, val in st.items():
-            if torch.is_tensor(val):
-                tensors[f"opt.{pid}.{name}"] = val.detach().cpu().clone().contiguous()
-            else:
-                scalars.setdefault(str(pid), {})[name] = val
-    tensors["rng"] = gen.get_state()
-    tmp = folder / "checkpoint.safetensors.tmp"
-    save_file(tensors, tmp)
-    tmp.replace(folder / "checkpoint.safetensors")
-    sched = {k: v for k, v in scheduler.state_dict().items() if k != "lr_lambdas"}
-    write_json(folder / "checkpoint.json", {**meta, "param_groups": opt["param_groups"], "opt_scalars": scalars,
-                                            "scheduler": sched})
-
-
-def _load_checkpoint(folder: Path, model, optimizer, scheduler, gen):
-    from safetensors.torch import load_file
-
-    meta = json.loads((folder / "checkpoint.json").read_text(encoding="utf-8"))
-    tensors = load_file(folder / "checkpoint.safetensors")
-    model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
-    best_state = {k[5:]: v for k, v in tensors.items() if k.startswith("best.")} or None
-    state: dict = {}
-    for key, val in tensors.items():
-        if key.startswith("opt."):
-            _, pid, name = key.split(".", 2)
-            state.setdefault(int(pid), {})[name] = val
-    for pid, scal in meta["opt_scalars"].items():
-        state.setdefault(int(pid), {}).update(scal)
-    optimizer.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
-    sched = scheduler.state_dict()
-    sched.update(meta["scheduler"])
-    scheduler.load_state_dict(sched)
-    gen.set_state(tensors["rng"])
-    return meta, best_state
 
 
 LORA_TARGETS = ["query", "key", "value", "dense"]

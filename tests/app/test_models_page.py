@@ -25,9 +25,9 @@ def test_train_from_a_reviewed_batch_and_use_the_model(app_env, tmp_path, monkey
     assert not at.exception
     at.radio(key="train-source").set_value("A reviewed batch").run()
     at.text_input(key="train-name").input("from-review")
-    at.selectbox(key="train-method").set_value("full")
-    at.number_input(key="train-epochs").set_value(1)
-    at.number_input(key="train-maxlen").set_value(32)
+    at.selectbox(key="train-text-classify-method").set_value("full")
+    at.number_input(key="train-text-classify-epochs").set_value(1)
+    at.number_input(key="train-text-classify-max_length").set_value(32)
     at.button[0].click().run()
     assert not at.exception
     assert "Started job" in at.success[0].value and "16 documents, 2 labels" in at.success[0].value

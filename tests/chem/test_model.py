@@ -1,19 +1,20 @@
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from biofm.chem.explain import AtomMappingError, attribute_atoms, attribution_sdf, draw_attribution
 from biofm.chem.features import nearest_tanimoto, morgan_matrix, scaffold_split
-from biofm.chem.model import MoleculePredictor, molecule_metrics
+from biofm.chem.train import molecule_metrics
+from biofm.tasks.molecules import MoleculePredictor
 from biofm.io.molecules import read_molecules
-from biofm.models.loading import load_model
-from biofm.models.registry import spec_from_dir
+from tests.conftest import load_tiny
 
 
 @pytest.fixture(scope="module")
 def predictor(tiny_molecule_dir):
-    return MoleculePredictor(load_model(spec_from_dir(tiny_molecule_dir), "cpu", "fp32"), mc_passes=5)
+    return MoleculePredictor(load_tiny(tiny_molecule_dir, "molecules"), mc_passes=5)
 
 
 def test_predictions_with_uncertainty_and_nearest_neighbour(predictor, tiny_molecule_dir):
@@ -23,7 +24,7 @@ def test_predictions_with_uncertainty_and_nearest_neighbour(predictor, tiny_mole
     assert (preds.std > 0).all()  # dropout is on in the Monte-Carlo copy
     assert not predictor.model.training  # ... and the cached model stays in eval mode
     assert preds.nearest_smiles[0] == "CCO" and preds.nearest_similarity[0] == pytest.approx(1.0)
-    frame = preds.to_frame(inputs=[r.smiles for r in res.records])
+    frame = pd.DataFrame(preds.rows())
     assert list(frame.columns) == ["id", "input_smiles", "canonical_smiles", "valid", "error", "carbons", "uncertainty",
                                    "nearest_train_similarity", "nearest_train_smiles"]
     assert preds.embeddings.shape == (3, 32)

@@ -33,7 +33,7 @@ def test_upload_csv_see_predictions_and_download(server, page, tmp_path):
     from biofm import api
     from biofm.io import read_text_file
 
-    expected = api.predict("text-classify", read_text_file(src).records).to_frame()
+    expected = pd.DataFrame(api.predict("text-classify", read_text_file(src).records).rows())
     assert frame["label"].tolist() == expected["label"].tolist()
     assert abs(frame["p_neoplasms"] - expected["p_neoplasms"].astype(float)).max() < 1e-3
     assert frame["label"][0] == "neoplasms"  # a biopsy-proven adenocarcinoma

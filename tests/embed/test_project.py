@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from biofm.embed import project, scatter_figure
-from biofm.embed.columns import colour_columns
+from biofm import api
 from biofm.embed.project import _CACHE
 from biofm.records import TextRecord
 from biofm.tasks.text_classify import TextClassifier
@@ -60,8 +60,8 @@ def test_colour_modes_for_a_labelled_batch(tiny_loaded):
     recs = [TextRecord("1", "chest pain", label="cardiac", meta={"columns": {"age": "61", "ward": "A"}}),
             TextRecord("2", "seizure", label="neuro", meta={"columns": {"age": "40", "ward": "B"}}),
             TextRecord("3", "mass", label=None, meta={"columns": {"age": "x", "ward": "A"}})]
-    preds = TextClassifier(tiny_loaded).predict(recs)
-    cols = colour_columns("text-classify", preds, recs)
+    preds = api.predict("text-classify", recs, model=tiny_loaded)
+    cols = api.colour_columns("text-classify", preds, recs)
     assert set(cols) == {"prediction", "confidence", "true label", "correct", "ward", "age"}
     assert cols["age"] == ["61", "40", "x"]  # a non-number makes the column categorical
     assert cols["true label"] == ["cardiac", "neuro", "(none)"]

@@ -3,8 +3,10 @@ import time
 
 import pytest
 
-from biofm.models.loading import ModelNotAvailableError, load_model
-from biofm.models.registry import EMBEDDED_BASE, Registry, UnknownModelError, default_registry, spec_from_dir
+from biofm.models import (EMBEDDED_BASE, ModelNotAvailableError, Registry, UnknownModelError, default_registry,
+                          load_model, spec_from_dir)
+from biofm import api
+from biofm.tasks import get_task
 from biofm.config import load_settings
 
 
@@ -29,7 +31,7 @@ def test_a_plain_hugging_face_directory_gets_a_derived_spec(tiny_model_dir, tmp_
     for f in tiny_model_dir.iterdir():
         if f.name not in ("biofm.json", "README.md"):
             (plain / f.name).write_bytes(f.read_bytes())
-    spec = Registry(roots=[]).get(str(plain))
+    spec = api.resolve_spec(str(plain), None)
     assert spec.task == "text-classify" and spec.labels == ("cardiac", "neuro", "onco")
     assert spec.source == "local" and spec.max_length == 64
     assert "No model card" in spec.card_text()
@@ -37,7 +39,7 @@ def test_a_plain_hugging_face_directory_gets_a_derived_spec(tiny_model_dir, tmp_
 
 def test_ner_is_derived_from_bio_labels(tmp_path):
     (tmp_path / "config.json").write_text(json.dumps({"id2label": {"0": "O", "1": "B-Disease", "2": "I-Disease"}}))
-    assert spec_from_dir(tmp_path).task == "ner"
+    assert api.resolve_spec(str(tmp_path), None).task == "ner"
 
 
 def test_unknown_names_say_what_is_known():
@@ -59,14 +61,15 @@ def test_hub_id_offline_fails_fast_naming_the_model(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     t0 = time.time()
     with pytest.raises(ModelNotAvailableError, match="'someone/not-cached-model'.*cannot be reached"):
-        Registry(roots=[]).get("someone/not-cached-model")
+        Registry(roots=[]).get("someone/not-cached-model", task="text-classify")
     assert time.time() - t0 < 10
 
 
 def test_loading_is_cached_per_process(tiny_model_dir):
     spec = spec_from_dir(tiny_model_dir)
-    assert load_model(spec, "cpu", "fp32") is load_model(spec, "cpu", "fp32")
-    assert not load_model(spec, "cpu", "fp32").model.training
+    build = get_task(spec.task).build
+    assert load_model(spec, build, "cpu", "fp32") is load_model(spec, build, "cpu", "fp32")
+    assert not load_model(spec, build, "cpu", "fp32").model.training
 
 
 def test_weights_are_read_from_safetensors_only(tiny_model_dir, tmp_path):
@@ -78,4 +81,4 @@ def test_weights_are_read_from_safetensors_only(tiny_model_dir, tmp_path):
     (pickled / "pytorch_model.bin").write_bytes(b"not loaded")
     (pickled / "biofm.json").write_text((tiny_model_dir / "biofm.json").read_text().replace("tiny-text", "pickled"))
     with pytest.raises(OSError):
-        load_model(spec_from_dir(pickled), "cpu", "fp32")
+        load_model(spec_from_dir(pickled), get_task("text-classify").build, "cpu", "fp32")

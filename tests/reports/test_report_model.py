@@ -1,11 +1,13 @@
+import pandas as pd
 import numpy as np
 import pytest
 
-from biofm.models.loading import load_model
-from biofm.models.registry import spec_from_dir
+from biofm.models import spec_from_dir
+from tests.conftest import load_tiny
 from biofm.records import TextRecord
 from biofm.reports import OBSERVATIONS, label_report
-from biofm.reports.model import ReportLabeler, ReportPredictions, report_metrics
+from biofm.reports.train import report_metrics
+from biofm.tasks.reports import ReportLabeler, ReportPredictions
 
 
 def test_training_lowers_the_loss_and_saves_a_loadable_model(tiny_report):
@@ -19,15 +21,15 @@ def test_training_lowers_the_loss_and_saves_a_loadable_model(tiny_report):
 
 def test_predictions_exports_follow_the_chexpert_convention(tiny_report):
     out, _ = tiny_report
-    labeler = ReportLabeler(load_model(spec_from_dir(out), "cpu", "fp32"))
+    labeler = ReportLabeler(load_tiny(out, "reports"))
     texts = ["No pneumothorax. Small left pleural effusion.", "Cannot exclude pneumonia.\n" * 30]
     preds = labeler.predict([TextRecord("r1", texts[0]), TextRecord("r2", texts[1])], batch_size=2)
     assert preds.probs.shape == (2, 14, 4) and preds.windows[1] > 1
-    frame = preds.to_chexpert_frame()
+    frame = pd.DataFrame(preds.rows())
     assert list(frame.columns) == ["id", "report", *OBSERVATIONS]
     assert set(frame.iloc[0, 2:]) <= {"1", "0", "-1", ""}
     assert frame.loc[0, "Pneumothorax"] == "0" and frame.loc[0, "Pleural Effusion"] == "1"
-    rec = preds.to_records()[0]
+    rec = preds.rows(detail=True)[0]
     eff = rec["observations"]["Pleural Effusion"]
     assert eff["source"] == "rules" and eff["evidence"] == "Small left pleural effusion."
     assert texts[0][eff["evidence_start"]:eff["evidence_end"]] == eff["evidence"]
@@ -44,7 +46,7 @@ def test_ensemble_uses_rules_with_evidence_then_a_confident_model():
     probs[0, j] = [0.9, 0.03, 0.03, 0.04]  # ... except a confident Cardiomegaly positive
     k = OBSERVATIONS.index("Edema")
     probs[0, k] = [0.6, 0.1, 0.1, 0.2]  # an unsure Edema positive is not taken
-    preds = ReportPredictions(["a"], [text], probs, [label_report(text)], None, "m")
+    preds = ReportPredictions(["a"], [text], None, "m", [1], probs, [label_report(text)])
     final = preds.final()[0]
     assert final["Cardiomegaly"] == ("positive", "model")
     assert final["Edema"] == ("not mentioned", "rules")
@@ -61,12 +63,13 @@ def test_report_metrics_on_a_known_table():
 
 
 def test_explaining_one_observation(tiny_report):
-    from biofm.explain import attribute
+    from biofm import api
 
     out, _ = tiny_report
-    loaded = load_model(spec_from_dir(out), "cpu", "fp32")
-    attr = attribute(loaded, "Small left pleural effusion. No pneumothorax.", "Pleural Effusion", "ig", n_steps=16)
+    loaded = load_tiny(out, "reports")
+    attr = api.explain("reports", loaded, "Small left pleural effusion. No pneumothorax.", "Pleural Effusion", "ig",
+                       n_steps=16)
     assert attr.target.startswith("Pleural Effusion: ")
     assert len(attr.units) == len(attr.scores) == 8
     with pytest.raises(ValueError, match="observation target"):
-        attribute(loaded, "x", "Kidney", "gxi")
+        api.explain("reports", loaded, "x", "Kidney", "gxi")

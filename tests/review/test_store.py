@@ -174,7 +174,7 @@ def test_ner_and_report_exports(store, tmp_path):
 
 
 def test_molecule_review_export_reads_back_for_training(store, tmp_path):
-    from biofm.train.data import molecule_table
+    from biofm.chem.train import molecule_table
 
     items = [{"external_id": f"m{i}", "text": smi, "prediction": {"values": {"active": p}, "kind": "binary"}}
              for i, (smi, p) in enumerate([("CCO", 0.9), ("CCN", 0.2), ("c1ccccc1", 0.7)] * 4)]

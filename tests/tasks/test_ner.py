@@ -62,14 +62,14 @@ def test_entities_at_window_edges_are_found_once(tiny_tagger):
 
 def test_predictions_formats(tiny_tagger):
     preds = NerTagger(tiny_tagger).predict([TextRecord("a", "Aspirin and fever."), TextRecord("b", "x")])
-    recs = preds.to_records()
+    recs = preds.rows(detail=True)
     assert [r["id"] for r in recs] == ["a", "b"] and recs[0]["text"] == "Aspirin and fever."
     for rec in recs:
         for ent in rec["entities"]:
             assert set(ent) == {"start", "end", "label", "text", "score"}
             assert rec["text"][ent["start"]:ent["end"]] == ent["text"]
             assert ent["label"] in ("Chemical", "Disease")
-    assert list(preds.to_frame().columns) == ["id", "text", "label", "start", "end", "score"]
+    assert all(list(r) == ["id", "text", "label", "start", "end", "score"] for r in preds.entity_rows())
     assert preds.embeddings.shape == (2, 32)
 
 

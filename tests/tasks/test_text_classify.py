@@ -1,3 +1,4 @@
+import pandas as pd
 import numpy as np
 import pytest
 import torch
@@ -34,7 +35,7 @@ def test_probabilities_labels_and_embeddings(tiny_loaded):
     np.testing.assert_allclose(preds.probs.sum(1), 1.0, rtol=1e-5)
     assert preds.labels == [preds.label_names[i] for i in preds.probs.argmax(1)]
     assert preds.embeddings.shape == (4, tiny_loaded.model.config.hidden_size)
-    frame = preds.to_frame()
+    frame = pd.DataFrame(preds.rows())
     assert list(frame.columns[:4]) == ["id", "text", "label", "score"]
     assert [c for c in frame.columns if c.startswith("p_")] == ["p_cardiac", "p_neuro", "p_onco"]
 
@@ -62,7 +63,8 @@ def test_long_documents_are_windowed_not_truncated(tiny_loaded):
 def test_window_logits_are_averaged(tiny_loaded):
     clf = TextClassifier(tiny_loaded)
     text = " ".join(f"word{i}" for i in range(80))
-    windows, owner = clf.preprocess([text])
+    prepared = clf.preprocess([TextRecord("x", text)])
+    windows, owner = prepared.sequences, prepared.context
     assert len(windows) > 1 and set(owner) == {0}
     one = clf.predict([TextRecord("x", text)]).probs[0]
     logits = [clf.model(input_ids=torch.tensor([w])).logits[0].detach().numpy() for w in windows]
@@ -73,4 +75,4 @@ def test_window_logits_are_averaged(tiny_loaded):
 
 def test_empty_batch(tiny_loaded):
     preds = TextClassifier(tiny_loaded).predict([])
-    assert preds.probs.shape == (0, 3) and preds.to_frame().empty
+    assert preds.probs.shape == (0, 3) and preds.rows() == []

@@ -2,11 +2,22 @@ import time
 
 import pytest
 
-from biofm.models.registry import default_registry, trained_models_dir
 from biofm.config import load_settings
+from biofm.models import default_registry, trained_models_dir
+from biofm.tasks import get_task
 from biofm.train.common import TrainingDataError
 from biofm.train.jobs import list_jobs, start_job
-from biofm.train.prepare import check_training_file, train_args
+
+
+def job_config(src, out, name, base, **options):
+    """The config a job receives: the task's defaults overlaid with the form's values (as the Models page does)."""
+    return get_task("text-classify").training_config({"train": str(src), "out": str(out), "name": name,
+                                                      "method": "full", "max_length": 16, "base": str(base),
+                                                      **options})
+
+
+def check_training_file(task, path, **config):
+    return get_task(task).check_training_file(path, config)
 
 
 def toy_csv(path, n=10):
@@ -27,8 +38,8 @@ def test_background_job_trains_registers_and_reports_progress(tmp_path, tiny_mod
     settings = load_settings()
     src = toy_csv(tmp_path / "toy.csv")
     out = trained_models_dir(settings) / "toy-job"
-    job = start_job(tmp_path, train_args("text-classify", src, out, "toy-job", method="full", epochs=2, batch_size=8,
-                                         max_length=16, base=str(tiny_model_dir)), out, "toy")
+    job = start_job(tmp_path, "text-classify", job_config(src, out, "toy-job", tiny_model_dir, epochs=2, batch_size=8),
+                    "toy")
     assert wait(job) == "finished", job.log_tail()
     events = job.events()
     assert [e["epoch"] for e in events if e.get("event") == "epoch"] == [1, 2]
@@ -40,8 +51,7 @@ def test_background_job_trains_registers_and_reports_progress(tmp_path, tiny_mod
 def test_cancel_stops_a_running_job(tmp_path, tiny_model_dir):
     src = toy_csv(tmp_path / "toy.csv", n=200)
     out = tmp_path / "models" / "never"
-    job = start_job(tmp_path, train_args("text-classify", src, out, "never", method="full", epochs=50, batch_size=2,
-                                         max_length=16, base=str(tiny_model_dir)), out)
+    job = start_job(tmp_path, "text-classify", job_config(src, out, "never", tiny_model_dir, epochs=50, batch_size=2))
     deadline = time.time() + 120
     while not job.events() and time.time() < deadline:
         time.sleep(0.3)

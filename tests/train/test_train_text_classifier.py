@@ -2,8 +2,9 @@ import json
 
 import pytest
 
-from biofm.models.loading import load_model
-from biofm.models.registry import spec_from_dir
+from biofm.tasks import get_task
+from biofm.models import spec_from_dir
+from tests.conftest import load_tiny
 from biofm.records import TextRecord
 from biofm.tasks.text_classify import TextClassifier
 from biofm.train.common import TrainingDataError, stratified_split
@@ -29,7 +30,7 @@ def test_training_lowers_the_loss_and_the_saved_model_predicts(tiny_model_dir, t
     out = tmp_path / method
     cfg = TrainConfig(base=str(tiny_model_dir), method=method, epochs=12, lr=3e-3 if method == "full" else 1e-2,
                       batch_size=8, max_length=16, seed=1, device="cpu", precision="fp32", patience=10)
-    result = train_text_classifier(toy(), out, name=f"toy-{method}", cfg=cfg, progress=events.append)
+    result = train_text_classifier(get_task("text-classify"), toy(), out, name=f"toy-{method}", cfg=cfg, progress=events.append)
     losses = [h["train_loss"] for h in result["history"]]
     assert losses[-1] < losses[0] * 0.8
     assert set(result["dev"]) >= {"macro_f1", "accuracy", "per_label", "epoch"}
@@ -39,7 +40,7 @@ def test_training_lowers_the_loss_and_the_saved_model_predicts(tiny_model_dir, t
     assert json.loads((out / "biofm.json").read_text())["labels"] == ["cardiac", "neuro", "onco"]
     assert list(out.glob("*.safetensors")) and not list(out.glob("*.bin"))
     assert any(e.get("event") == "epoch" for e in events)
-    preds = TextClassifier(load_model(spec, "cpu", "fp32")).predict([TextRecord("q", "tumour seen today")])
+    preds = TextClassifier(load_tiny(spec.location, "text-classify")).predict([TextRecord("q", "tumour seen today")])
     assert preds.probs.shape == (1, 3)
 
 
@@ -55,7 +56,7 @@ def test_stratified_split_keeps_every_class_in_train():
 def test_missing_labels_are_refused(tiny_model_dir, tmp_path):
     recs = toy(3) + [TextRecord("x", "no label")]
     with pytest.raises(TrainingDataError, match="1 rows have no label"):
-        train_text_classifier(recs, tmp_path / "m", name="m", cfg=TrainConfig(base=str(tiny_model_dir)))
+        train_text_classifier(get_task("text-classify"), recs, tmp_path / "m", name="m", cfg=TrainConfig(base=str(tiny_model_dir)))
 
 
 def test_cancelled_training_resumes_from_its_checkpoint(tiny_model_dir, tmp_path):
@@ -64,7 +65,7 @@ def test_cancelled_training_resumes_from_its_checkpoint(tiny_model_dir, tmp_path
                       device="cpu", precision="fp32", patience=10)
     steps = []
     with pytest.raises(KeyboardInterrupt):
-        train_text_classifier(toy(), out, name="r", cfg=cfg,
+        train_text_classifier(get_task("text-classify"), toy(), out, name="r", cfg=cfg,
                               progress=lambda e: steps.append(e.get("step")),
                               should_stop=lambda: len(steps) > 2 * 4 + 3)  # 4 steps an epoch: stop inside epoch 3
     saved = json.loads((out / "checkpoint" / "checkpoint.json").read_text())
@@ -72,7 +73,7 @@ def test_cancelled_training_resumes_from_its_checkpoint(tiny_model_dir, tmp_path
     assert not (out / "biofm.json").exists()
     cfg.resume = True
     events = []
-    result = train_text_classifier(toy(), out, name="r", cfg=cfg, progress=events.append)
+    result = train_text_classifier(get_task("text-classify"), toy(), out, name="r", cfg=cfg, progress=events.append)
     assert [h["epoch"] for h in result["history"]] == [1, 2, 3, 4]
     assert result["history"][:2] == saved["history"]
     assert min(e["step"] for e in events if "step" in e) == 2 * 4 + 1  # it went on from step 9
@@ -84,7 +85,7 @@ def test_model_card_holds_command_data_and_metrics(tiny_model_dir, tmp_path):
 
     cfg = TrainConfig(base=str(tiny_model_dir), method="full", epochs=1, lr=3e-3, batch_size=8, max_length=16,
                       device="cpu", precision="fp32")
-    result = train_text_classifier(toy(), tmp_path / "c", name="card", cfg=cfg,
+    result = train_text_classifier(get_task("text-classify"), toy(), tmp_path / "c", name="card", cfg=cfg,
                                    data_info={"train_file": "toy.csv", "train_sha256": "ab" * 32, "dev": "split"})
     card = text_classifier_card("card", result, "biofm train text-classify --train toy.csv", licence="CC0")
     for needle in ("biofm train text-classify --train toy.csv", "toy.csv", "abababab", "CC0", "macro-F1",

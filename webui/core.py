@@ -1,0 +1,74 @@
+"""Cached settings, registry and models; model picker; progress bars; the device line."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from biofm import api
+from biofm.config import Settings, load_settings
+from biofm.models import LoadedModel, ModelSpec, Registry, UnknownModelError, load_model, pick_device, pick_precision
+from biofm.tasks import get_task
+
+LOCAL_DIR_OPTION = "Model directory or hub id…"
+
+
+@st.cache_resource
+def settings() -> Settings:
+    return load_settings()
+
+
+def registry() -> Registry:
+    """Re-scanned on every run (a few small JSON files), so freshly trained models appear everywhere at once."""
+    return api.registry(settings())
+
+
+@st.cache_resource(show_spinner="Loading model…")
+def loaded_model(spec: ModelSpec) -> LoadedModel:
+    """One read-only model per process: never train it or attach hooks to it."""
+    s = settings()
+    return load_model(spec, get_task(spec.task).build, device=s.device, precision=s.precision)
+
+
+@st.cache_resource(show_spinner="Preparing the explainer…")
+def explainer_model(spec: ModelSpec) -> LoadedModel:
+    """A private copy of the model for Captum (its hooks never touch the model that serves predictions)."""
+    return api.explainer(loaded_model(spec))
+
+
+def device_summary() -> str:
+    s = settings()
+    dev = pick_device(s.device)
+    name = "CPU"
+    if dev.type == "cuda":
+        import torch
+
+        name = f"GPU: {torch.cuda.get_device_name(dev)}"
+    return f"{name} · precision {pick_precision(dev, s.precision)} · batch size {s.batch_size}"
+
+
+def model_picker(task: str, key: str) -> ModelSpec | None:
+    """Selectbox of registered models for a task (its default first), plus a free-text directory/hub id."""
+    kind = get_task(task)
+    names = registry().names(task)
+    default = kind.default_model
+    names = ([default] if default in names else []) + [n for n in names if n != default]
+    choice = st.selectbox("Model", names + [LOCAL_DIR_OPTION], key=f"{key}-model")
+    if choice != LOCAL_DIR_OPTION:
+        return registry().get(choice)
+    where = st.text_input("Model directory or hub id (owner/name)", key=f"{key}-model-path")
+    if not where.strip():
+        return None
+    try:
+        return registry().get(where.strip(), task=task, input_kind=kind.input_kind)
+    except (UnknownModelError, RuntimeError) as exc:
+        st.error(str(exc))
+        return None
+
+
+def progress_callback(text: str):
+    bar = st.progress(0.0, text=text)
+
+    def update(done: int, total: int) -> None:
+        bar.progress(min(1.0, done / max(total, 1)), text=f"{text} {done}/{total}")
+
+    return update

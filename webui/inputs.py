@@ -1,0 +1,111 @@
+"""Input widgets (paste or upload), reading with row errors, and one run of a task's model per submit."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from biofm import api
+from biofm.records import RowError
+from biofm.tasks import get_task
+from webui.core import loaded_model, progress_callback, settings
+
+PASTE = {"text": ("Notes", "Paste a note, or several with 'one per line' ticked."),
+         "report": ("Reports", "Paste one or more reports, separated by a blank line."),
+         "smiles": ("SMILES, one per line (optionally followed by a name)", "CC(=O)Oc1ccccc1C(=O)O aspirin")}
+
+
+def show_row_errors(errors: list[RowError]) -> None:
+    if not errors:
+        return
+    st.warning(f"{len(errors)} row(s) could not be used; every other row was processed.")
+    with st.expander("Row errors", expanded=len(errors) <= 5):
+        st.dataframe(pd.DataFrame([e.as_dict() for e in errors]), hide_index=True)
+
+
+def _paste(kind, key: str, action: str, extra: dict):
+    label, placeholder = PASTE.get(kind.input_kind, PASTE["text"])
+    with st.form(f"{key}-paste"):
+        text = st.text_area(label, height=200, key=f"{key}-text", placeholder=placeholder)
+        per_line = kind.input_kind == "text" and st.checkbox("One document per line", key=f"{key}-one-per-line")
+        if st.form_submit_button(action, type="primary"):
+            return lambda: kind.read_paste(text, one_per_line=per_line, **extra)
+    return None
+
+
+def _column_options(kind, data: bytes, name: str, key: str, with_label: bool) -> dict:
+    from biofm.io.text import guess_column, peek_columns
+
+    columns = peek_columns(data, name)
+    if not columns:
+        if name.lower().endswith(".txt") and kind.input_kind == "text":
+            return {"one_per_line": st.checkbox("One document per line", key=f"{key}-upload-per-line")}
+        return {}
+    guess = kind.guess_text_column(columns)
+    opts = {"text_column": st.selectbox(f"{kind.input_kind.capitalize()} column", columns,
+                                        index=columns.index(guess) if guess else 0, key=f"{key}-text-column")}
+    id_guess, id_options = guess_column(columns, "id"), ["(row number)"] + columns
+    pick = st.selectbox("ID column", id_options, index=id_options.index(id_guess) if id_guess else 0,
+                        key=f"{key}-id-column")
+    opts["id_column"] = None if pick == "(row number)" else pick
+    if with_label:
+        pick = st.selectbox("True label column (optional)", ["(none)"] + columns, key=f"{key}-label-column")
+        opts["label_column"] = None if pick == "(none)" else pick
+    return opts
+
+
+def document_input(task: str, key: str, action: str, with_label: bool = False, extra: dict | None = None):
+    """Paste or upload widgets for a task's input. Returns a reader to call once ``action`` is pressed, else None."""
+    kind, s, extra = get_task(task), settings(), extra or {}
+    source = st.radio("Input", ["Paste", "Upload a file"], horizontal=True, key=f"{key}-source")
+    if source == "Paste":
+        return _paste(kind, key, action, extra)
+    upload = st.file_uploader(f"File ({', '.join('.' + t for t in kind.upload_types)})", type=list(kind.upload_types),
+                              key=f"{key}-upload")
+    if upload is None:
+        return None
+    data = upload.getvalue()
+    opts = {**_column_options(kind, data, upload.name, key, with_label), **extra}
+    if st.button(action, type="primary", key=f"{key}-run"):
+        return lambda: kind.read_upload(data, upload.name, max_rows=s.max_upload_rows,
+                                        max_bytes=s.max_upload_mb * 2**20, **opts)
+    return None
+
+
+def run_batch(task: str, spec, read, key: str, progress_text: str, **options) -> None:
+    """Read the input and run the task's model once; the result lands in ``st.session_state[f"{key}-result"]``."""
+    from biofm.io import InputError
+
+    if read is None:
+        return
+    if spec is None:
+        st.error("Choose a model first.")
+        return
+    try:
+        result = read()
+    except InputError as exc:
+        st.error(str(exc))
+        st.session_state.pop(f"{key}-result", None)
+        return
+    preds = None
+    if result.records:
+        preds = api.predict(task, result.records, model=loaded_model(spec), settings=settings(),
+                            progress=progress_callback(progress_text), **options)
+    st.session_state[f"{key}-result"] = {"task": task, "preds": preds, "errors": result.errors, "spec": spec,
+                                         "records": result.records, "read": result}
+
+
+def batch_result(key: str, task: str | None = None, stop_when_empty: bool = True,
+                 row_errors: bool = True) -> dict | None:
+    """The stored result of :func:`run_batch`, with its row errors shown; stops the page when nothing was read."""
+    state = st.session_state.get(f"{key}-result")
+    if not state or (task is not None and state.get("task") != task):
+        return None
+    show_row_errors(state["errors"] if row_errors else [])
+    for e in state["errors"]:
+        if e.row == 0 and not row_errors:  # the whole file: say so even where rows have their own report
+            st.warning(e.message)
+    if state["preds"] is None and stop_when_empty:
+        st.error("Nothing readable: see the row errors above.")
+        st.stop()
+    return state

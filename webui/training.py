@@ -1,0 +1,98 @@
+"""Training from the app: a form built from the task's training options (the CLI's defaults), and the live panel
+of a background job."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from biofm.tasks import get_task
+from webui.review import review_store
+
+HIDDEN = {"train", "dev", "test", "out", "resume", "device", "encoder", "base", "label_map", "smiles_column",
+          "text_column", "description", "licence", "name", "target_names"}
+
+
+def training_file(task: str, data_dir: Path) -> Path | None:
+    """An uploaded labelled file, or a reviewed batch exported in the trainer's format, saved under uploads/."""
+    kind = get_task(task)
+    uploads = data_dir / "uploads"
+    source = st.radio("Data", ["Upload a labelled file", "A reviewed batch"], horizontal=True, key="train-source")
+    if source == "Upload a labelled file":
+        up = st.file_uploader("Training file", type=list(kind.train_file_types), key="train-upload")
+        if up is None:
+            return None
+        data, name = up.getvalue(), Path(up.name).name
+    else:
+        batches = [b for b in review_store().batches() if b["task"] == task]
+        if not batches:
+            st.info("No reviewed batches for this task yet.")
+            return None
+        bid = st.selectbox("Batch", [b["id"] for b in batches], key="train-batch",
+                           format_func=lambda i: f"#{i} ({next(b['items'] for b in batches if b['id'] == i)} items)")
+        fmt = kind.codec.train_export_format()
+        data, name = review_store().export(bid, fmt), f"review-{bid}.{fmt}"
+    uploads.mkdir(parents=True, exist_ok=True)
+    path = uploads / f"{hashlib.sha256(data).hexdigest()[:12]}-{name}"
+    path.write_bytes(data)
+    return path
+
+
+def _field(col, o, key: str):
+    label = o.help[:1].upper() + o.help[1:]
+    if o.type is bool:
+        return col.checkbox(label, value=bool(o.default), key=key)
+    if o.choices:
+        return col.selectbox(label, list(o.choices), index=list(o.choices).index(o.default), key=key)
+    if o.type is int:
+        return int(col.number_input(label, value=int(o.default), step=1, key=key))
+    if o.type is float:
+        value = col.number_input(f"{label} (0 = default)", value=float(o.default or 0.0), format="%.5f", key=key)
+        return value or None
+    if o.type is list:
+        return [t.strip() for t in col.text_input(f"{label} (comma-separated)", key=key).split(",") if t.strip()]
+    return col.text_input(label, value=o.default or "", key=key) or None
+
+
+def options_form(task: str) -> tuple[dict, bool]:
+    """The task's training options as a form; (values, submitted)."""
+    kind = get_task(task)
+    shown = [o for o in kind.train_options if o.name not in HIDDEN]
+    with st.form("train-form"):
+        name = st.text_input("Name", value=f"my-{task}", key="train-name")
+        cols = st.columns(4)
+        values = {o.name: _field(cols[i % 4], o, f"train-{task}-{o.name}") for i, o in enumerate(shown)}
+        submitted = st.form_submit_button("Check data and start training", type="primary")
+    return {"name": name.strip(), **values}, submitted
+
+
+def job_panel(job) -> None:
+    """Progress, loss and dev-metric chart, cancel, and the outcome of one job (refreshed every 2 s)."""
+    status = job.status
+    events = job.events()
+    steps = [e for e in events if "loss" in e and e.get("event") != "epoch"]
+    epochs_done = [e for e in events if e.get("event") == "epoch"]
+    total = steps[-1]["total_steps"] if steps else 1
+    st.progress(min(1.0, (steps[-1]["step"] if steps else 0) / total),
+                text=f"{status} · {job.meta.get('description', '')}")
+    if steps:
+        fig = go.Figure(go.Scatter(x=[e["step"] for e in steps], y=[e["loss"] for e in steps], name="train loss",
+                                   mode="lines"))
+        if epochs_done:
+            metric = epochs_done[-1]["metric"]
+            fig.add_trace(go.Scatter(x=[e["step"] for e in epochs_done], y=[e[f"dev_{metric}"] for e in epochs_done],
+                                     name=f"dev {metric}", mode="lines+markers", yaxis="y2"))
+        fig.update_layout(height=320, xaxis_title="step", yaxis_title="loss", margin={"t": 20, "b": 10},
+                          yaxis2={"overlaying": "y", "side": "right", "range": [0, 1], "title": "dev metric"})
+        st.plotly_chart(fig, key=f"train-chart-{job.id}")
+    if status in ("running", "cancelling"):
+        if st.button("Cancel training", key=f"train-cancel-{job.id}"):
+            job.cancel(grace=0.5)
+    elif status == "finished":
+        st.success(f"Finished: {job.meta['out']} is registered and selectable on every page.")
+    else:
+        st.error(f"Job {status}.")
+        st.code(job.log_tail(15) or "(no output)")
