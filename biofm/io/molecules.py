@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from biofm.chem.smiles import parse_smiles
-from biofm.io.text import InputError, _decode, _delimiter
+from biofm.io.text import InputError, decode_text, sniff_delimiter
 from biofm.records import RowError
 
 SMILES_COLUMN_GUESSES = ("smiles", "canonical_smiles", "smi", "structure", "mol")
@@ -65,7 +65,7 @@ def _read_sdf(data: bytes, filename: str, result, seen, id_column, strip_salts, 
     broken record is reported by its number and the others are kept."""
     from rdkit import Chem
 
-    parts = _decode(data).replace("\r\n", "\n").split("$$$$")
+    parts = decode_text(data).replace("\r\n", "\n").split("$$$$")
     # each record after the first starts with the line break that ended its "$$$$" line
     blocks = [b for b in parts[:1] + [b[1:] if b.startswith("\n") else b for b in parts[1:]] if b.strip()]
     for row, block in enumerate(blocks, start=1):
@@ -88,8 +88,8 @@ def _read_sdf(data: bytes, filename: str, result, seen, id_column, strip_salts, 
 
 def _read_csv(data: bytes, filename: str, result, seen, smiles_column, id_column, name_column, strip_salts,
               max_rows) -> int:
-    text = _decode(data)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    text = decode_text(data)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
     header = [h.strip() for h in next(reader, [])]
     if not header:
         raise InputError(f"{filename}: the file has no header row")
@@ -118,7 +118,7 @@ def _read_csv(data: bytes, filename: str, result, seen, smiles_column, id_column
 
 def _read_smi(data: bytes, filename: str, result, seen, strip_salts, max_rows) -> int:
     total = 0
-    for row, line in enumerate(_decode(data).splitlines(), start=1):
+    for row, line in enumerate(decode_text(data).splitlines(), start=1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         total += 1

@@ -32,7 +32,7 @@ def _bad_utf8(text: str) -> str | None:
     return None
 
 
-def _decode(data: bytes) -> str:
+def decode_text(data: bytes) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     return data.decode("utf-8", errors="surrogateescape")
@@ -46,7 +46,7 @@ def _cap(result: ReadResult, total: int, max_rows: int | None, source: str) -> N
         )
 
 
-def _delimiter(text: str) -> str:
+def sniff_delimiter(text: str) -> str:
     """The delimiter of a CSV: whichever of , tab ; | occurs most in the header line (',' if none)."""
     first_line = text.split("\n", 1)[0]
     return max(",\t;|", key=first_line.count) if any(d in first_line for d in ",\t;|") else ","
@@ -124,7 +124,7 @@ def _read_txt(text: str, source: str, one_per_line: bool, max_rows: int | None, 
 
 def _read_csv(text: str, source: str, text_column: str | None, id_column: str | None,
               label_column: str | None, max_rows: int | None) -> ReadResult:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
     try:
         header = next(reader)
     except StopIteration:
@@ -218,7 +218,7 @@ def _read_zip(data: bytes, source: str, max_rows: int | None, max_members: int) 
         if PurePosixPath(name).suffix.lower() != ".txt":
             result.errors.append(RowError(idx, name, "skipped: only .txt files are read from a ZIP", source))
             continue
-        text = _decode(archive.read(member))
+        text = decode_text(archive.read(member))
         _make_record(idx, text, PurePosixPath(name).stem, None, f"{source}:{name}", name, result)
     return result
 
@@ -240,7 +240,7 @@ def read_text_upload(data: bytes, filename: str, *, text_column: str | None = No
         raise InputError(f"{filename}: the file is empty")
     if suffix == ".zip":
         return _read_zip(data, filename, max_rows, max_zip_members)
-    text = _decode(data)
+    text = decode_text(data)
     if suffix == ".txt":
         return _read_txt(text, filename, one_per_line, max_rows, blocks)
     if suffix == ".csv":
@@ -259,10 +259,10 @@ def read_text_file(path: str | Path, **kwargs) -> ReadResult:
 def peek_columns(data: bytes, filename: str) -> list[str]:
     """Column names of a CSV header or the keys of a JSONL file's first object ([] for other formats)."""
     suffix = PurePosixPath(filename).suffix.lower()
-    head = _decode(data[:65536])
+    head = decode_text(data[:65536])
     if suffix == ".csv":
         try:
-            return [h.strip() for h in next(csv.reader(io.StringIO(head, newline=""), delimiter=_delimiter(head)))]
+            return [h.strip() for h in next(csv.reader(io.StringIO(head, newline=""), delimiter=sniff_delimiter(head)))]
         except (StopIteration, csv.Error):
             return []
     if suffix == ".jsonl":

@@ -74,8 +74,7 @@ def write_json(path: Path, data) -> None:
     path.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n", encoding="utf-8")
 
 
-from biofm.train.checkpoint import load_checkpoint as _load_checkpoint  # noqa: E402
-from biofm.train.checkpoint import save_checkpoint as _save_checkpoint  # noqa: E402
+from biofm.train.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
 
 
 def fit(model: torch.nn.Module, *, n_examples: int, batch: Callable[[list[int]], torch.Tensor],
@@ -102,7 +101,7 @@ def fit(model: torch.nn.Module, *, n_examples: int, batch: Callable[[list[int]],
     history, best, best_state, best_metrics, bad_epochs, step = [], -float("inf"), None, {}, 0, 0
     first_epoch = 1
     if resume and checkpoint_dir is not None and (Path(checkpoint_dir) / "checkpoint.json").is_file():
-        meta, best_state = _load_checkpoint(Path(checkpoint_dir), model, optimizer, scheduler, gen)
+        meta, best_state = load_checkpoint(Path(checkpoint_dir), model, optimizer, scheduler, gen)
         history, best, best_metrics = meta["history"], meta["best"], meta["best_metrics"]
         bad_epochs, step, first_epoch = meta["bad_epochs"], meta["step"], meta["epoch"] + 1
         if bad_epochs >= patience:
@@ -128,7 +127,7 @@ def fit(model: torch.nn.Module, *, n_examples: int, batch: Callable[[list[int]],
         else:
             bad_epochs += 1
         if checkpoint_dir is not None:
-            _save_checkpoint(Path(checkpoint_dir), model, optimizer, scheduler, gen, best_state, {
+            save_checkpoint(Path(checkpoint_dir), model, optimizer, scheduler, gen, best_state, {
                 "epoch": epoch, "step": step, "history": history, "best": best, "best_metrics": best_metrics,
                 "bad_epochs": bad_epochs})
         if bad_epochs >= patience:
