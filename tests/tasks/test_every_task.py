@@ -27,7 +27,7 @@ SPAN_TARGETS = {"ner": ("Chemical", "0-7")}  # an entity target even where the r
 
 
 def _train_config(task, tmp_path, dirs) -> dict:
-    out = str(tmp_path / f"trained-{task}")
+
     if task == "text-classify":
         rows = [f"heart note {i},cardiac" for i in range(6)] + [f"brain note {i},neuro" for i in range(6)]
         (tmp_path / "train.csv").write_text("text,label\n" + "\n".join(rows) + "\n")
