@@ -83,6 +83,13 @@ def build_hf(spec: ModelSpec, auto_class, **kwargs) -> tuple[object, torch.nn.Mo
     return tokenizer, model
 
 
+def build_labelled(spec: ModelSpec, auto_class) -> tuple[object, torch.nn.Module]:
+    """:func:`build_hf` for a classifier head whose label names are the spec's labels."""
+    labels = dict(enumerate(spec.labels))
+    return build_hf(spec, auto_class, num_labels=len(labels), id2label=labels,
+                    label2id={v: k for k, v in labels.items()})
+
+
 @lru_cache(maxsize=6)
 def _load_cached(spec: ModelSpec, build: Builder, device: str, precision: str) -> LoadedModel:
     dev = pick_device(device)

@@ -70,6 +70,9 @@ class Option:
         return "--" + self.name.replace("_", "-")
 
 
+ID_COLUMN = Option("id_column", "column or key holding the id (default: guessed or row number)")
+
+
 @dataclass
 class Prepared:
     """What preprocess hands the engine: token-id sequences, and whatever postprocess needs to rebuild documents."""

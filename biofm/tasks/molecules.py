@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from biofm.inference import run_batched
-from biofm.tasks.base import Adapter, Option, Predictions, Prepared, TaskKind, register, write_rows
+from biofm.tasks.base import ID_COLUMN, Adapter, Option, Predictions, Prepared, TaskKind, register, write_rows
 from biofm.tasks.molecules_parts import MOLECULE_TRAIN_OPTIONS, MoleculeCodec, rejected_rows
 
 AD_THRESHOLD = 0.3
@@ -133,7 +133,7 @@ class MoleculesKind(TaskKind):
     default_model = "esol"
     adapter_class = MoleculePredictor
     read_options = (Option("text_column", "column holding the SMILES (default: guessed)", aliases=("--smiles-column",)),
-                    Option("id_column", "column holding the id (default: guessed or row number)"),
+                    ID_COLUMN,
                     Option("strip_salts", "keep the largest fragment", False, bool))
     keeps_rejected_rows = True
     explain_predict_options = {"mc_passes": 0}

@@ -18,7 +18,8 @@ from biofm.inference import masked_mean
 from biofm.records import TextRecord
 from biofm.tasks.base import (Adapter, Option, Predictions, Prepared, TaskKind, common_train_options, register,
                                write_rows)
-from biofm.tasks.ner_parts import CONLL_SUFFIXES, EntityObjective, SpanCodec, read_conll_records, write_conll_tags
+from biofm.tasks.ner_parts import (CONLL_SUFFIXES, EntityObjective, SpanCodec, entity_types,  # noqa: F401
+                                   read_conll_records, write_conll_tags)
 from biofm.tasks.text_classify import TEXT_READ_OPTIONS
 from biofm.tasks.windows import best_window, window_starts
 
@@ -59,10 +60,6 @@ class NerPredictions(Predictions):
 
     def counts(self) -> dict[str, int]:
         return dict(Counter(e.label for ents in self.entities for e in ents))
-
-
-def entity_types(labels: Sequence[str]) -> list[str]:
-    return sorted({lab[2:] for lab in labels if lab[:2] in ("B-", "I-")})
 
 
 def decode_bio(tags: Sequence[str]) -> list[tuple[str, int, int]]:
@@ -180,11 +177,9 @@ class NerKind(TaskKind):
         return AutoModelForTokenClassification
 
     def build(self, spec, device):
-        from biofm.models.load import build_hf
+        from biofm.models.load import build_labelled
 
-        labels = dict(enumerate(spec.labels))
-        return build_hf(spec, self.auto_class(), num_labels=len(labels), id2label=labels,
-                        label2id={v: k for k, v in labels.items()})
+        return build_labelled(spec, self.auto_class())
 
     def claims(self, labels) -> int:
         return 2 if any(str(lab).startswith(("B-", "I-")) for lab in labels) else 0

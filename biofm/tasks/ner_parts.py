@@ -16,6 +16,11 @@ from biofm.review.codec import Editor, ReviewCodec
 CONLL_SUFFIXES = (".conll", ".tsv", ".iob", ".bio")
 
 
+def entity_types(labels) -> list[str]:
+    """The entity types of a BIO tag set (``B-Chemical``, ``I-Chemical`` -> ``Chemical``)."""
+    return sorted({lab[2:] for lab in labels if lab[:2] in ("B-", "I-")})
+
+
 @dataclass
 class ConllReadResult(ReadResult):
     sentences: list = field(default_factory=list)
@@ -123,7 +128,7 @@ class SpanCodec(ReviewCodec):
         return "conll"
 
     def editor(self, text: str, prediction: dict, labels) -> Editor:
-        kinds = sorted({lab[2:] for lab in labels if lab[:2] in ("B-", "I-")}) or sorted(
+        kinds = entity_types(labels) or sorted(
             {e["label"] for e in prediction["entities"]})
         rows = [{k: e[k] for k in ("start", "end", "label", "text")} for e in prediction["entities"]]
         return Editor(rows, ["start", "end", "label"], {"label": kinds}, dynamic=True,
@@ -141,7 +146,7 @@ class SpanCodec(ReviewCodec):
         from biofm.explain import entities_html
         from biofm.tasks.ner import Entity
 
-        kinds = sorted({lab[2:] for lab in labels if lab[:2] in ("B-", "I-")})
+        kinds = entity_types(labels)
         ents = [Entity(e["start"], e["end"], e["label"], e["text"], e.get("score", 1.0)) for e in prediction["entities"]]
         return "html", entities_html(text, ents, kinds)
 

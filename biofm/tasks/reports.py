@@ -13,7 +13,7 @@ import torch
 from biofm.records import TextRecord
 from biofm.reports.observations import LABELS, OBSERVATIONS, chexpert_value
 from biofm.reports.rules import ReportLabels, label_report
-from biofm.tasks.base import Option, Predictions, TaskKind, common_train_options, register
+from biofm.tasks.base import ID_COLUMN, Option, Predictions, TaskKind, common_train_options, register
 from biofm.tasks.reports_parts import ObservationCodec, ObservationObjective
 from biofm.tasks.text_classify import TextClassifier, mean_by_owner
 
@@ -96,7 +96,7 @@ class ReportsKind(TaskKind):
     default_model = "chexpert-reports"
     adapter_class = ReportLabeler
     read_options = (Option("text_column", "column holding the report (default: guessed)", aliases=("--report-column",)),
-                    Option("id_column", "column holding the id (default: guessed or row number)"))
+                    ID_COLUMN)
     train_options = (*(o if o.name != "train" else Option("train", "CheXpert-convention CSV (default: generated)")
                        for o in common_train_options(epochs=4, batch_size=32)),
                      Option("n_train", "generated training reports", 4000, int),

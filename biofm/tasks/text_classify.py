@@ -11,11 +11,11 @@ import torch
 from biofm.inference import masked_mean
 from biofm.records import TextRecord
 from biofm.review.codec import ReviewCodec
-from biofm.tasks.base import Adapter, Option, Predictions, Prepared, TaskKind, common_train_options, register
+from biofm.tasks.base import (ID_COLUMN, Adapter, Option, Predictions, Prepared, TaskKind, common_train_options,
+                              register)
 from biofm.tasks.windows import window_ids
 
-TEXT_READ_OPTIONS = (Option("text_column", "column or key holding the text (default: guessed)"),
-                     Option("id_column", "column or key holding the id (default: guessed or row number)"),
+TEXT_READ_OPTIONS = (Option("text_column", "column or key holding the text (default: guessed)"), ID_COLUMN,
                      Option("one_per_line", "a .txt holds one document per line", False, bool))
 
 
@@ -129,11 +129,9 @@ class TextClassifyKind(TaskKind):
         return AutoModelForSequenceClassification
 
     def build(self, spec, device):
-        from biofm.models.load import build_hf
+        from biofm.models.load import build_labelled
 
-        labels = dict(enumerate(spec.labels))
-        return build_hf(spec, self.auto_class(), num_labels=len(labels), id2label=labels,
-                        label2id={v: k for k, v in labels.items()})
+        return build_labelled(spec, self.auto_class())
 
     def claims(self, labels) -> int:
         return 1

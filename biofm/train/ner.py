@@ -12,6 +12,7 @@ from biofm.inference import autocast
 from biofm.io.conll import Sentence, tags_for_tokens
 from biofm.models.load import LoadedModel, pick_device, pick_precision
 from biofm.models.spec import ModelSpec, write_spec
+from biofm.tasks.ner_parts import entity_types
 from biofm.train.common import (TrainConfig, TrainingDataError, build_trainable, fit_config, save_weights,
                                 seed_everything, write_results)
 from biofm.train.metrics import entity_prf
@@ -104,7 +105,3 @@ def train_ner(kind, train: Sequence[Sentence], dev: Sequence[Sentence], out_dir:
                         "dev_recall": round(best["recall"], 4)})
     write_results(out, result)
     return result
-
-
-def entity_types(labels: Sequence[str]) -> list[str]:
-    return sorted({lab[2:] for lab in labels if lab[:2] in ("B-", "I-")})
