@@ -57,7 +57,7 @@ class ReviewCodec:
             gold = [self.is_positive(val, name) for _, val in rows]
             pred = [self.is_positive(self.value(v.prediction), name) for v, _ in rows]
             p, r, f, _ = precision_recall_fscore_support(gold, pred, average="binary", zero_division=0)
-            out[name] = {"precision": float(p), "recall": float(r), "f1": float(f), "n": sum(gold)}
+            out[name] = {"precision": float(p), "recall": float(r), "f1": float(f), "n": len(gold)}
         return out
 
     def csv_rows(self, rows: Sequence[tuple], labels: Sequence[str]) -> tuple[list[str], list[list]]:
