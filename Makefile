@@ -23,7 +23,7 @@ $(VENV)/.installed: pyproject.toml $(VENV)/.torch-installed
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -e '.[dev,ray]'
 	touch $@
 
 install: $(VENV)/.installed

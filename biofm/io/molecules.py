@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from biofm.chem.smiles import parse_smiles
-from biofm.io.text import InputError, decode_text, sniff_delimiter
+from biofm.io.text import InputError, decode_text, parquet_as_csv, sniff_delimiter
 from biofm.records import RowError
 
 SMILES_COLUMN_GUESSES = ("smiles", "canonical_smiles", "smi", "structure", "mol")
-MOLECULE_SUFFIXES = (".smi", ".txt", ".csv", ".sdf")
+MOLECULE_SUFFIXES = (".smi", ".txt", ".csv", ".sdf", ".parquet")
 
 
 @dataclass
@@ -141,7 +141,8 @@ def read_molecules(data: bytes, filename: str, *, smiles_column: str | None = No
     result, seen = MoleculeReadResult([], []), {}
     if suffix == ".sdf":
         total = _read_sdf(data, filename, result, seen, id_column, strip_salts, max_rows)
-    elif suffix == ".csv":
+    elif suffix in (".csv", ".parquet"):
+        data = parquet_as_csv(data, filename) if suffix == ".parquet" else data
         total = _read_csv(data, filename, result, seen, smiles_column, id_column, name_column, strip_salts, max_rows)
     else:
         total = _read_smi(data, filename, result, seen, strip_salts, max_rows)

@@ -11,7 +11,7 @@ from pathlib import Path, PurePosixPath
 
 from biofm.records import ReadResult, RowError, TextRecord
 
-SUPPORTED_TEXT_SUFFIXES = (".txt", ".csv", ".jsonl", ".zip")
+SUPPORTED_TEXT_SUFFIXES = (".txt", ".csv", ".jsonl", ".zip", ".parquet")
 TEXT_COLUMN_GUESSES = ("text", "note", "report", "report_text", "findings", "document", "abstract", "medical_abstract",
                        "body")
 ID_COLUMN_GUESSES = ("id", "note_id", "doc_id", "document_id", "report_id", "study_id", "accession", "accession_number")
@@ -36,6 +36,19 @@ def decode_text(data: bytes) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     return data.decode("utf-8", errors="surrogateescape")
+
+
+def parquet_as_csv(data: bytes, source: str) -> bytes:
+    """A Parquet file's table as CSV bytes, so it goes through the CSV reader (row N is the table's N-th row)."""
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise InputError(f"{source}: reading Parquet needs pyarrow (pip install pyarrow, or biofm[ray])") from None
+    try:
+        frame = pq.read_table(io.BytesIO(data)).to_pandas()
+    except Exception as exc:  # pyarrow raises several types for a damaged file
+        raise InputError(f"{source}: not a readable Parquet file ({str(exc)[:200]})") from None
+    return frame.to_csv(index=False).encode("utf-8")
 
 
 def _cap(result: ReadResult, total: int, max_rows: int | None, source: str) -> None:
@@ -228,6 +241,7 @@ def read_text_upload(data: bytes, filename: str, *, text_column: str | None = No
                      max_bytes: int | None = None, max_zip_members: int = 10_000, blocks: bool = False) -> ReadResult:
     """Read an uploaded file's bytes by its suffix. Raises InputError only when no row can be read at all.
 
+    A ``.parquet`` file is read as a table, like a CSV with the same columns.
     A ``.txt`` is one document, one per line (``one_per_line``) or one per blank-line-separated block (``blocks``).
     """
     suffix = PurePosixPath(filename).suffix.lower()
@@ -240,6 +254,8 @@ def read_text_upload(data: bytes, filename: str, *, text_column: str | None = No
         raise InputError(f"{filename}: the file is empty")
     if suffix == ".zip":
         return _read_zip(data, filename, max_rows, max_zip_members)
+    if suffix == ".parquet":
+        data, suffix = parquet_as_csv(data, filename), ".csv"
     text = decode_text(data)
     if suffix == ".txt":
         return _read_txt(text, filename, one_per_line, max_rows, blocks)

@@ -150,6 +150,7 @@ class TaskKind:
     predict_options: tuple[Option, ...] = ()
     explain_predict_options: dict = {}  # adapter options for the prediction pass behind an explanation
     keeps_rejected_rows: bool = False  # outputs keep unreadable rows in place (with their reason)
+    flat_rows: bool = True  # rows() fit a CSV; False: predictions nest (entities) and are written as JSONL
     train_options: tuple[Option, ...] = ()
     train_file_types: tuple[str, ...] = ("csv",)
     upload_types: tuple[str, ...] = ("txt", "csv", "jsonl", "zip")
@@ -189,9 +190,14 @@ class TaskKind:
 
         return guess_column(columns, "text")
 
+    def output_rows(self, preds: Predictions, read_result=None, detail: bool = False) -> list[dict]:
+        """The rows ``biofm predict`` and ``biofm batch`` write (``detail``: the JSONL form)."""
+        return preds.rows(detail=detail or not self.flat_rows)
+
     def write(self, preds: Predictions, out: Path, read_result=None) -> None:
         """Write predictions by the output's suffix: CSV rows, or JSONL detail rows."""
-        write_rows(preds.rows(detail=out.suffix.lower() in (".jsonl", ".json")), out)
+        detail = out.suffix.lower() in (".jsonl", ".json") or not self.flat_rows
+        write_rows(self.output_rows(preds, read_result, detail), out, fmt="jsonl" if detail else None)
 
     def summary(self, preds: Predictions) -> str:
         return f"{len(preds.ids)} prediction(s)"

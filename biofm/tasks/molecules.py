@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from biofm.inference import run_batched
-from biofm.tasks.base import ID_COLUMN, Adapter, Option, Predictions, Prepared, TaskKind, register, write_rows
+from biofm.tasks.base import ID_COLUMN, Adapter, Option, Predictions, Prepared, TaskKind, register
 from biofm.tasks.molecules_parts import MOLECULE_TRAIN_OPTIONS, MoleculeCodec, rejected_rows
 
 AD_THRESHOLD = 0.3
@@ -169,13 +169,13 @@ class MoleculesKind(TaskKind):
     def read_paste(self, text: str, **options):
         return self.read_upload(text.encode("utf-8"), "pasted.smi", **options)
 
-    def write(self, preds: MoleculePredictions, out: Path, read_result=None) -> None:
+    def output_rows(self, preds: MoleculePredictions, read_result=None, detail: bool = False) -> list[dict]:
         """Rejected rows stay in place with valid=False and RDKit's reason."""
         rows = preds.rows()
         order = [r.row for r in read_result.records] if read_result is not None else list(range(len(rows)))
         bad = rejected_rows(read_result.errors if read_result is not None else [])
         merged = sorted(zip(order, rows), key=lambda x: x[0]) + [(r.pop("_row"), r) for r in bad]
-        write_rows([r for _, r in sorted(merged, key=lambda x: x[0])], out)
+        return [r for _, r in sorted(merged, key=lambda x: x[0])]
 
     def summary(self, preds: MoleculePredictions) -> str:
         return f"{len(preds.ids)} valid molecule(s)"

@@ -16,8 +16,7 @@ import torch
 
 from biofm.inference import masked_mean
 from biofm.records import TextRecord
-from biofm.tasks.base import (Adapter, Option, Predictions, Prepared, TaskKind, common_train_options, register,
-                               write_rows)
+from biofm.tasks.base import Adapter, Option, Predictions, Prepared, TaskKind, common_train_options, register
 from biofm.tasks.ner_parts import (CONLL_SUFFIXES, EntityObjective, SpanCodec, entity_types,  # noqa: F401
                                    read_conll_records, write_conll_tags)
 from biofm.tasks.text_classify import TEXT_READ_OPTIONS
@@ -163,6 +162,7 @@ class NerKind(TaskKind):
     default_model = "bc5cdr-ner"
     adapter_class = NerTagger
     peft_task = "TOKEN_CLS"
+    flat_rows = False
     read_options = TEXT_READ_OPTIONS
     train_options = (*common_train_options(epochs=6, batch_size=32, method="full", max_length=128),
                      Option("patience", "epochs without dev improvement before stopping", 2, int))
@@ -193,7 +193,7 @@ class NerKind(TaskKind):
         if read_result is not None and getattr(read_result, "sentences", None) is not None:
             write_conll_tags(out, read_result.sentences, preds)
         else:  # JSONL whatever the suffix: entities nest
-            write_rows(preds.rows(detail=True), out, fmt="jsonl")
+            super().write(preds, out, read_result)
 
     def summary(self, preds: NerPredictions) -> str:
         return f"{sum(len(e) for e in preds.entities)} entities in {len(preds.ids)} documents"

@@ -1,0 +1,142 @@
+"""Files to chunks of records, and chunks to output rows: the two steps both batch engines run.
+
+A chunk is one plain row (``source``, ``chunk``, ``records`` as JSON, ``errors`` as JSON), so Ray can move it between
+machines as Arrow data. Files are parsed by the task's own reader, so rows, ids and errors are those of
+``biofm predict``; the predictor writes the rows the task's writer would write.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import json
+from pathlib import PurePosixPath
+
+from biofm.records import ReadResult, RowError
+
+CHUNK_ROWS = 256
+
+
+def record_to_json(record) -> dict:
+    cls = type(record)
+    return {**dataclasses.asdict(record), "_type": f"{cls.__module__}:{cls.__qualname__}"}
+
+
+def record_from_json(data: dict):
+    data = dict(data)
+    module, name = data.pop("_type").split(":")
+    if not module.startswith("biofm."):
+        raise ValueError(f"not a biofm record type: {module}:{name}")
+    return getattr(importlib.import_module(module), name)(**data)
+
+
+def _error_json(err: RowError) -> dict:
+    return err.as_dict()
+
+
+def _error_from_json(data: dict) -> RowError:
+    return RowError(int(data["row"]), str(data["field"]), str(data["message"]), str(data["source"]))
+
+
+def _record_row(record) -> int:
+    """The input row a record came from (molecule records carry it; text records keep it in ``meta``)."""
+    row = getattr(record, "row", 0) or getattr(record, "meta", {}).get("row", 0)
+    return int(row or 0)
+
+
+def parse_file(task: str, name: str, data: bytes, options: dict, chunk_rows: int = CHUNK_ROWS) -> list[dict]:
+    """One file's records in chunks of ``chunk_rows``; each row error travels with the chunk its row falls in.
+
+    A file that cannot be read at all becomes one chunk with no records and the reader's message as a row-0 error."""
+    from biofm.io import InputError
+    from biofm.tasks import get_task
+
+    source = PurePosixPath(name).name
+    try:
+        result = get_task(task).read_upload(data, source, max_rows=None, **options)
+    except InputError as exc:
+        message = str(exc)
+        message = message[len(source) + 2:] if message.startswith(source + ": ") else message
+        return [_chunk(source, 0, [], [RowError(0, "file", message, source)])]
+    records, errors = result.records, list(result.errors)
+    chunks = []
+    for index, start in enumerate(range(0, max(len(records), 1), chunk_rows)):
+        part = records[start:start + chunk_rows]
+        last = index == (max(len(records), 1) - 1) // chunk_rows
+        upto = None if last else _record_row(part[-1])
+        mine = [e for e in errors if upto is None or e.row <= upto]
+        errors = [e for e in errors if e not in mine]
+        chunks.append(_chunk(source, index, part, mine))
+    return chunks
+
+
+def _chunk(source: str, index: int, records: list, errors: list[RowError]) -> dict:
+    return {"source": source, "chunk": index, "records": json.dumps([record_to_json(r) for r in records]),
+            "errors": json.dumps([_error_json(e) for e in errors])}
+
+
+def decode_chunk(chunk: dict) -> tuple[list, list[RowError]]:
+    return ([record_from_json(r) for r in json.loads(chunk["records"])],
+            [_error_from_json(e) for e in json.loads(chunk["errors"])])
+
+
+class ChunkPredictor:
+    """Loads the model once (a Ray actor, or the local engine's one instance) and turns chunks into output rows.
+
+    Output rows are ``{"kind": "row"|"error", "json": ...}``: the task's output rows, then the chunk's row errors.
+    A chunk whose inference fails is retried one record at a time, so one bad row costs only itself."""
+
+    def __init__(self, task: str, model, settings, predict_options: dict, detail: bool, threads: int = 0) -> None:
+        from biofm import api
+
+        if threads:
+            import torch
+
+            torch.set_num_threads(threads)
+        self.task, self.options, self.detail, self.settings = task, predict_options, detail, settings
+        self.loaded = api.load(model, task, settings)
+
+    def rows(self, chunk: dict) -> tuple[list[dict], list[RowError]]:
+        from biofm.tasks import get_task
+
+        records, errors = decode_chunk(chunk)
+        kind = get_task(self.task)
+        try:
+            good, preds = records, self._predict(records)
+        except Exception:  # noqa: BLE001  (isolate the failing rows; the others go on)
+            good, preds, failed = self._one_by_one(records, chunk["source"])
+            errors = sorted(errors + failed, key=lambda e: e.row)
+        out = kind.output_rows(preds, ReadResult(good, errors), self.detail) if (good or errors) else []
+        return out, errors
+
+    def _predict(self, records: list):
+        from biofm import api
+
+        return api.predict(self.task, records, model=self.loaded, settings=self.settings, **self.options)
+
+    def _one_by_one(self, records: list, source: str):
+        good, failed = [], []
+        for r in records:
+            try:
+                self._predict([r])
+                good.append(r)
+            except Exception as exc:  # noqa: BLE001
+                failed.append(RowError(_record_row(r), "row", f"prediction failed: {str(exc)[:300]}", source))
+        return good, self._predict(good), failed
+
+    def __call__(self, batch: dict) -> dict:
+        """Ray's ``map_batches`` entry: a batch of chunk rows (numpy columns) to output rows."""
+        kinds, payloads = [], []
+        for i in range(len(batch["records"])):
+            rows, errors = self.rows({k: batch[k][i] for k in ("source", "chunk", "records", "errors")})
+            kinds += ["row"] * len(rows) + ["error"] * len(errors)
+            payloads += [json.dumps(r, ensure_ascii=False, default=_plain) for r in rows]
+            payloads += [json.dumps(e.as_dict(), ensure_ascii=False) for e in errors]
+        return {"kind": kinds, "json": payloads}
+
+
+def _plain(value):
+    """numpy scalars and other simple values in output rows, as JSON."""
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)

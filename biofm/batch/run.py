@@ -1,0 +1,156 @@
+"""``biofm batch``: one task over many files, in-process (``local``) or on a Ray cluster (``ray``).
+
+Both engines run the same two steps (:func:`biofm.batch.chunks.parse_file`, :class:`ChunkPredictor`) and the driver
+writes what comes back, in input order, through one :class:`RowSink`. On Ray, files are read by Ray (any path Ray
+reads: local, ``s3://``, ``gs://``), parsed in tasks, and predicted by a fixed pool of actors that each load the model
+once and hold one GPU where ``gpus_per_worker`` asks for it.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from biofm.batch.chunks import CHUNK_ROWS, ChunkPredictor, parse_file
+from biofm.batch.sink import RowSink, output_format
+from biofm.records import RowError
+
+RAY_MISSING = "the ray engine needs Ray: pip install 'biofm[ray]' (or use --engine local)"
+READABLE = (".csv", ".jsonl", ".parquet", ".txt", ".zip", ".smi", ".sdf")
+
+
+@dataclass
+class BatchJob:
+    task: str
+    inputs: list[str]
+    output: Path
+    model: object = None  # a name, directory, hub id or ModelSpec, resolved once by the driver
+    settings: object = None
+    read_options: dict = field(default_factory=dict)
+    predict_options: dict = field(default_factory=dict)
+    chunk_rows: int = CHUNK_ROWS
+
+
+@dataclass
+class BatchResult:
+    rows: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def expand_inputs(spec: str) -> list[str]:
+    """A file, a directory (its readable files, sorted), a glob, or a remote URI (left for Ray to list)."""
+    if "://" in spec:
+        return [spec]
+    path = Path(spec).expanduser()
+    if path.is_dir():
+        found = sorted(str(p) for p in path.rglob("*") if p.is_file() and p.suffix.lower() in READABLE)
+    elif any(ch in spec for ch in "*?["):
+        found = sorted(p for p in glob.glob(str(path), recursive=True) if Path(p).is_file())
+    else:
+        found = [str(path)] if path.is_file() else []
+    if not found:
+        raise FileNotFoundError(f"{spec}: no input files found")
+    return found
+
+
+def run_batch(job: BatchJob, engine: str = "local", workers: int | None = None, gpus_per_worker: float = 0.0,
+              progress: Callable[[int], None] | None = None) -> BatchResult:
+    """Predict every row of every input; write ``job.output``; return row count and row errors (in input order)."""
+    import time
+
+    from biofm.tasks import get_task
+
+    kind = get_task(job.task)
+    fmt = output_format(job.output, kind.flat_rows)
+    detail = fmt != "csv"
+    start, sink, result = time.perf_counter(), RowSink(job.output, fmt), BatchResult()
+    stream = _local(job, detail) if engine == "local" else _ray(job, detail, workers, gpus_per_worker)
+    try:
+        for rows, errors in stream:
+            sink.write(rows)
+            result.rows += len(rows)
+            result.errors += errors
+            if progress:
+                progress(len(rows))
+    finally:
+        sink.close()
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def _local(job: BatchJob, detail: bool):
+    remote = [p for p in job.inputs if "://" in p]
+    if remote:
+        raise ValueError(f"{remote[0]}: --engine local reads local files; use --engine ray for remote paths")
+    predictor = ChunkPredictor(job.task, job.model, job.settings, job.predict_options, detail)
+    for path in job.inputs:
+        for chunk in parse_file(job.task, path, Path(path).read_bytes(), job.read_options, job.chunk_rows):
+            yield predictor.rows(chunk)
+
+
+def _ray(job: BatchJob, detail: bool, workers: int | None, gpus_per_worker: float):
+    try:
+        import ray
+        import ray.data
+    except ImportError:
+        raise RuntimeError(RAY_MISSING) from None
+    _connect(ray)
+    ctx = ray.data.DataContext.get_current()
+    ctx.execution_options.preserve_order = True
+    ctx.enable_progress_bars = False
+    total_cpus = int(ray.cluster_resources().get("CPU", 1))
+    workers = workers or _default_workers(ray, gpus_per_worker)
+    threads = max(1, total_cpus // workers) if not gpus_per_worker else 0
+    ds = ray.data.read_binary_files(job.inputs if len(job.inputs) > 1 else job.inputs[0], include_paths=True,
+                                    num_cpus=0.25)
+    ds = ds.flat_map(_parse_row, fn_kwargs={"task": job.task, "options": job.read_options,
+                                            "chunk_rows": job.chunk_rows}, num_cpus=0.25)
+    ds = ds.repartition(target_num_rows_per_block=1)  # one chunk a block, so every actor gets work
+    ds = ds.map_batches(ChunkPredictor, batch_size=1, compute=ray.data.ActorPoolStrategy(size=workers),
+                        fn_constructor_kwargs={"task": job.task, "model": job.model, "settings": job.settings,
+                                               "predict_options": job.predict_options, "detail": detail,
+                                               "threads": threads},
+                        num_gpus=gpus_per_worker or None, num_cpus=_actor_cpus(total_cpus, workers))
+    for batch in ds.iter_batches(batch_size=None, batch_format="numpy"):
+        rows, errors = [], []
+        for kind, payload in zip(batch["kind"], batch["json"]):
+            value = json.loads(payload)
+            if kind == "row":
+                rows.append(value)
+            else:
+                errors.append(RowError(int(value["row"]), value["field"], value["message"], value["source"]))
+        yield rows, errors
+
+
+def _actor_cpus(total_cpus: int, workers: int) -> float:
+    """Logical CPUs per actor, leaving one for reading, parsing and re-blocking (so they can never starve: the
+    actors set their own thread count)."""
+    return max(0.1, (total_cpus - 1) / workers)
+
+
+def _parse_row(row: dict, task: str, options: dict, chunk_rows: int) -> list[dict]:
+    return parse_file(task, row["path"], bytes(row["bytes"]), options, chunk_rows)
+
+
+def _connect(ray) -> None:
+    """Join the cluster at ``RAY_ADDRESS``, or start a local one with this machine's cores (no dashboard)."""
+    if ray.is_initialized():
+        return
+    if os.environ.get("RAY_ADDRESS"):
+        ray.init(address=os.environ["RAY_ADDRESS"], log_to_driver=False)
+        return
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    ray.init(num_cpus=int(os.environ.get("BIOFM_RAY_CPUS", cores)), include_dashboard=False, log_to_driver=False,
+             configure_logging=False)
+
+
+def _default_workers(ray, gpus_per_worker: float) -> int:
+    resources = ray.cluster_resources()
+    if gpus_per_worker and resources.get("GPU"):
+        return max(1, int(resources["GPU"] / gpus_per_worker))
+    return max(1, int(resources.get("CPU", 1)) // 2)

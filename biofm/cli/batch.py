@@ -1,0 +1,60 @@
+"""``biofm batch TASK INPUT -o OUT``: ``biofm predict`` over many files or rows, in-process or on Ray."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from biofm import api
+from biofm.cli.common import add_options, option_values, run_options, settings, write_errors
+from biofm.tasks import get_task, task_names
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("batch", help="run a model over many files or rows (locally or on a Ray cluster)",
+                       description="Same rows as `biofm predict`, for inputs of any size. Set RAY_ADDRESS to use an "
+                                   "existing Ray cluster; otherwise --engine ray starts one on this machine.")
+    psub = p.add_subparsers(dest="task", required=True)
+    for name in task_names("predict"):
+        kind = get_task(name)
+        tp = psub.add_parser(name, help=kind.title)
+        tp.add_argument("input", help="a file, a directory or a glob of CSV, JSONL or Parquet files "
+                                      "(any path Ray reads, e.g. s3://bucket/notes/, with --engine ray)")
+        tp.add_argument("-o", "--output", required=True, help="OUT.parquet, OUT.csv or OUT.jsonl")
+        tp.add_argument("--engine", choices=["local", "ray"], default="ray", help="where to run (default: ray)")
+        tp.add_argument("--workers", type=int, default=None,
+                        help="actors that each load the model once (default: one per GPU, or cores / 2)")
+        tp.add_argument("--gpus-per-worker", type=float, default=0.0, help="GPUs each worker holds (e.g. 1 or 0.5)")
+        tp.add_argument("--chunk-rows", type=int, default=256, help="rows a worker takes at a time")
+        add_options(tp, kind.read_options)
+        add_options(tp, getattr(kind, "predict_options", ()))
+        run_options(tp)
+        tp.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from biofm.batch import BatchJob, expand_inputs, run_batch
+
+    kind = get_task(args.task)
+    s = settings(args)
+    out = Path(args.output)
+    job = BatchJob(args.task, expand_inputs(args.input), out, api.resolve_spec(args.model, args.task, s), s,
+                   option_values(args, kind.read_options), option_values(args, getattr(kind, "predict_options", ())),
+                   args.chunk_rows)
+    try:
+        result = run_batch(job, args.engine, args.workers, args.gpus_per_worker, None if args.quiet else _bar())
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    write_errors(result.errors, out)
+    rate = result.rows / result.seconds if result.seconds else 0.0
+    print(f"{result.rows} row(s) from {len(job.inputs)} file(s) written to {out} in {result.seconds:.1f} s "
+          f"({rate:.1f} rows/s, engine {args.engine})", file=sys.stderr)
+    return 0 if result.rows else 2
+
+
+def _bar():
+    from tqdm import tqdm
+
+    tbar = tqdm(desc="predicting", unit="row", file=sys.stderr, leave=False)
+    return tbar.update
