@@ -27,6 +27,7 @@ class Settings:
     max_upload_rows: int = 10_000
     max_upload_mb: int = 50
     max_zip_members: int = 10_000
+    max_doc_chars: int = 1_000_000  # a longer document is a row error (memory), never read in full
 
     def __post_init__(self) -> None:
         if self.device not in DEVICES:

@@ -6,7 +6,8 @@ import streamlit as st
 import webui
 from biofm.chem.draw import structure_png
 from biofm.io.writers import table_bytes
-from biofm.tasks.molecules import AD_THRESHOLD, rejected_rows
+from biofm.tasks import get_task
+from biofm.tasks.molecules import AD_THRESHOLD
 
 TASK = "molecules"
 
@@ -42,8 +43,7 @@ if state:
     only_ood = c3.checkbox(f"Only outside the applicability domain (similarity < {AD_THRESHOLD})", key="mol-ood")
     view = (frame[~frame["in_domain"]] if only_ood else frame).sort_values(sort_by, ascending=not descending)
     st.dataframe(view, hide_index=True, key="mol-table")
-    export = pd.concat([frame.drop(columns=["name", "in_domain"]).assign(_row=[r.row for r in res.records]),
-                        pd.DataFrame(rejected_rows(res.errors))]).sort_values("_row").drop(columns="_row")
+    export = pd.DataFrame(get_task(TASK).output_rows(preds, res))  # the rows `biofm predict` writes
     st.download_button("Download CSV", table_bytes(export, "csv"), "molecule_predictions.csv", "text/csv",
                        key="mol-csv")
     webui.send_to_review(TASK, preds, used, key="mol")

@@ -68,7 +68,7 @@ def document_input(task: str, key: str, action: str, with_label: bool = False, e
     opts = {**_column_options(kind, data, upload.name, key, with_label), **extra}
     if st.button(action, type="primary", key=f"{key}-run"):
         return lambda: kind.read_upload(data, upload.name, max_rows=s.max_upload_rows,
-                                        max_bytes=s.max_upload_mb * 2**20, **opts)
+                                        max_bytes=s.max_upload_mb * 2**20, max_chars=s.max_doc_chars, **opts)
     return None
 
 
@@ -91,8 +91,18 @@ def run_batch(task: str, spec, read, key: str, progress_text: str, **options) ->
     if result.records:
         preds = api.predict(task, result.records, model=loaded_model(spec), settings=settings(),
                             progress=progress_callback(progress_text), **options)
+        _move_rejected(result, preds.rejected)
     st.session_state[f"{key}-result"] = {"task": task, "preds": preds, "errors": result.errors, "spec": spec,
                                          "records": result.records, "read": result}
+
+
+def _move_rejected(result, rejected) -> None:
+    """Records the model refused (with their reason) become row errors, so records and predictions stay aligned."""
+    if rejected:
+        rows = {(e.source, e.row) for e in rejected}
+        result.records[:] = [r for r in result.records
+                             if (r.meta.get("source", ""), getattr(r, "row", None) or r.meta.get("row")) not in rows]
+        result.errors.extend(rejected)
 
 
 def batch_result(key: str, task: str | None = None, stop_when_empty: bool = True,

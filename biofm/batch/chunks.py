@@ -107,7 +107,7 @@ class ChunkPredictor:
             good, preds, failed = self._one_by_one(records, chunk["source"])
             errors = sorted(errors + failed, key=lambda e: e.row)
         out = kind.output_rows(preds, ReadResult(good, errors), self.detail) if (good or errors) else []
-        return out, errors
+        return out, sorted(errors + list(preds.rejected), key=lambda e: e.row)
 
     def _predict(self, records: list):
         from biofm import api

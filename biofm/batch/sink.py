@@ -60,7 +60,7 @@ class RowSink:
         if self.fmt == "parquet":
             self._open_parquet(rows)
         else:
-            self._fh = self.path.open("w", encoding="utf-8", newline="")
+            self._fh = self.path.open("w", encoding="utf-8", newline="", errors="backslashreplace")
         if rows or self.fmt != "parquet":
             self._emit(rows, header=True)
 

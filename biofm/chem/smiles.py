@@ -17,8 +17,10 @@ rdBase.LogToPythonStderr()
 RDLogger.DisableLog("rdApp.warning")
 RDLogger.DisableLog("rdApp.info")
 
-# One token per atom, bracket atom, bond, ring-closure digit (or %NN), branch, dot.
-SMILES_RE = re.compile(r"(\[[^\]]+\]|Br|Cl|B|C|N|O|S|P|F|I|b|c|n|o|s|p|\*|\(|\)|\.|=|#|-|\+|\\|/|:|~|@|\?|>|\$|%\d{2}|\d)")
+# One token per atom, bracket atom, bond (dative ``->``/``<-`` included), ring closure (digit, %NN, %(NNN)), branch,
+# dot: every piece of SMILES RDKit reads or writes.
+SMILES_RE = re.compile(r"(\[[^\]]+\]|Br|Cl|B|C|N|O|S|P|F|I|b|c|n|o|s|p|\*|\(|\)|\.|=|#|->|<-|-|\+|\\|/|:|~|@|\?|>|"
+                       r"\$|%\(\d+\)|%\d{2}|\d)")
 ATOM_RE = re.compile(r"^(\[[^\]]+\]|Br|Cl|B|C|N|O|S|P|F|I|b|c|n|o|s|p|\*)$")
 SPECIAL = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
@@ -166,8 +168,19 @@ class SmilesTokenizer:
     def __len__(self) -> int:
         return len(self.vocab)
 
+    def fits(self, smiles: str, max_length: int) -> str | None:
+        """None when the SMILES tokenises and fits ``max_length`` (with [CLS] and [SEP]); else the reason."""
+        try:
+            n = len(tokenize_smiles(smiles))
+        except ValueError as exc:
+            return str(exc)
+        if n > max_length - 2:
+            return f"{n} SMILES tokens; the model reads at most {max_length - 2} (too long to predict without cutting)"
+        return None
+
     def encode(self, smiles: str, max_length: int | None = None) -> Encoding:
-        """[CLS] tokens [SEP]; raises ValueError for text that is not SMILES."""
+        """[CLS] tokens [SEP]; raises ValueError for text that is not SMILES. Check :meth:`fits` first: a longer
+        SMILES is cut at ``max_length``."""
         toks = tokenize_smiles(smiles)
         if max_length is not None:
             toks = toks[: max_length - 2]

@@ -92,10 +92,12 @@ def run_options(p: argparse.ArgumentParser, model_help: str = "registered name, 
     p.add_argument("-q", "--quiet", action="store_true")
 
 
-def read_input(kind, args, settings, out: Path):
-    """The task's records from ``args.input``; row errors to ``OUT.errors.csv``."""
-    result = kind.read(args.input, max_rows=settings.max_upload_rows, **option_values(args, kind.read_options))
-    write_errors(result.errors, out)
+def read_input(kind, args, settings, out: Path, report: bool = True):
+    """The task's records from ``args.input``; row errors to ``OUT.errors.csv`` (unless the caller adds more)."""
+    result = kind.read(args.input, max_rows=settings.max_upload_rows, max_bytes=settings.max_upload_mb * 2**20,
+                       max_chars=settings.max_doc_chars, **option_values(args, kind.read_options))
+    if report:
+        write_errors(result.errors, out)
     return result
 
 

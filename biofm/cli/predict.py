@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from biofm import api
-from biofm.cli.common import add_options, bar, option_values, read_input, run_options, settings
+from biofm.cli.common import add_options, bar, option_values, read_input, run_options, settings, write_errors
 from biofm.tasks import get_task, task_names
 
 
@@ -28,13 +28,15 @@ def run(args) -> int:
     kind = get_task(args.task)
     s = settings(args)
     out = Path(args.output)
-    result = read_input(kind, args, s, out)
+    result = read_input(kind, args, s, out, report=False)
     if not result.records and not getattr(kind, "keeps_rejected_rows", False):
+        write_errors(result.errors, out)
         print("error: no readable rows in the input", file=sys.stderr)
         return 2
     preds = api.predict(args.task, result.records, model=args.model, settings=s,
                         progress=None if args.quiet or not result.records else bar("predicting"),
                         **option_values(args, getattr(kind, "predict_options", ())))
+    write_errors(sorted(result.errors + list(preds.rejected), key=lambda e: (e.source, e.row)), out)
     kind.write(preds, out, result)
     print(f"{kind.summary(preds)} written to {out}", file=sys.stderr)
     return 0

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from biofm.chem.smiles import parse_smiles
-from biofm.io.text import InputError, decode_text, parquet_as_csv, sniff_delimiter
+from biofm.io.text import InputError, bad_utf8, check_header, decode_text, parquet_as_csv, sniff_delimiter
 from biofm.records import RowError
 
 SMILES_COLUMN_GUESSES = ("smiles", "canonical_smiles", "smi", "structure", "mol")
@@ -46,6 +46,10 @@ class MoleculeReadResult:
 
 def _add(result: MoleculeReadResult, seen: dict, row: int, smiles: str, rid, name: str, source: str,
          strip_salts: bool, meta: dict | None = None) -> None:
+    bad = bad_utf8(smiles) or bad_utf8(str(rid or "")) or bad_utf8(name or "")
+    if bad:
+        result.errors.append(RowError(row, "row", bad, source))
+        return
     parsed = parse_smiles(smiles, strip_salts=strip_salts)
     if not parsed.valid:
         result.errors.append(RowError(row, smiles, parsed.error or "invalid", source))
@@ -53,7 +57,8 @@ def _add(result: MoleculeReadResult, seen: dict, row: int, smiles: str, rid, nam
     rid = str(rid).strip() if rid not in (None, "") else str(row)
     dup = seen.get(parsed.canonical)
     seen.setdefault(parsed.canonical, rid)
-    result.records.append(MoleculeRecord(rid, smiles, parsed.canonical, name, row, dup, parsed.stripped, meta or {}))
+    result.records.append(MoleculeRecord(rid, smiles, parsed.canonical, name, row, dup, parsed.stripped,
+                                         {"source": source, **(meta or {})}))
 
 
 def _take(total: int, max_rows: int | None) -> bool:
@@ -65,7 +70,7 @@ def _read_sdf(data: bytes, filename: str, result, seen, id_column, strip_salts, 
     broken record is reported by its number and the others are kept."""
     from rdkit import Chem
 
-    parts = decode_text(data).replace("\r\n", "\n").split("$$$$")
+    parts = decode_text(data, filename).split("$$$$")
     # each record after the first starts with the line break that ended its "$$$$" line
     blocks = [b for b in parts[:1] + [b[1:] if b.startswith("\n") else b for b in parts[1:]] if b.strip()]
     for row, block in enumerate(blocks, start=1):
@@ -88,11 +93,12 @@ def _read_sdf(data: bytes, filename: str, result, seen, id_column, strip_salts, 
 
 def _read_csv(data: bytes, filename: str, result, seen, smiles_column, id_column, name_column, strip_salts,
               max_rows) -> int:
-    text = decode_text(data)
+    text = decode_text(data, filename)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
     header = [h.strip() for h in next(reader, [])]
     if not header:
         raise InputError(f"{filename}: the file has no header row")
+    check_header(header, filename)
     result.columns = header
     lowered = {h.lower(): h for h in header}
     scol = smiles_column or next((lowered[g] for g in SMILES_COLUMN_GUESSES if g in lowered), None)
@@ -118,7 +124,7 @@ def _read_csv(data: bytes, filename: str, result, seen, smiles_column, id_column
 
 def _read_smi(data: bytes, filename: str, result, seen, strip_salts, max_rows) -> int:
     total = 0
-    for row, line in enumerate(decode_text(data).splitlines(), start=1):
+    for row, line in enumerate(decode_text(data, filename).splitlines(), start=1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         total += 1
@@ -130,7 +136,9 @@ def _read_smi(data: bytes, filename: str, result, seen, strip_salts, max_rows) -
 
 def read_molecules(data: bytes, filename: str, *, smiles_column: str | None = None, id_column: str | None = None,
                    name_column: str | None = None, strip_salts: bool = False, max_rows: int | None = 10_000,
-                   max_bytes: int | None = None) -> MoleculeReadResult:
+                   max_bytes: int | None = None, max_chars: int | None = None) -> MoleculeReadResult:
+    """Molecules and row errors by suffix. ``max_chars`` is taken for one reader interface; a SMILES is checked
+    against the model window instead (:meth:`MoleculePredictor.screen`)."""
     suffix = PurePosixPath(filename).suffix.lower()
     if suffix not in MOLECULE_SUFFIXES:
         raise InputError(f"{filename}: unsupported file type {suffix or '(none)'}; use {', '.join(MOLECULE_SUFFIXES)}")

@@ -7,6 +7,7 @@ import io
 import json
 import re
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 
 from biofm.records import ReadResult, RowError, TextRecord
@@ -16,6 +17,7 @@ TEXT_COLUMN_GUESSES = ("text", "note", "report", "report_text", "findings", "doc
                        "body")
 ID_COLUMN_GUESSES = ("id", "note_id", "doc_id", "document_id", "report_id", "study_id", "accession", "accession_number")
 MAX_ZIP_UNCOMPRESSED = 500 * 1024 * 1024
+MAX_DOC_CHARS = 1_000_000
 
 csv.field_size_limit(64 * 1024 * 1024)
 
@@ -24,7 +26,7 @@ class InputError(ValueError):
     """The whole file cannot be read (empty, wrong format, wrong column)."""
 
 
-def _bad_utf8(text: str) -> str | None:
+def bad_utf8(text: str) -> str | None:
     """Describe the first undecodable byte of a surrogateescape-decoded string, or None."""
     for i, ch in enumerate(text):
         if 0xDC80 <= ord(ch) <= 0xDCFF:
@@ -32,10 +34,29 @@ def _bad_utf8(text: str) -> str | None:
     return None
 
 
-def decode_text(data: bytes) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    return data.decode("utf-8", errors="surrogateescape")
+def decode_text(data: bytes, source: str = "") -> str:
+    """UTF-8 (a BOM is dropped; bad bytes kept as surrogates so rows can name them), or UTF-16 with a BOM.
+
+    Line ends become ``\\n``. Raises InputError for UTF-16 without a BOM and for binary data."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise InputError(f"{source or 'the file'}: starts like UTF-16 but does not decode; save it as UTF-8")
+    else:
+        if data.startswith(b"\xef\xbb\xbf"):
+            data = data[3:]
+        head = data[:65536]
+        if head and head.count(b"\x00") > len(head) // 10:
+            hint = "UTF-16 without a byte-order mark" if head[1::2].count(b"\x00") > len(head) // 4 else "binary data"
+            raise InputError(f"{source or 'the file'}: this looks like {hint}, not text; save it as UTF-8")
+        text = data.decode("utf-8", errors="surrogateescape")
+        sample = text[:65536]
+        bad = sum(1 for ch in sample if 0xDC80 <= ord(ch) <= 0xDCFF)
+        if bad > max(8, len(sample) // 20):
+            raise InputError(f"{source or 'the file'}: {bad} bytes in the first {len(sample)} characters are not "
+                             "UTF-8: not a text file, or another encoding; save it as UTF-8")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def parquet_as_csv(data: bytes, source: str) -> bytes:
@@ -87,11 +108,12 @@ def _make_record(row: int, text, rid, label, source: str, field_name: str,
     if not isinstance(text, str):
         result.errors.append(RowError(row, field_name, f"text must be a string, got {type(text).__name__}", source))
         return
-    bad = _bad_utf8(text)
+    bad = bad_utf8(text)
     if bad:
         result.errors.append(RowError(row, field_name, bad, source))
         return
-    if not text.strip():
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.replace("\x00", "").strip():
         result.errors.append(RowError(row, field_name, "empty text", source))
         return
     rid = str(rid).strip() if rid not in (None, "") else str(row)
@@ -145,6 +167,7 @@ def _read_csv(text: str, source: str, text_column: str | None, id_column: str | 
     header = [h.strip() for h in header]
     if not any(header):
         raise InputError(f"{source}: the header row is empty")
+    check_header(header, source)
     tcol = _pick_column(header, text_column, TEXT_COLUMN_GUESSES, "text", required=len(header) > 1)
     tcol = tcol or header[0]
     icol = _pick_column(header, id_column, ID_COLUMN_GUESSES, "id", required=False)
@@ -152,8 +175,9 @@ def _read_csv(text: str, source: str, text_column: str | None, id_column: str | 
     ti, ii = header.index(tcol), header.index(icol) if icol else None
     li = header.index(lcol) if lcol else None
     result = ReadResult([], [], columns=header, text_column=tcol)
-    total = 0
+    total, last_row, last_line = 0, 0, reader.line_num
     for row_no, row in enumerate(reader, start=1):
+        last_row, start_line, last_line = row_no, last_line + 1, reader.line_num
         if not row or all(not c.strip() for c in row):
             continue
         total += 1
@@ -167,8 +191,33 @@ def _read_csv(text: str, source: str, text_column: str | None, id_column: str | 
                      source, tcol, result, meta={"columns": extra})
     if total == 0:
         raise InputError(f"{source}: the file has a header but no rows")
+    if last_row and _unterminated_quote(text):
+        _drop_unterminated(result, last_row, start_line, last_line, source)
     _cap(result, total, max_rows, source)
     return result
+
+
+def check_header(header: list[str], source: str) -> None:
+    bad = next((h for h in header if bad_utf8(h)), None)
+    if bad is not None:
+        raise InputError(f"{source}: the header row is {bad_utf8(bad)}")
+
+
+def _unterminated_quote(text: str) -> bool:
+    try:
+        for _ in csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text), strict=True):
+            pass
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
+
+
+def _drop_unterminated(result: ReadResult, row: int, first: int, last: int, source: str) -> None:
+    """The row whose quoted cell never closes swallowed every later line: report it instead of running it."""
+    result.records[:] = [r for r in result.records if r.meta.get("row") != row]
+    result.errors[:] = [e for e in result.errors if e.row != row]
+    result.errors.append(RowError(row, "row", f"unterminated quote: a quoted cell opened on line {first} runs to the "
+                                  f"end of the file, taking in lines {first}-{last}; close the quote", source))
 
 
 def _read_jsonl(text: str, source: str, text_column: str | None, id_column: str | None,
@@ -182,7 +231,7 @@ def _read_jsonl(text: str, source: str, text_column: str | None, id_column: str 
         total += 1
         if max_rows is not None and total > max_rows:
             continue
-        bad = _bad_utf8(line)
+        bad = bad_utf8(line)
         if bad:
             result.errors.append(RowError(row_no, "line", bad, source))
             continue
@@ -212,7 +261,8 @@ def _read_jsonl(text: str, source: str, text_column: str | None, id_column: str 
     return result
 
 
-def _read_zip(data: bytes, source: str, max_rows: int | None, max_members: int) -> ReadResult:
+def _read_zip(data: bytes, source: str, max_rows: int | None, max_members: int,
+              max_chars: int | None = None) -> ReadResult:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
@@ -231,14 +281,23 @@ def _read_zip(data: bytes, source: str, max_rows: int | None, max_members: int) 
         if PurePosixPath(name).suffix.lower() != ".txt":
             result.errors.append(RowError(idx, name, "skipped: only .txt files are read from a ZIP", source))
             continue
-        text = decode_text(archive.read(member))
+        if max_chars is not None and member.file_size > 4 * max_chars:
+            result.errors.append(RowError(idx, name, f"{member.file_size / 2**20:.1f} MB unpacked: over the "
+                                          f"{max_chars:,}-character document limit (BIOFM_MAX_DOC_CHARS)", source))
+            continue
+        try:
+            text = decode_text(archive.read(member), name)
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, InputError) as exc:
+            result.errors.append(RowError(idx, name, f"could not read this member: {exc}", source))
+            continue
         _make_record(idx, text, PurePosixPath(name).stem, None, f"{source}:{name}", name, result)
     return result
 
 
 def read_text_upload(data: bytes, filename: str, *, text_column: str | None = None, id_column: str | None = None,
                      label_column: str | None = None, one_per_line: bool = False, max_rows: int | None = 10_000,
-                     max_bytes: int | None = None, max_zip_members: int = 10_000, blocks: bool = False) -> ReadResult:
+                     max_bytes: int | None = None, max_zip_members: int = 10_000, blocks: bool = False,
+                     max_chars: int | None = MAX_DOC_CHARS) -> ReadResult:
     """Read an uploaded file's bytes by its suffix. Raises InputError only when no row can be read at all.
 
     A ``.parquet`` file is read as a table, like a CSV with the same columns.
@@ -253,15 +312,34 @@ def read_text_upload(data: bytes, filename: str, *, text_column: str | None = No
     if not data or not data.strip():
         raise InputError(f"{filename}: the file is empty")
     if suffix == ".zip":
-        return _read_zip(data, filename, max_rows, max_zip_members)
+        return limit_length(_read_zip(data, filename, max_rows, max_zip_members, max_chars), max_chars)
     if suffix == ".parquet":
         data, suffix = parquet_as_csv(data, filename), ".csv"
-    text = decode_text(data)
+    text = decode_text(data, filename)
     if suffix == ".txt":
-        return _read_txt(text, filename, one_per_line, max_rows, blocks)
-    if suffix == ".csv":
-        return _read_csv(text, filename, text_column, id_column, label_column, max_rows)
-    return _read_jsonl(text, filename, text_column, id_column, label_column, max_rows)
+        result = _read_txt(text, filename, one_per_line, max_rows, blocks)
+    elif suffix == ".csv":
+        result = _read_csv(text, filename, text_column, id_column, label_column, max_rows)
+    else:
+        result = _read_jsonl(text, filename, text_column, id_column, label_column, max_rows)
+    return limit_length(result, max_chars)
+
+
+def limit_length(result: ReadResult, max_chars: int | None) -> ReadResult:
+    """Documents over ``max_chars`` characters become row errors (memory: one 40 MB note would need gigabytes)."""
+    if max_chars is None or all(len(r.text) <= max_chars for r in result.records):
+        return result
+    kept = []
+    for r in result.records:
+        if len(r.text) > max_chars:
+            result.errors.append(RowError(r.meta.get("row", 0), "text", f"{len(r.text):,} characters: over the "
+                                          f"{max_chars:,}-character document limit (BIOFM_MAX_DOC_CHARS)",
+                                          r.meta.get("source", "")))
+        else:
+            kept.append(r)
+    result.records = kept
+    result.errors.sort(key=lambda e: e.row)
+    return result
 
 
 def read_text_file(path: str | Path, **kwargs) -> ReadResult:
@@ -275,7 +353,10 @@ def read_text_file(path: str | Path, **kwargs) -> ReadResult:
 def peek_columns(data: bytes, filename: str) -> list[str]:
     """Column names of a CSV header or the keys of a JSONL file's first object ([] for other formats)."""
     suffix = PurePosixPath(filename).suffix.lower()
-    head = decode_text(data[:65536])
+    try:
+        head = decode_text(data[:65536])
+    except InputError:
+        return []
     if suffix == ".csv":
         try:
             return [h.strip() for h in next(csv.reader(io.StringIO(head, newline=""), delimiter=sniff_delimiter(head)))]

@@ -6,13 +6,16 @@ from pathlib import Path
 
 import pandas as pd
 
+# A writer never fails on what a reader accepted: an undecodable byte that reached a value is written as \udcXX.
+SAFE = "backslashreplace"
+
 
 def table_bytes(frame: pd.DataFrame, fmt: str) -> bytes:
     """Serialise a table as 'csv' or 'jsonl' bytes (UTF-8)."""
     if fmt == "csv":
-        return frame.to_csv(index=False).encode("utf-8")
+        return frame.to_csv(index=False).encode("utf-8", errors=SAFE)
     if fmt == "jsonl":
-        return frame.to_json(orient="records", lines=True, force_ascii=False).encode("utf-8")
+        return frame.to_json(orient="records", lines=True, force_ascii=False).encode("utf-8", errors=SAFE)
     raise ValueError(f"unknown format {fmt!r}; use csv or jsonl")
 
 
@@ -35,7 +38,7 @@ def write_row_errors(errors, path: str | Path) -> Path | None:
         return None
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as fh:
+    with path.open("w", newline="", encoding="utf-8", errors=SAFE) as fh:
         writer = csv.DictWriter(fh, fieldnames=["source", "row", "field", "message"])
         writer.writeheader()
         for err in errors:
@@ -50,6 +53,6 @@ def write_rows(rows: list[dict], out: Path, fmt: str | None = None) -> Path:
     out = Path(out)
     if fmt == "jsonl" or (fmt is None and out.suffix.lower() in (".jsonl", ".json")):
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+        out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8", errors=SAFE)
         return out
     return write_table(pd.DataFrame(rows), out)

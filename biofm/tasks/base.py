@@ -110,13 +110,23 @@ class Adapter:
     def postprocess(self, records: Sequence, prepared: Prepared, outputs: list[dict]):
         raise NotImplementedError
 
+    def screen(self, records: Sequence) -> tuple[list, list]:
+        """The records the model can take, and a row error (``RowError``) for each it cannot: a record is never cut
+        or dropped silently. Text tasks window long documents, so they take every record."""
+        return list(records), []
+
     def predict(self, records: Sequence, batch_size: int = 32, progress: Progress | None = None):
-        """Labels, scores and pooled embeddings for every record, from one pass of the model."""
+        """Labels, scores and pooled embeddings for every record, from one pass of the model.
+
+        Records :meth:`screen` turns away are in the predictions' ``rejected`` list (row errors), not in its rows."""
+        records, rejected = self.screen(records)
         prepared = self.preprocess(records)
         outputs = run_batched(prepared.sequences, self.forward, device=self.loaded.device, pad_id=self.pad_id,
                               batch_size=batch_size, precision=self.precision, token_outputs=self.token_outputs,
                               progress=progress) if prepared.sequences else []
-        return self.postprocess(records, prepared, outputs)
+        preds = self.postprocess(records, prepared, outputs)
+        preds.rejected = rejected
+        return preds
 
 
 @dataclass
@@ -128,6 +138,7 @@ class Predictions:
     embeddings: Any
     model: str
     windows: list[int] = field(default_factory=list)
+    rejected = ()  # row errors for records the model could not take (set by Adapter.predict)
 
     @property
     def n_windowed(self) -> int:

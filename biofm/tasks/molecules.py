@@ -68,6 +68,7 @@ class MoleculePredictor(Adapter):
         self.mean = np.asarray(self.spec.extra.get("mean", [0.0] * n), dtype=np.float32)
         self.scale = np.asarray(self.spec.extra.get("std", [1.0] * n), dtype=np.float32)
         self.mc_passes = mc_passes
+        self.cut_long = False  # training and overlays cut long SMILES at the window, as training does
 
     @property
     def precision(self) -> str:
@@ -77,6 +78,22 @@ class MoleculePredictor(Adapter):
         if self.kind == "regression":
             return raw * self.scale + self.mean
         return 1.0 / (1.0 + np.exp(-raw))
+
+    def screen(self, records: Sequence) -> tuple[list, list]:
+        """Molecules whose SMILES does not fit the model window are refused with their token count, never cut."""
+        from biofm.records import RowError
+
+        if self.cut_long:
+            return list(records), []
+        kept, refused = [], []
+        for r in records:
+            reason = self.tokenizer.fits(r.canonical, self.spec.max_length)
+            if reason:
+                refused.append(RowError(getattr(r, "row", 0), getattr(r, "smiles", r.canonical), reason,
+                                        r.meta.get("source", "")))
+            else:
+                kept.append(r)
+        return kept, refused
 
     def preprocess(self, records: Sequence) -> Prepared:
         return Prepared([self.tokenizer.encode(r.canonical, max_length=self.spec.max_length).ids for r in records])
@@ -110,7 +127,11 @@ class MoleculePredictor(Adapter):
         """Predictions for canonical SMILES strings (training and overlays)."""
         from biofm.io.molecules import MoleculeRecord
 
-        return self.predict([MoleculeRecord(str(i), s, s) for i, s in enumerate(smiles)], batch_size=batch_size)
+        self.cut_long = True
+        try:
+            return self.predict([MoleculeRecord(str(i), s, s) for i, s in enumerate(smiles)], batch_size=batch_size)
+        finally:
+            self.cut_long = False
 
     def _nearest(self, smiles: Sequence[str]) -> tuple[np.ndarray, list[str]]:
         from biofm.chem.features import morgan_matrix, nearest_tanimoto
@@ -171,9 +192,12 @@ class MoleculesKind(TaskKind):
 
     def output_rows(self, preds: MoleculePredictions, read_result=None, detail: bool = False) -> list[dict]:
         """Rejected rows stay in place with valid=False and RDKit's reason."""
-        rows = preds.rows()
-        order = [r.row for r in read_result.records] if read_result is not None else list(range(len(rows)))
-        bad = rejected_rows(read_result.errors if read_result is not None else [])
+        rows, read_errors = preds.rows(), list(read_result.errors) if read_result is not None else []
+        refused = [e for e in preds.rejected if e not in read_errors]  # a page may have moved them already
+        skip = {e.row for e in refused}
+        order = ([r.row for r in read_result.records if r.row not in skip] if read_result is not None
+                 else list(range(len(rows))))
+        bad = rejected_rows(read_errors + refused)
         merged = sorted(zip(order, rows), key=lambda x: x[0]) + [(r.pop("_row"), r) for r in bad]
         return [r for _, r in sorted(merged, key=lambda x: x[0])]
 

@@ -103,7 +103,7 @@ def _zip(files: dict[str, bytes]) -> bytes:
 
 
 def test_zip_of_txt_files():
-    data = _zip({"a/n1.txt": b"Note one.", "n2.txt": b"Note two.", "image.png": b"\x89PNG", "bad.txt": b"\xff\xfe",
+    data = _zip({"a/n1.txt": b"Note one.", "n2.txt": b"Note two.", "image.png": b"\x89PNG", "bad.txt": b"caf\xe9 note",
                  "__MACOSX/._n1.txt": b"junk", "empty.txt": b""})
     res = read_text_upload(data, "batch.zip")
     assert sorted((r.id, r.text) for r in res.records) == [("n1", "Note one."), ("n2", "Note two.")]
