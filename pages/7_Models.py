@@ -9,6 +9,7 @@ import webui
 from biofm import api
 from biofm.io import InputError
 from biofm.models import trained_models_dir
+from biofm.models.registry import check_model_name
 from biofm.tasks import get_task, task_names
 from biofm.train.common import TrainingDataError
 from biofm.train.jobs import list_jobs, start_job
@@ -38,8 +39,8 @@ if start:
     name = values.pop("name")
     if train_path is None:
         st.error("Choose a training file or a reviewed batch first.")
-    elif not name or not all(ch.isalnum() or ch in "-_." for ch in name):
-        st.error("The name may hold letters, digits, '-', '_' and '.' only.")
+    elif check_model_name(name, api.registry(settings)):
+        st.error(check_model_name(name, api.registry(settings)))
     else:
         try:
             config = get_task(task).training_config({**values, "name": name, "train": str(train_path),

@@ -64,6 +64,9 @@ def merge_adapter(model: torch.nn.Module, location: str) -> torch.nn.Module:
     """Apply a PEFT adapter from ``location`` and merge it into the weights (inference never pays for LoRA)."""
     from peft import PeftModel
 
+    from biofm.models.sources import require_safetensors
+
+    require_safetensors(location, "adapter_model.safetensors")
     return PeftModel.from_pretrained(model, location, is_trainable=False).merge_and_unload()
 
 

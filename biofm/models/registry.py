@@ -8,6 +8,7 @@ Hugging Face directory or hub id can be used too: its spec is derived from its `
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from biofm.config import SHIPPED_MODELS_DIR, Settings
@@ -59,6 +60,12 @@ class Registry:
                 self.add(spec_from_dir(path, source=source))
 
     def add(self, spec: ModelSpec) -> ModelSpec:
+        """Register a spec. A user's model never replaces a shipped one of the same name: it is ``local:NAME``."""
+        known = self._specs.get(spec.name)
+        if known is not None and known.source == "shipped" and spec.source != "shipped":
+            from dataclasses import replace
+
+            spec = replace(spec, name=f"local:{spec.name}")
         self._specs[spec.name] = spec
         return spec
 
@@ -97,3 +104,18 @@ def default_registry(settings: Settings | None = None) -> Registry:
 def trained_models_dir(settings: Settings) -> Path:
     """Where models trained from the app or the CLI's default output land; always registered."""
     return Path(settings.data_dir) / "models"
+
+
+MODEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+def check_model_name(name: str, registry: "Registry") -> str | None:
+    """Why ``name`` cannot name a new model (None when it can): letters, digits, '.', '_', '-', starting with a
+    letter or digit (so never '.' or '..'), and not the name of a shipped model."""
+    if not MODEL_NAME.match(name or ""):
+        return ("a model name holds 1-64 letters, digits, '.', '_' or '-' and starts with a letter or digit "
+                f"(got {name!r})")
+    known = registry._specs.get(name)
+    if known is not None and known.source == "shipped":
+        return f"{name!r} is a shipped model; choose another name"
+    return None

@@ -69,8 +69,26 @@ def resolve_base(base: str) -> str:
     return base.removeprefix("hub:")
 
 
+PICKLED = ("*.bin", "*.pt", "*.pth", "*.ckpt", "*.pkl")
+
+
+def require_safetensors(folder: str | Path, wanted: str = "*.safetensors") -> None:
+    """Refuse a model or adapter directory whose weights are only pickles (they can run code when loaded)."""
+    folder = Path(folder)
+    if not folder.is_dir() or any(folder.glob(wanted)):
+        return
+    pickles = sorted(p.name for pattern in PICKLED for p in folder.glob(pattern))
+    if pickles:
+        raise ModelNotAvailableError(
+            f"{folder}: its weights are pickled ({', '.join(pickles[:3])}); biofm loads safetensors only, because a "
+            "pickle can run code when it is loaded. On a machine you trust, re-save it with "
+            "save_pretrained(..., safe_serialization=True).")
+
+
 def pretrained(loader, location: str, **kwargs):
     """``loader.from_pretrained``-style call on a local directory (files only) or a hub id."""
     if Path(location).is_dir():
+        if (Path(location) / "config.json").is_file():
+            require_safetensors(location)
         return loader(location, local_files_only=True, **kwargs)
     return from_hub(loader, location, **kwargs)

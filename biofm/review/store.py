@@ -8,11 +8,12 @@ goes through SQLAlchemy with bound parameters.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, func, select
+from sqlalchemy import create_engine, event, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from biofm.review.schema import Batch, Decision, Item
@@ -68,11 +69,20 @@ class ReviewStore:
         from alembic import command
         from alembic.config import Config
 
+        from sqlalchemy.exc import OperationalError, ProgrammingError
+
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
-        with self.engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+        for attempt in range(5):  # processes opening a new database at once: the losers find it made and retry
+            try:
+                with self.engine.begin() as conn:
+                    cfg.attributes["connection"] = conn
+                    command.upgrade(cfg, "head")
+                return
+            except (OperationalError, ProgrammingError):
+                if attempt == 4:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
 
     # batches -----------------------------------------------------------------------------------------------
     def add_batch(self, task: str, model_name: str, model_version: str, labels: Sequence[str],
@@ -137,7 +147,10 @@ class ReviewStore:
         from biofm.tasks import get_task
 
         with self.session.begin() as s:
-            item = s.get(Item, item_id)
+            # take the write lock before reading the previous decision, so concurrent reviewers chain old -> new
+            # (SQLite: a no-op UPDATE takes the database's write lock; server databases: a row lock FOR UPDATE)
+            s.execute(update(Item).where(Item.id == item_id).values(position=Item.position))
+            item = s.get(Item, item_id, with_for_update=True)
             if item is None:
                 raise KeyError(f"no review item {item_id}")
             batch = s.get(Batch, item.batch_id)

@@ -204,16 +204,15 @@ def build_trainable(cfg: TrainConfig, auto_class, peft_task: str, labels: list[s
     """Tokenizer and a trainable ``auto_class`` model on ``cfg.base``; LoRA-wrapped (PEFT ``peft_task``) for lora."""
     from transformers import AutoTokenizer
 
-    from biofm.models.sources import resolve_base
+    from biofm.models.sources import pretrained, resolve_base
 
     if cfg.method not in ("lora", "full"):
         raise ValueError(f"method must be 'lora' or 'full', got {cfg.method!r}")
     base = resolve_base(cfg.base)
-    local = Path(base).is_dir()
-    tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=local)
-    model = auto_class.from_pretrained(
-        base, num_labels=len(labels), id2label=dict(enumerate(labels)), label2id={l: i for i, l in enumerate(labels)},
-        use_safetensors=True, local_files_only=local, ignore_mismatched_sizes=True)
+    tokenizer = pretrained(AutoTokenizer.from_pretrained, base)  # safetensors only; a clear error offline
+    model = pretrained(
+        auto_class.from_pretrained, base, num_labels=len(labels), id2label=dict(enumerate(labels)),
+        label2id={l: i for i, l in enumerate(labels)}, use_safetensors=True, ignore_mismatched_sizes=True)
     if cfg.method == "lora":
         from peft import LoraConfig, TaskType, get_peft_model
 
