@@ -54,7 +54,7 @@ if state:
             if png:
                 st.image(png, width="stretch")
             i = preds.ids.index(row["id"])
-            st.caption(f"**{row['id']}** {row['name']}  \n" + "  \n".join(
+            st.caption(f"**{webui.md(row['id'])}** {webui.md(row['name'])}  \n" + "  \n".join(
                 f"{t}: {preds.values[i, j]:.3f} ± {preds.std[i, j]:.3f}" for j, t in enumerate(targets[:3]))
                 + ("" if preds.in_domain[i] else
                    f"  \n:material/warning: far from training data ({preds.nearest_similarity[i]:.2f})"))

@@ -38,7 +38,7 @@ if not queue:
 else:
     pos = min(st.session_state.get("review-pos", 0), len(queue) - 1)
     item = queue[pos]
-    st.subheader(f"Item {item.external_id}  ·  {pos + 1} of {len(queue)} in the queue")
+    st.subheader(f"Item {webui.md(item.external_id)}  ·  {pos + 1} of {len(queue)} in the queue")
     st.caption(f"confidence {item.confidence:.3f}" + (f" · disagreement {item.disagreement:.0f}"
                                                        if item.disagreement else ""))
     if item.decision:

@@ -72,3 +72,11 @@ def progress_callback(text: str):
         bar.progress(min(1.0, done / max(total, 1)), text=f"{text} {done}/{total}")
 
     return update
+
+
+MARKDOWN_SPECIAL = "\\`*_{}[]()#+-.!|<>~$:"
+
+
+def md(text) -> str:
+    """User text (an id, a file name) made literal for Streamlit's Markdown: no links, images, HTML or emphasis."""
+    return "".join("\\" + ch if ch in MARKDOWN_SPECIAL else ch for ch in str(text)).replace("\n", " ")

@@ -24,7 +24,8 @@ def scatter_figure(coords: np.ndarray, color: Sequence, hover: Sequence[str], *,
     coords = np.asarray(coords)
     values = list(color)
     ids = list(ids) if ids is not None else [str(i) for i in range(len(coords))]
-    hover_text = [snippet(h) for h in hover]
+    # ids stay raw in customdata (selections map back to them); what the hover shows is escaped
+    hover_text = [f"{html.escape(str(i))}: {snippet(h)}" for i, h in zip(ids, hover)]
     fig = go.Figure()
     numeric = all(isinstance(v, (int, float, np.floating, np.integer)) and not isinstance(v, bool) for v in values)
     if numeric:
@@ -32,7 +33,7 @@ def scatter_figure(coords: np.ndarray, color: Sequence, hover: Sequence[str], *,
             x=coords[:, 0], y=coords[:, 1], mode="markers", customdata=ids, text=hover_text,
             marker={"size": 6, "color": values, "colorscale": "Viridis", "showscale": True,
                     "colorbar": {"title": html.escape(color_name)}},
-            hovertemplate="%{customdata}: %{text}<br>" + html.escape(color_name) + " %{marker.color:.3f}<extra></extra>"))
+            hovertemplate="%{text}<br>" + html.escape(color_name) + " %{marker.color:.3f}<extra></extra>"))
     else:
         cats = sorted({str(v) for v in values})
         for k, cat in enumerate(cats):
@@ -41,7 +42,7 @@ def scatter_figure(coords: np.ndarray, color: Sequence, hover: Sequence[str], *,
                 x=coords[sel, 0], y=coords[sel, 1], mode="markers", name=html.escape(cat),
                 customdata=[ids[i] for i in sel], text=[hover_text[i] for i in sel],
                 marker={"size": 6, "color": PALETTE[k % len(PALETTE)]},
-                hovertemplate="%{customdata}: %{text}<extra>" + html.escape(cat) + "</extra>"))
+                hovertemplate="%{text}<extra>" + html.escape(cat) + "</extra>"))
     fig.update_layout(title=html.escape(title), height=520, xaxis={"visible": False}, yaxis={"visible": False},
                       legend={"title": html.escape(color_name)}, dragmode="lasso",
                       margin={"l": 10, "r": 10, "t": 40, "b": 10})

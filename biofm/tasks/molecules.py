@@ -191,12 +191,15 @@ class MoleculesKind(TaskKind):
         return self.read_upload(text.encode("utf-8"), "pasted.smi", **options)
 
     def output_rows(self, preds: MoleculePredictions, read_result=None, detail: bool = False) -> list[dict]:
-        """Rejected rows stay in place with valid=False and RDKit's reason."""
+        """Rejected rows stay in place with valid=False and RDKit's reason; read rows add name, duplicate_of and
+        salt_stripped."""
         rows, read_errors = preds.rows(), list(read_result.errors) if read_result is not None else []
         refused = [e for e in preds.rejected if e not in read_errors]  # a page may have moved them already
         skip = {e.row for e in refused}
-        order = ([r.row for r in read_result.records if r.row not in skip] if read_result is not None
-                 else list(range(len(rows))))
+        kept = [r for r in read_result.records if r.row not in skip] if read_result is not None else []
+        order = [r.row for r in kept] if read_result is not None else list(range(len(rows)))
+        for row, rec in zip(rows, kept):  # what the reader found: the name, duplicates, salts stripped
+            row.update({"name": rec.name, "duplicate_of": rec.duplicate_of or "", "salt_stripped": rec.stripped})
         bad = rejected_rows(read_errors + refused)
         merged = sorted(zip(order, rows), key=lambda x: x[0]) + [(r.pop("_row"), r) for r in bad]
         return [r for _, r in sorted(merged, key=lambda x: x[0])]
