@@ -31,16 +31,30 @@ def read_conll(path: str | Path) -> tuple[list[Sentence], list[RowError]]:
         from biofm.io.text import InputError
 
         raise InputError(f"{path.name}: the file is empty")
+    from biofm.io.text import bad_utf8, decode_text
+
     sentences, errors = [], []
     tokens: list[str] = []
     tags: list[str] = []
+    untagged: list[int] = []
     start = 0
-    for no, line in enumerate(raw.decode("utf-8", errors="replace").splitlines(), start=1):
+
+    def close() -> None:
+        if tokens:
+            if tags and untagged:  # some lines of a tagged sentence lost their tag: say which
+                errors.extend(RowError(n, "tag", "token has no tag (the rest of its sentence has tags)", path.name)
+                              for n in untagged)
+            sentences.append(Sentence(tokens, tags if len(tags) == len(tokens) else None, start))
+
+    for no, line in enumerate(decode_text(raw, path.name).splitlines(), start=1):
         if not line.strip():
-            if tokens:
-                sentences.append(Sentence(tokens, tags if len(tags) == len(tokens) else None, start))
-            tokens, tags = [], []
+            close()
+            tokens, tags, untagged = [], [], []
             continue
+        bad = bad_utf8(line)
+        if bad:
+            errors.append(RowError(no, "line", bad, path.name))
+            line = line.encode("utf-8", errors="surrogateescape").decode("utf-8", errors="replace")
         cols = line.split("\t") if "\t" in line else line.split()
         if not tokens:
             start = no
@@ -51,8 +65,9 @@ def read_conll(path: str | Path) -> tuple[list[Sentence], list[RowError]]:
                 errors.append(RowError(no, "tag", f"tag {tag!r} is not O, B-X or I-X", path.name))
                 tag = "O"
             tags.append(tag)
-    if tokens:
-        sentences.append(Sentence(tokens, tags if len(tags) == len(tokens) else None, start))
+        else:
+            untagged.append(no)
+    close()
     return sentences, errors
 
 

@@ -52,9 +52,10 @@ def stratified_split(labels: Sequence[str], dev_fraction: float, seed: int) -> t
     return sorted(train), sorted(dev)
 
 
-def check_labels(labels: Sequence[str | None], what: str = "training file") -> list[str]:
-    """Sorted label set; refuses missing labels and single-class data before training starts."""
-    missing = [i + 1 for i, lab in enumerate(labels) if lab is None or str(lab).strip() == ""]
+def check_labels(labels: Sequence[str | None], what: str = "training file",
+                 rows: Sequence[int] | None = None) -> list[str]:
+    """Sorted label set; refuses missing labels (named by their file ``rows``) and single-class data."""
+    missing = [rows[i] if rows else i + 1 for i, lab in enumerate(labels) if lab is None or str(lab).strip() == ""]
     if missing:
         raise TrainingDataError(f"{what}: {len(missing)} rows have no label (first rows: {missing[:5]})")
     counts = Counter(labels)

@@ -68,7 +68,7 @@ def train_text_classifier(kind, train_records: Sequence[TextRecord], out_dir: st
                           data_info: dict | None = None, should_stop: Callable[[], bool] | None = None) -> dict:
     """Train ``kind``'s classifier, keep the best epoch by dev macro-F1, save weights + spec + metrics."""
     cfg = cfg or TrainConfig()
-    labels = check_labels([r.label for r in train_records])
+    labels = check_labels([r.label for r in train_records], rows=[r.meta.get("row") for r in train_records])
     train, dev = split_records(train_records, dev_records, dev_fraction, cfg.seed)
     if not dev:
         raise TrainingDataError("the dev split is empty: give --dev or more rows")

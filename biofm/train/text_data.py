@@ -44,7 +44,7 @@ def check_text_file(path, config: dict) -> str:
         first = res.errors[0]
         raise TrainingDataError(f"{len(res.errors)} unreadable row(s); first: row {first.row} ({first.field}): "
                                 f"{first.message}")
-    labels = check_labels([r.label for r in res.records])
+    labels = check_labels([r.label for r in res.records], rows=[r.meta.get("row") for r in res.records])
     counts = Counter(r.label for r in res.records)
     single = [lab for lab, n in counts.items() if n < 2]
     if single:

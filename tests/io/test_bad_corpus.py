@@ -106,3 +106,14 @@ def test_a_document_over_the_character_limit_is_a_row_error(tmp_path):
     result = read_text_upload(data, "notes.csv", max_chars=1000)
     assert [r.id for r in result.records] == ["a", "c"]
     assert result.errors[0].row == 2 and "5,000 characters: over the 1,000-character" in result.errors[0].message
+
+
+def test_conll_lines_without_a_tag_or_with_bad_bytes_are_reported(tmp_path):
+    from biofm.io.conll import read_conll
+
+    path = tmp_path / "x.conll"
+    path.write_bytes(b"Aspirin\tB-Chemical\ncauses\nulcers\tB-Disease\n\nna\xefve\tO\npatients\tO\n")
+    sentences, errors = read_conll(path)
+    assert [(e.row, e.field) for e in errors] == [(2, "tag"), (5, "line")]
+    assert "has no tag" in errors[0].message and "not valid UTF-8 (byte 0xef" in errors[1].message
+    assert sentences[0].tags is None and sentences[1].tags == ["O", "O"]
