@@ -80,5 +80,7 @@ def test_weights_are_read_from_safetensors_only(tiny_model_dir, tmp_path):
             (pickled / f.name).write_bytes(f.read_bytes())
     (pickled / "pytorch_model.bin").write_bytes(b"not loaded")
     (pickled / "biofm.json").write_text((tiny_model_dir / "biofm.json").read_text().replace("tiny-text", "pickled"))
-    with pytest.raises(OSError):
+    from biofm.models import ModelNotAvailableError
+
+    with pytest.raises(ModelNotAvailableError, match="biofm loads safetensors only"):
         load_model(spec_from_dir(pickled), get_task("text-classify").build, "cpu", "fp32")
