@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from biofm.chem.smiles import parse_smiles
-from biofm.io.text import InputError, bad_utf8, check_header, decode_text, parquet_as_csv, sniff_delimiter
+from biofm.io.decoding import InputError, bad_utf8, check_header, decode_text, parquet_as_csv
+from biofm.io.text import sniff_delimiter
 from biofm.records import RowError
 
 SMILES_COLUMN_GUESSES = ("smiles", "canonical_smiles", "smi", "structure", "mol")
