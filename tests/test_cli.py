@@ -162,3 +162,18 @@ def test_predict_reports_csv_with_quirks(tiny_report, tmp_path, capsys):
     assert main(["predict", "reports", str(src), "-o", str(jl), "--model", str(model_dir), "-q"]) == 0
     first = json.loads(jl.read_text().splitlines()[0])
     assert first["observations"]["Pleural Effusion"]["evidence"] == "XXXX effusion."
+
+
+def test_explain_without_target_explains_the_predicted_class_and_no_rows_is_an_error(tiny_model_dir, tmp_path):
+    out = tmp_path / "e.json"
+    assert main(["explain", "text-classify", "--text", "Seizure and headache", "--method", "gxi", "--model",
+                 str(tiny_model_dir), "-o", str(out)]) == 0
+    pred = tmp_path / "p.csv"
+    (tmp_path / "one.txt").write_text("Seizure and headache", encoding="utf-8")
+    assert main(["predict", "text-classify", str(tmp_path / "one.txt"), "--model", str(tiny_model_dir),
+                 "-o", str(pred), "-q"]) == 0
+    assert json.loads(out.read_text())[0]["target"] == pd.read_csv(pred)["label"].iloc[0]
+    empty = tmp_path / "empty.csv"
+    empty.write_text("id,text\n1,\n2,   \n", encoding="utf-8")
+    assert main(["explain", "text-classify", "--input", str(empty), "--model", str(tiny_model_dir),
+                 "-o", str(tmp_path / "x.json")]) == 2
