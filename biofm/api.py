@@ -111,8 +111,15 @@ def evaluate(task: str, loaded: LoadedModel, records: Sequence) -> dict:
 def train(task: str, config: dict, progress: Callable[[dict], None] | None = None,
           should_stop: Callable[[], bool] | None = None) -> str:
     """Train the task's model from a config (options over the task's defaults); returns a one-line summary."""
+    from biofm.models.registry import check_model_name
+
     kind = get_task(task)
-    return kind.train(kind.training_config(config), progress=progress, should_stop=should_stop)
+    config = kind.training_config(config)
+    name = config.get("name") or Path(config.get("out") or "").name
+    problem = check_model_name(name, registry())
+    if problem:
+        raise ValueError(f"{problem} (the model's name is --name, or --out's last folder)")
+    return kind.train(config, progress=progress, should_stop=should_stop)
 
 
 __all__ = ["colour_columns", "evaluate", "explain", "explainer", "load", "predict", "project", "read", "registry",

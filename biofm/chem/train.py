@@ -151,12 +151,13 @@ def molecule_table(path: str, smiles_column: str | None, targets: list[str], ski
 
     res = read_molecule_file(path, smiles_column=smiles_column, max_rows=None)
     bad = [e for e in res.errors if e.row > 0]
+    listing = "; ".join(f"row {e.row}: {e.message}" for e in bad[:5]) + (f"; … {len(bad) - 5} more" if len(bad) > 5
+                                                                          else "")
     if bad and not skip_invalid:
-        listing = "; ".join(f"row {e.row}: {e.message}" for e in bad[:5])
         raise TrainingDataError(f"{path}: {len(bad)} molecule(s) do not parse ({listing}); fix them or pass "
                                 "--skip-invalid")
     if bad:
-        print(f"skipping {len(bad)} invalid molecule(s) in {path}", file=sys.stderr)
+        print(f"skipping {len(bad)} invalid molecule(s) in {path}: {listing}", file=sys.stderr)
     smiles, rows = [], []
     for r in res.records:
         values = {**r.meta.get("columns", {}), **r.meta.get("props", {})}

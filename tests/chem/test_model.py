@@ -72,3 +72,22 @@ def test_tanimoto_and_metrics():
 def test_single_class_dev_sets_fall_back_to_log_loss():
     m = molecule_metrics("binary", ["a"], np.array([[1.0], [1.0]]), np.array([[0.9], [0.6]]))
     assert np.isnan(m["roc_auc"]) and m["score"] == pytest.approx(-np.mean([-np.log(0.9), -np.log(0.6)]))
+
+
+@pytest.mark.slow
+def test_training_reads_dative_bonds_and_names_the_rows_it_skips(tmp_path, capsys):
+    """The cobalamin/cisplatin case of ClinTox: a dative bond no longer stops training; bad rows are listed."""
+    from biofm.cli import main
+
+    base = ["CCO", "c1ccccc1O", "CCN(CC)CC", "[NH3]->[Pt](<-[NH3])(Cl)Cl", "CCCl", "OCCO", "CC(C)O", "C1CCCCC1",
+            "c1ccc2ccccc2c1", "CC(=O)O", "not_smiles"]
+    path = tmp_path / "train.csv"
+    path.write_text("smiles,y\n" + "".join(f"{base[i % len(base)]},{(i * 7 % 11) / 3:.2f}\n" for i in range(44)),
+                    encoding="utf-8")
+    assert main(["train", "molecules", "--train", str(path), "--targets", "y", "--kind", "regression", "--out",
+                 str(tmp_path / "dative-model"), "--epochs", "1", "--skip-invalid", "-q"]) == 0
+    err = capsys.readouterr().err
+    assert "skipping 4 invalid molecule(s)" in err and "row 11: unparsable SMILES" in err
+    assert main(["train", "molecules", "--train", str(path), "--targets", "y", "--kind", "regression", "--out",
+                 str(tmp_path / "esol"), "--epochs", "1", "--skip-invalid", "-q"]) == 2
+    assert "'esol' is a shipped model" in capsys.readouterr().err
