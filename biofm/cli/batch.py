@@ -6,30 +6,22 @@ import sys
 from pathlib import Path
 
 from biofm import api
-from biofm.cli.common import add_options, option_values, run_options, settings, write_errors
-from biofm.tasks import get_task, task_names
+from biofm.cli.common import option_values, settings, task_parsers, write_errors
+from biofm.tasks import get_task
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("batch", help="run a model over many files or rows (locally or on a Ray cluster)",
-                       description="Same rows as `biofm predict`, for inputs of any size. Set RAY_ADDRESS to use an "
-                                   "existing Ray cluster; otherwise --engine ray starts one on this machine.")
-    psub = p.add_subparsers(dest="task", required=True)
-    for name in task_names("predict"):
-        kind = get_task(name)
-        tp = psub.add_parser(name, help=kind.title)
-        tp.add_argument("input", help="a file, a directory or a glob of CSV, JSONL or Parquet files "
-                                      "(any path Ray reads, e.g. s3://bucket/notes/, with --engine ray)")
-        tp.add_argument("-o", "--output", required=True, help="OUT.parquet, OUT.csv or OUT.jsonl")
+    description = ("Same rows as `biofm predict`, for inputs of any size. Set RAY_ADDRESS to use an existing Ray "
+                   "cluster; otherwise --engine ray starts one on this machine.")
+    for tp in task_parsers(sub, "batch", "run a model over many files or rows (locally or on a Ray cluster)",
+                           "a file, a directory or a glob of CSV, JSONL or Parquet files (any path Ray reads, "
+                           "e.g. s3://bucket/notes/, with --engine ray)", "OUT.parquet, OUT.csv or OUT.jsonl", run,
+                           description=description):
         tp.add_argument("--engine", choices=["local", "ray"], default="ray", help="where to run (default: ray)")
         tp.add_argument("--workers", type=int, default=None,
                         help="actors that each load the model once (default: one per GPU, or cores / 2)")
         tp.add_argument("--gpus-per-worker", type=float, default=0.0, help="GPUs each worker holds (e.g. 1 or 0.5)")
         tp.add_argument("--chunk-rows", type=int, default=256, help="rows a worker takes at a time")
-        add_options(tp, kind.read_options)
-        add_options(tp, getattr(kind, "predict_options", ()))
-        run_options(tp)
-        tp.set_defaults(func=run)
 
 
 def run(args) -> int:

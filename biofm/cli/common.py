@@ -92,6 +92,27 @@ def run_options(p: argparse.ArgumentParser, model_help: str = "registered name, 
     p.add_argument("-q", "--quiet", action="store_true")
 
 
+def task_parsers(sub, verb: str, help_text: str, input_help: str, output_help: str, func, **kwargs) -> list:
+    """``biofm VERB TASK INPUT -o OUT`` for every task that predicts, with the task's read and predict options;
+    returns each task's parser so a verb can add its own flags."""
+    from biofm.tasks import get_task, task_names
+
+    p = sub.add_parser(verb, help=help_text, **kwargs)
+    psub = p.add_subparsers(dest="task", required=True)
+    parsers = []
+    for name in task_names("predict"):
+        kind = get_task(name)
+        tp = psub.add_parser(name, help=kind.title)
+        tp.add_argument("input", help=input_help)
+        tp.add_argument("-o", "--output", required=True, help=output_help)
+        add_options(tp, kind.read_options)
+        add_options(tp, getattr(kind, "predict_options", ()))
+        run_options(tp)
+        tp.set_defaults(func=func)
+        parsers.append(tp)
+    return parsers
+
+
 def read_input(kind, args, settings, out: Path, report: bool = True):
     """The task's records from ``args.input``; row errors to ``OUT.errors.csv`` (unless the caller adds more)."""
     result = kind.read(args.input, max_rows=settings.max_upload_rows, max_bytes=settings.max_upload_mb * 2**20,

@@ -6,22 +6,14 @@ import sys
 from pathlib import Path
 
 from biofm import api
-from biofm.cli.common import add_options, bar, option_values, read_input, run_options, settings, write_errors
-from biofm.tasks import get_task, task_names
+from biofm.cli.common import bar, option_values, read_input, settings, task_parsers, write_errors
+from biofm.tasks import get_task
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("predict", help="run a model over a file")
-    psub = p.add_subparsers(dest="task", required=True)
-    for name in task_names("predict"):
-        kind = get_task(name)
-        tp = psub.add_parser(name, help=kind.title)
-        tp.add_argument("input", help="input file (.txt, .csv, .jsonl, .zip; SMILES files for molecules)")
-        tp.add_argument("-o", "--output", required=True, help="OUT.csv or OUT.jsonl")
-        add_options(tp, kind.read_options)
-        add_options(tp, getattr(kind, "predict_options", ()))
-        run_options(tp)
-        tp.set_defaults(func=run)
+    task_parsers(sub, "predict", "run a model over a file",
+                 "input file (.txt, .csv, .jsonl, .parquet, .zip; SMILES files for molecules)",
+                 "OUT.csv or OUT.jsonl", run)
 
 
 def run(args) -> int:
