@@ -14,6 +14,7 @@ SHIPPED_MODELS_DIR = PROJECT_ROOT / "assets" / "models"
 
 DEVICES = ("auto", "cpu", "cuda")
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+PHI_GATES = ("require", "warn", "off")
 
 
 @dataclass(frozen=True)
@@ -28,10 +29,13 @@ class Settings:
     max_upload_mb: int = 50
     max_zip_members: int = 10_000
     max_doc_chars: int = 1_000_000  # a longer document is a row error (memory), never read in full
+    phi_gate: str = "warn"  # require: only de-identified text runs; warn: scan and ask; off: no scan
 
     def __post_init__(self) -> None:
         if self.device not in DEVICES:
             raise ValueError(f"device must be one of {DEVICES}, got {self.device!r}")
+        if self.phi_gate not in PHI_GATES:
+            raise ValueError(f"phi_gate must be one of {PHI_GATES}, got {self.phi_gate!r}")
         if self.precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
         if self.batch_size < 1:

@@ -58,7 +58,7 @@ def tiny_loaded(tiny_model_dir):
 NER_LABELS = ["O", "B-Chemical", "I-Chemical", "B-Disease", "I-Disease"]
 
 
-def make_tiny_tagger(path: Path, max_length: int = 16, name: str = "tiny-ner") -> Path:
+def make_tiny_tagger(path: Path, max_length: int = 16, name: str = "tiny-ner", labels=None, task: str = "ner") -> Path:
     import torch
     from transformers import AutoTokenizer, BertConfig, BertForTokenClassification
 
@@ -66,12 +66,13 @@ def make_tiny_tagger(path: Path, max_length: int = 16, name: str = "tiny-ner") -
 
     tok = AutoTokenizer.from_pretrained(embedded_encoder_path())
     cfg = BertConfig(vocab_size=tok.vocab_size, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
-                     intermediate_size=64, max_position_embeddings=64, num_labels=len(NER_LABELS),
-                     id2label=dict(enumerate(NER_LABELS)), label2id={l: i for i, l in enumerate(NER_LABELS)})
+                     intermediate_size=64, max_position_embeddings=64, num_labels=len(labels or NER_LABELS),
+                     id2label=dict(enumerate(labels or NER_LABELS)),
+                     label2id={l: i for i, l in enumerate(labels or NER_LABELS)})
     torch.manual_seed(0)
     BertForTokenClassification(cfg).save_pretrained(path, safe_serialization=True)
     tok.save_pretrained(path)
-    (path / "biofm.json").write_text(json.dumps({"name": name, "task": "ner", "labels": NER_LABELS,
+    (path / "biofm.json").write_text(json.dumps({"name": name, "task": task, "labels": labels or NER_LABELS,
                                                  "max_length": max_length}))
     return path
 
@@ -79,6 +80,16 @@ def make_tiny_tagger(path: Path, max_length: int = 16, name: str = "tiny-ner") -
 @pytest.fixture(scope="session")
 def tiny_tagger_dir(tmp_path_factory) -> Path:
     return make_tiny_tagger(tmp_path_factory.mktemp("models-ner") / "tiny-ner")
+
+
+PHI_LABELS = ["O"] + [f"{p}-{t}" for t in ("NAME", "DATE", "AGE", "ID", "CONTACT", "LOCATION", "ORGANIZATION")
+                      for p in ("B", "I")]
+
+
+@pytest.fixture(scope="session")
+def tiny_phi_dir(tmp_path_factory) -> Path:
+    return make_tiny_tagger(tmp_path_factory.mktemp("models-phi") / "tiny-phi", name="tiny-phi", labels=PHI_LABELS,
+                            task="phi")
 
 
 @pytest.fixture(scope="session")

@@ -76,24 +76,41 @@ def run_batch(task: str, spec, read, key: str, progress_text: str, **options) ->
     """Read the input and run the task's model once; the result lands in ``st.session_state[f"{key}-result"]``."""
     from biofm.io import InputError
 
+    from webui.phi import gate_panel, gated, scan_or_pass
+
     if read is None:
-        return
-    if spec is None:
-        st.error("Choose a model first.")
-        return
-    try:
-        result = read()
-    except InputError as exc:
-        st.error(str(exc))
-        st.session_state.pop(f"{key}-result", None)
-        return
+        passed = gate_panel(key)
+        if passed is None:
+            return
+        result, note = st.session_state.pop(f"{key}-gated-result"), passed[1]
+        result.records = passed[0]
+    else:
+        if spec is None:
+            st.error("Choose a model first.")
+            return
+        try:
+            result = read()
+        except InputError as exc:
+            st.error(str(exc))
+            st.session_state.pop(f"{key}-result", None)
+            return
+        note = ""
+        st.session_state.pop(f"{key}-gate", None)
+        if result.records and gated(task) and not scan_or_pass(key, task, result):
+            st.session_state[f"{key}-gated-result"] = result
+            st.session_state.pop(f"{key}-result", None)
+            st.rerun()
+    _predict(task, spec, result, key, progress_text, note, **options)
+
+
+def _predict(task: str, spec, result, key: str, progress_text: str, note: str, **options) -> None:
     preds = None
     if result.records:
         preds = api.predict(task, result.records, model=loaded_model(spec), settings=settings(),
                             progress=progress_callback(progress_text), **options)
         _move_rejected(result, preds.rejected)
     st.session_state[f"{key}-result"] = {"task": task, "preds": preds, "errors": result.errors, "spec": spec,
-                                         "records": result.records, "read": result}
+                                         "records": result.records, "read": result, "phi_note": note}
 
 
 def _move_rejected(result, rejected) -> None:
@@ -111,6 +128,8 @@ def batch_result(key: str, task: str | None = None, stop_when_empty: bool = True
     state = st.session_state.get(f"{key}-result")
     if not state or (task is not None and state.get("task") != task):
         return None
+    if state.get("phi_note"):
+        st.info(f"Protected health information: {state['phi_note']}.")
     show_row_errors(state["errors"] if row_errors else [])
     for e in state["errors"]:
         if e.row == 0 and not row_errors:  # the whole file: say so even where rows have their own report

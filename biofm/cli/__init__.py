@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from biofm.cli import app, batch, embed, explain, models, predict, pretrain, train
+from biofm.cli import app, batch, deid, embed, explain, models, predict, pretrain, train
 
-VERBS = (app, models, predict, batch, explain, embed, train, pretrain)
+VERBS = (app, models, predict, batch, deid, explain, embed, train, pretrain)
 
 
 def build_parser() -> argparse.ArgumentParser:

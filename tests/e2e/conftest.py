@@ -24,9 +24,15 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory, tiny_model_dir):
+def server_data_dir(tmp_path_factory) -> Path:
+    """The app's data directory (its review database is ``biofm.db`` there)."""
+    return tmp_path_factory.mktemp("biofm-data")
+
+
+@pytest.fixture(scope="session")
+def server(server_data_dir, tiny_model_dir):
     port = _free_port()
-    data_dir = tmp_path_factory.mktemp("biofm-data")
+    data_dir = server_data_dir
     env = {**os.environ, "BIOFM_DATA_DIR": str(data_dir), "BIOFM_MODEL_DIRS": str(tiny_model_dir.parent),
            "HF_HUB_OFFLINE": "1"}
     log = open(data_dir / "server.log", "w")

@@ -22,8 +22,9 @@ INPUTS = {
     "reports": ("reports.csv", "id,report\n1,Small left pleural effusion. No pneumothorax.\n2,\n"
                                "3,Heart size is enlarged.\n4,Lungs are clear.\n"),
     "molecules": ("mols.smi", "CCO ethanol\nC1CC broken\nc1ccccc1O phenol\nCC(=O)O acid\n"),
+    "phi": ("notes.csv", "id,text\n1,John Smith seen 03/14/2021.\n2,\n3,Call 617-555-0142.\n4,MRN 4829174 on file.\n"),
 }
-SPAN_TARGETS = {"ner": ("Chemical", "0-7")}  # an entity target even where the random tagger finds none
+SPAN_TARGETS = {"ner": ("Chemical", "0-7"), "phi": ("NAME", "0-10")}  # an entity target even where the random tagger finds none
 
 
 def _train_config(task, tmp_path, dirs) -> dict:
@@ -36,6 +37,10 @@ def _train_config(task, tmp_path, dirs) -> dict:
         sent = "Aspirin\tB-Chemical\nhelps\tO\nfever\tB-Disease\n\n"
         (tmp_path / "train.conll").write_text(sent * 12)
         return {"train": str(tmp_path / "train.conll"), "base": str(dirs["ner"]), "max_length": 16}
+    if task == "phi":
+        sent = "John\tB-NAME\nSmith\tI-NAME\nseen\tO\ntoday\tB-DATE\n\n"
+        (tmp_path / "train.conll").write_text(sent * 12)
+        return {"train": str(tmp_path / "train.conll"), "base": str(dirs["phi"]), "max_length": 16, "method": "full"}
     if task == "reports":
         return {"base": str(dirs["text-classify"]), "method": "full", "n_train": 16, "n_dev": 8, "n_test": 8,
                 "max_length": 32}
@@ -46,9 +51,9 @@ def _train_config(task, tmp_path, dirs) -> dict:
 
 
 @pytest.fixture
-def model_dirs(tiny_model_dir, tiny_tagger_dir, tiny_report, tiny_molecule_dir):
+def model_dirs(tiny_model_dir, tiny_tagger_dir, tiny_report, tiny_molecule_dir, tiny_phi_dir):
     return {"text-classify": tiny_model_dir, "ner": tiny_tagger_dir, "reports": tiny_report[0],
-            "molecules": tiny_molecule_dir}
+            "molecules": tiny_molecule_dir, "phi": tiny_phi_dir}
 
 
 @pytest.mark.parametrize("task", task_names())

@@ -1,0 +1,91 @@
+"""PHI detection (the ``phi`` task): a token classifier OR-ed with validated rules, recall first.
+
+The model is the embedded MiniLM encoder fine-tuned (LoRA) on synthetic notes that biofm generates from its own
+templates with Faker values (``biofm.phi.synth``); a word is tagged PHI when the model gives it at least
+``threshold`` probability of being any identifier (chosen for recall on held-out templates), and every rule match is
+added (``source``: ``model`` or ``rules``).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from biofm.tasks.base import Option, common_train_options, register
+from biofm.tasks.ner import Entity, NerKind, NerTagger, decode_bio
+
+DEFAULT_THRESHOLD = 0.3
+
+
+class PhiTagger(NerTagger):
+    def __init__(self, loaded, threshold: float | None = None, **options) -> None:
+        super().__init__(loaded, **options)
+        self.threshold = threshold if threshold is not None else float(self.spec.extra.get("threshold",
+                                                                                            DEFAULT_THRESHOLD))
+        self.o_index = self.labels.index("O") if "O" in self.labels else None
+
+    def tag_document(self, text, words, starts, outs):
+        from biofm.phi.rules import find_rule_spans, merge_spans
+        from biofm.tasks.ner import best_window
+
+        tagged = []
+        for w in words:
+            k = best_window(w.first_token, starts, self.body)
+            logits = outs[k]["logits"][w.first_token - starts[k] + 1]
+            z = np.exp(logits - logits.max())
+            probs = z / z.sum()
+            j = int(probs.argmax())
+            if self.o_index is not None and j == self.o_index and 1 - probs[j] >= self.threshold:
+                probs_phi = probs.copy()
+                probs_phi[self.o_index] = -1
+                j = int(probs_phi.argmax())  # recall first: the likeliest identifier type
+            tagged.append((w, self.labels[j], float(probs[j])))
+        found = []
+        for kind, a, b in decode_bio([t for _, t, _ in tagged]):
+            start, end = tagged[a][0].start, tagged[b][0].end
+            found.append(Entity(start, end, kind, text[start:end],
+                                float(np.mean([p for _, _, p in tagged[a:b + 1]])), "model"))
+        rules = [Entity(s.start, s.end, s.label, s.text, 1.0, "rules") for s in find_rule_spans(text)]
+        return merge_spans(rules + found), tagged
+
+
+class PhiKind(NerKind):
+    name = "phi"
+    title = "Protected health information"
+    default_model = "phi-deid"
+    adapter_class = PhiTagger
+    verbs = ("predict", "explain", "embed", "train", "review")
+    train_options = (*(o if o.name != "train" else Option("train", "CoNLL file (default: generated synthetic notes)")
+                       for o in common_train_options(epochs=3, batch_size=32, method="lora", max_length=128)),
+                     Option("n_train", "generated training notes", 3000, int),
+                     Option("patience", "epochs without dev improvement before stopping", 2, int))
+
+    def claims(self, labels) -> int:
+        from biofm.phi.synth import LABELS
+
+        return 3 if {f"B-{lab}" for lab in LABELS} <= set(labels) else 0
+
+    def check_training_file(self, path, config: dict) -> str:
+        if not path:
+            return f"{config['n_train']} generated synthetic notes"
+        return super().check_training_file(path, config)
+
+    def train(self, config: dict, progress=None, should_stop=None) -> str:
+        from biofm.phi.evaluate import calibrate_and_card
+        from biofm.phi.synth import make_notes, to_conll
+        from biofm.tasks.ner_parts import train_ner_task
+
+        config = dict(config)
+        with tempfile.TemporaryDirectory() as tmp:
+            if not config.get("train"):
+                (Path(tmp) / "train.conll").write_text(to_conll(make_notes(config["n_train"], seed=config["seed"])))
+                (Path(tmp) / "dev.conll").write_text(to_conll(make_notes(300, seed=config["seed"] + 1)))
+                config.update(train=str(Path(tmp) / "train.conll"), dev=str(Path(tmp) / "dev.conll"))
+            summary = train_ner_task(self, {k: v for k, v in config.items() if k != "n_train"}, progress=progress,
+                                     should_stop=should_stop)
+        return summary + "; " + calibrate_and_card(Path(config["out"]), seed=config["seed"])
+
+
+register(PhiKind())
