@@ -52,6 +52,47 @@ HELD_OUT_TEMPLATES = [
 ]
 
 
+# Clinical sentences with no identifier, so the model learns that drugs, diseases (eponyms included), findings and
+# procedures are not PHI. Each list is split in two: the first part for training, the rest for held-out notes.
+DRUGS = ("aspirin metformin lisinopril atorvastatin cisplatin warfarin heparin insulin amoxicillin vancomycin "
+         "furosemide prednisone morphine ondansetron levothyroxine apixaban clopidogrel omeprazole gabapentin "
+         "ceftriaxone tamoxifen methotrexate digoxin amiodarone salbutamol").split()
+CONDITIONS = ["hypertension", "diabetes mellitus", "atrial fibrillation", "pneumonia", "sepsis", "ischaemic stroke",
+              "glioma", "adenocarcinoma", "COPD", "asthma", "heart failure", "chronic kidney disease", "cirrhosis",
+              "Parkinson disease", "Crohn disease", "Hodgkin lymphoma", "Alzheimer disease", "aphasia", "migraine",
+              "Graves disease", "Cushing syndrome", "Addison disease", "Bell palsy", "Wilson disease", "epilepsy",
+              "anaemia", "gout", "psoriasis", "Down syndrome", "Hashimoto thyroiditis"]
+FINDINGS = ["pleural effusion", "pneumothorax", "cardiomegaly", "consolidation", "pulmonary oedema", "atelectasis",
+            "a spiculated mass", "a small nodule", "a displaced fracture", "an ulcerated lesion", "ST elevation",
+            "troponin rise", "hyponatraemia", "leukocytosis", "ascites", "hepatomegaly", "a Baker cyst",
+            "a Schatzki ring", "Kerley B lines", "a Colles fracture"]
+PROCEDURES = ["CT head", "MRI brain", "chest X-ray", "ultrasound", "echocardiogram", "ECG", "colonoscopy", "biopsy",
+              "lumbar puncture", "bronchoscopy", "PET-CT", "Holter monitoring", "Whipple procedure", "cardioversion"]
+SITES = ["right base", "left base", "right upper lobe", "left lower lobe", "right apex", "left hilum", "lung bases",
+         "left ventricle", "right atrium", "anterior leads", "inferior wall", "right knee", "left hip", "lumbar spine",
+         "right kidney", "liver", "right breast", "left temporal lobe", "cervical spine", "sigmoid colon",
+         "gastric antrum", "frontal lobe", "left axilla", "right hemidiaphragm"]
+FILLERS = ["{F} at the {S}.", "Cannot exclude {C} at the {S}.", "{P} of the {S} is unremarkable.",
+           "Opacity in the {S}.", "{D} {N} mg daily for {C}.", "{F} noted on {P}.", "No {F}.", "{C} is stable on {D}.",
+           "History of {C} and {C}.", "Started {D}; symptoms improved.", "{P} planned to assess {F}.",
+           "{P} shows {F}.", "Continue {D} and {D}.", "Known {C}, well controlled.", "{C} suspected; {P} ordered.",
+           "Denies chest pain. {F} on exam.", "Plan: {P}, then review {D} dose."]
+
+
+def _half(items, held_out: bool):
+    k = (len(items) * 2) // 3
+    return items[k:] if held_out else items[:k]
+
+
+def clinical_sentence(rng: random.Random, held_out: bool = False) -> str:
+    """A clinical sentence without identifiers, from the training (or held-out) part of the word lists."""
+    pick = {"D": _half(DRUGS, held_out), "C": _half(CONDITIONS, held_out), "F": _half(FINDINGS, held_out),
+            "P": _half(PROCEDURES, held_out), "S": _half(SITES, held_out)}
+    text = re.sub(r"\{([DCFPNS])\}", lambda m: str(rng.choice([5, 10, 20, 40, 500])) if m.group(1) == "N"
+                  else rng.choice(pick[m.group(1)]), rng.choice(FILLERS))
+    return text[0].upper() + text[1:]
+
+
 @dataclass
 class Note:
     text: str
@@ -118,12 +159,15 @@ def make_note(template: str, values: FakeValues) -> Note:
 
 
 def make_notes(n: int, held_out: bool = False, seed: int = 0) -> list[Note]:
-    """``n`` notes; each joins 1-3 sentences from the training (or held-out) templates."""
+    """``n`` notes; each mixes 1-3 sentences from the training (or held-out) templates with 1-3 clinical sentences
+    that hold no identifier."""
     templates = HELD_OUT_TEMPLATES if held_out else TRAIN_TEMPLATES
     values, rng = FakeValues(seed), random.Random(seed + 1)
     notes = []
     for _ in range(n):
         parts = [make_note(rng.choice(templates), values) for _ in range(rng.randint(1, 3))]
+        parts += [Note(clinical_sentence(rng, held_out), []) for _ in range(rng.randint(1, 3))]
+        rng.shuffle(parts)
         text, spans = "", []
         for p in parts:
             sep = "" if not text else rng.choice([" ", "\n", "\n\n"])

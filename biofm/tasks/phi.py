@@ -19,6 +19,13 @@ from biofm.tasks.ner import Entity, NerKind, NerTagger, decode_bio
 DEFAULT_THRESHOLD = 0.3
 
 
+def _over_89(text: str) -> bool:
+    import re
+
+    digits = re.findall(r"\d+", text)
+    return bool(digits) and int(digits[0]) > 89
+
+
 class PhiTagger(NerTagger):
     def __init__(self, loaded, threshold: float | None = None, **options) -> None:
         super().__init__(loaded, **options)
@@ -47,6 +54,7 @@ class PhiTagger(NerTagger):
             start, end = tagged[a][0].start, tagged[b][0].end
             found.append(Entity(start, end, kind, text[start:end],
                                 float(np.mean([p for _, _, p in tagged[a:b + 1]])), "model"))
+        found = [e for e in found if e.label != "AGE" or _over_89(e.text)]  # Safe Harbor: only ages over 89
         rules = [Entity(s.start, s.end, s.label, s.text, 1.0, "rules") for s in find_rule_spans(text)]
         return merge_spans(rules + found), tagged
 

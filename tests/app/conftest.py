@@ -7,6 +7,7 @@ def app_env(tiny_model_dir, tiny_tagger_dir, tiny_report, tiny_molecule_dir, mon
     """Pages see the tiny test model (BIOFM_MODEL_DIRS) and start with empty Streamlit caches."""
     monkeypatch.setenv("BIOFM_MODEL_DIRS", f"{tiny_model_dir.parent}:{tiny_tagger_dir.parent}:{tiny_report[0].parent}:{tiny_molecule_dir.parent}")
     monkeypatch.setenv("BIOFM_DEVICE", "cpu")
+    monkeypatch.setenv("BIOFM_PHI_GATE", "off")  # page tests of other features; tests/app/test_phi_gate.py turns it on
     st.cache_resource.clear()
     st.cache_data.clear()
     yield

@@ -15,6 +15,11 @@ IDENTIFIERS = ("John Smith", "4829174", "03/14/2021", "617-555-0142", "john.smit
                "02115")
 
 
+@pytest.fixture(autouse=True)
+def _gate_on(app_env, monkeypatch):
+    monkeypatch.setenv("BIOFM_PHI_GATE", "warn")  # the default (app_env turns it off for other page tests)
+
+
 def _paste(at: AppTest) -> AppTest:
     at.selectbox(key="clinical-model").set_value("tiny-text").run()
     at.text_area(key="clinical-text").input(NOTE)
