@@ -30,7 +30,6 @@ class Entity:
     label: str
     text: str
     score: float
-    source: str = "model"  # or "rules" (PHI detection)
 
     def as_dict(self) -> dict:
         return asdict(self)

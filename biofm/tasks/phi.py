@@ -9,6 +9,7 @@ added (``source``: ``model`` or ``rules``).
 from __future__ import annotations
 
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,11 @@ from biofm.tasks.base import Option, common_train_options, register
 from biofm.tasks.ner import Entity, NerKind, NerTagger, decode_bio
 
 DEFAULT_THRESHOLD = 0.3
+
+
+@dataclass
+class PhiEntity(Entity):
+    source: str = "model"  # or "rules"
 
 
 def _over_89(text: str) -> bool:
@@ -52,10 +58,10 @@ class PhiTagger(NerTagger):
         found = []
         for kind, a, b in decode_bio([t for _, t, _ in tagged]):
             start, end = tagged[a][0].start, tagged[b][0].end
-            found.append(Entity(start, end, kind, text[start:end],
+            found.append(PhiEntity(start, end, kind, text[start:end],
                                 float(np.mean([p for _, _, p in tagged[a:b + 1]])), "model"))
         found = [e for e in found if e.label != "AGE" or _over_89(e.text)]  # Safe Harbor: only ages over 89
-        rules = [Entity(s.start, s.end, s.label, s.text, 1.0, "rules") for s in find_rule_spans(text)]
+        rules = [PhiEntity(s.start, s.end, s.label, s.text, 1.0, "rules") for s in find_rule_spans(text)]
         return merge_spans(rules + found), tagged
 
 
