@@ -30,11 +30,8 @@ def record_from_json(data: dict):
     return getattr(importlib.import_module(module), name)(**data)
 
 
-def _error_json(err: RowError) -> dict:
-    return err.as_dict()
-
-
-def _error_from_json(data: dict) -> RowError:
+def error_from_json(data: dict) -> RowError:
+    """A row error back from its ``as_dict()`` form (chunks and the Ray driver both read them)."""
     return RowError(int(data["row"]), str(data["field"]), str(data["message"]), str(data["source"]))
 
 
@@ -65,19 +62,19 @@ def parse_file(task: str, name: str, data: bytes, options: dict, chunk_rows: int
         last = index == (max(len(records), 1) - 1) // chunk_rows
         upto = None if last else _record_row(part[-1])
         mine = [e for e in errors if upto is None or e.row <= upto]
-        errors = [e for e in errors if e not in mine]
+        errors = [e for e in errors if upto is not None and e.row > upto]
         chunks.append(_chunk(source, index, part, mine))
     return chunks
 
 
 def _chunk(source: str, index: int, records: list, errors: list[RowError]) -> dict:
     return {"source": source, "chunk": index, "records": json.dumps([record_to_json(r) for r in records]),
-            "errors": json.dumps([_error_json(e) for e in errors])}
+            "errors": json.dumps([e.as_dict() for e in errors])}
 
 
 def decode_chunk(chunk: dict) -> tuple[list, list[RowError]]:
     return ([record_from_json(r) for r in json.loads(chunk["records"])],
-            [_error_from_json(e) for e in json.loads(chunk["errors"])])
+            [error_from_json(e) for e in json.loads(chunk["errors"])])
 
 
 class ChunkPredictor:

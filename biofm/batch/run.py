@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from biofm.batch.chunks import CHUNK_ROWS, ChunkPredictor, parse_file
+from biofm.batch.chunks import CHUNK_ROWS, ChunkPredictor, error_from_json, parse_file
 from biofm.batch.sink import RowSink, output_format
 from biofm.records import RowError
 
@@ -123,7 +123,7 @@ def _ray(job: BatchJob, detail: bool, workers: int | None, gpus_per_worker: floa
             if kind == "row":
                 rows.append(value)
             else:
-                errors.append(RowError(int(value["row"]), value["field"], value["message"], value["source"]))
+                errors.append(error_from_json(value))
         yield rows, errors
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -23,6 +22,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
+    from biofm.io.writers import write_rows
     from biofm.phi.actions import Surrogates
     from biofm.phi.gate import counts, deidentify_records, scan
 
@@ -38,11 +38,8 @@ def run(args) -> int:
     if out.suffix.lower() == ".csv":
         _write_csv(out, result, clean)
     else:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with out.open("w", encoding="utf-8", errors="backslashreplace") as fh:
-            for rec, new, ents in zip(result.records, clean, preds.entities):
-                fh.write(json.dumps({"id": rec.id, "text": rec.text, "deidentified": new.text,
-                                     "spans": [e.as_dict() for e in ents]}, ensure_ascii=False) + "\n")
+        write_rows([{"id": rec.id, "text": rec.text, "deidentified": new.text, "spans": [e.as_dict() for e in ents]}
+                    for rec, new, ents in zip(result.records, clean, preds.entities)], out, fmt="jsonl")
     found = counts(preds)
     print(f"{sum(found.values())} identifier(s) in {len(clean)} document(s) "
           f"({', '.join(f'{k} {v}' for k, v in sorted(found.items())) or 'none'}); {args.action} written to {out}",

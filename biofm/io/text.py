@@ -111,7 +111,8 @@ def _read_txt(text: str, source: str, one_per_line: bool, max_rows: int | None, 
 
 def _read_csv(text: str, source: str, text_column: str | None, id_column: str | None,
               label_column: str | None, max_rows: int | None) -> ReadResult:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
+    delimiter = sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:
@@ -143,7 +144,8 @@ def _read_csv(text: str, source: str, text_column: str | None, id_column: str | 
                      source, tcol, result, meta={"columns": extra})
     if total == 0:
         raise InputError(f"{source}: the file has a header but no rows")
-    if last_row and unterminated_quote(text, sniff_delimiter(text)):
+    # only the last row can hold a quote that never closes (it runs to the end): check that row's lines, not the file
+    if last_row and unterminated_quote(text.split("\n", start_line - 1)[-1], delimiter):
         drop_unterminated(result, last_row, start_line, last_line, source)
     _cap(result, total, max_rows, source)
     return result

@@ -194,7 +194,8 @@ class MoleculesKind(TaskKind):
         """Rejected rows stay in place with valid=False and RDKit's reason; read rows add name, duplicate_of and
         salt_stripped."""
         rows, read_errors = preds.rows(), list(read_result.errors) if read_result is not None else []
-        refused = [e for e in preds.rejected if e not in read_errors]  # a page may have moved them already
+        moved = set(read_errors)
+        refused = [e for e in preds.rejected if e not in moved]  # a page may have moved them already
         skip = {e.row for e in refused}
         kept = [r for r in read_result.records if r.row not in skip] if read_result is not None else []
         order = [r.row for r in kept] if read_result is not None else list(range(len(rows)))
