@@ -54,9 +54,9 @@ def embed(texts: list[str]) -> np.ndarray:
     model = AutoModel.from_pretrained(path).eval()
     ids = tok(texts, truncation=True, max_length=128)["input_ids"]
     outs = run_batched(ids, lambda i, m: {"e": masked_mean(model(input_ids=i, attention_mask=m).last_hidden_state, m)},
-                       device=torch.device("cpu"), pad_id=tok.pad_token_id, batch_size=64,
+                       device=torch.device("cpu"), pad_id=tok.pad_token_id,
                        precision=pick_precision(torch.device("cpu")))
-    return np.stack([o["e"] for o in outs]).astype(np.float32)
+    return outs["e"].astype(np.float32)
 
 
 def trust(x: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> float:

@@ -63,7 +63,8 @@ def predict(task: str, records: Sequence, model: str | ModelSpec | LoadedModel |
     """Run a task's model over records: the task's predictions (labels, scores, pooled embeddings) in one pass."""
     settings = settings or load_settings()
     loaded = model if isinstance(model, LoadedModel) else load(model, task, settings)
-    return get_task(task).adapter(loaded, **options).predict(records, batch_size=settings.batch_size,
+    return get_task(task).adapter(loaded, **options).predict(records, batch_size=settings.batch_size or None,
+                                                             max_tokens=settings.max_tokens or None,
                                                              progress=progress)
 
 

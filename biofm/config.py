@@ -24,7 +24,8 @@ class Settings:
     data_dir: Path = field(default_factory=lambda: Path.home() / ".biofm")
     db_url: str = ""
     model_dirs: tuple[Path, ...] = ()
-    batch_size: int = 32
+    batch_size: int = 0  # rows per batch; 0: the device's default (biofm.inference.engine_limits)
+    max_tokens: int = 0  # padded tokens per batch; 0: the device's default
     max_upload_rows: int = 10_000
     max_upload_mb: int = 50
     max_zip_members: int = 10_000
@@ -38,8 +39,8 @@ class Settings:
             raise ValueError(f"phi_gate must be one of {PHI_GATES}, got {self.phi_gate!r}")
         if self.precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
-        if self.batch_size < 1:
-            raise ValueError("batch_size must be at least 1")
+        if self.batch_size < 0 or self.max_tokens < 0:
+            raise ValueError("batch_size and max_tokens must be 0 (the device's default) or more")
         if self.max_upload_rows < 1:
             raise ValueError("max_upload_rows must be at least 1")
 

@@ -28,7 +28,8 @@ def bar(desc: str):
 
 
 def settings(args):
-    return load_settings(device=getattr(args, "device", None), batch_size=getattr(args, "batch_size", None))
+    return load_settings(device=getattr(args, "device", None), batch_size=getattr(args, "batch_size", None),
+                         max_tokens=getattr(args, "max_tokens", None))
 
 
 def write_errors(errors, out: Path) -> None:
@@ -87,7 +88,8 @@ def option_values(args, options) -> dict:
 
 def run_options(p: argparse.ArgumentParser, model_help: str = "registered name, model directory or hub id") -> None:
     p.add_argument("--model", default=None, help=model_help)
-    p.add_argument("--batch-size", type=int, default=None)
+    p.add_argument("--batch-size", type=int, default=None, help="rows per batch (default: by device)")
+    p.add_argument("--max-tokens", type=int, default=None, help="padded tokens per batch (default: by device)")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default=None)
     p.add_argument("-q", "--quiet", action="store_true")
 

@@ -8,13 +8,15 @@ and calls :func:`register` (chemprop's ``utils/registry.py`` is the pattern).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
-from biofm.inference import Progress, run_batched
+from biofm.inference import EngineOutputs, Progress, run_batched
 from biofm.io.writers import write_rows  # noqa: F401  (tasks import it from here)
 from biofm.models.load import LoadedModel
 
@@ -85,6 +87,7 @@ class Adapter:
     """preprocess / forward / postprocess around the one batching engine; :meth:`predict` is written once here."""
 
     token_outputs: tuple[str, ...] = ()
+    chunk_size: int = 4096  # records tokenised ahead (in a background thread) while the engine runs
 
     def __init__(self, loaded: LoadedModel, **options) -> None:
         self.loaded = loaded
@@ -107,7 +110,7 @@ class Adapter:
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> dict[str, torch.Tensor]:
         raise NotImplementedError
 
-    def postprocess(self, records: Sequence, prepared: Prepared, outputs: list[dict]):
+    def postprocess(self, records: Sequence, prepared: Prepared, outputs: EngineOutputs):
         raise NotImplementedError
 
     def screen(self, records: Sequence) -> tuple[list, list]:
@@ -115,16 +118,42 @@ class Adapter:
         or dropped silently. Text tasks window long documents, so they take every record."""
         return list(records), []
 
-    def predict(self, records: Sequence, batch_size: int = 32, progress: Progress | None = None):
+    def predict(self, records: Sequence, batch_size: int | None = None, progress: Progress | None = None,
+                max_tokens: int | None = None):
         """Labels, scores and pooled embeddings for every record, from one pass of the model.
 
-        Records :meth:`screen` turns away are in the predictions' ``rejected`` list (row errors), not in its rows."""
+        Records :meth:`screen` turns away are in the predictions' ``rejected`` list (row errors), not in its rows.
+        Past :attr:`chunk_size` records the work is pipelined: a background thread tokenises the next chunk (one
+        batched tokenizer call) while the engine runs the current one. ``batch_size`` and ``max_tokens`` cap a
+        batch's rows and padded tokens (default: the device's limits, :func:`biofm.inference.engine_limits`)."""
         records, rejected = self.screen(records)
-        prepared = self.preprocess(records)
-        outputs = run_batched(prepared.sequences, self.forward, device=self.loaded.device, pad_id=self.pad_id,
-                              batch_size=batch_size, precision=self.precision, token_outputs=self.token_outputs,
-                              progress=progress) if prepared.sequences else []
-        preds = self.postprocess(records, prepared, outputs)
+        size = max(1, self.chunk_size)
+        chunks = [records[i:i + size] for i in range(0, len(records), size)] or [records]
+        total = len(records)
+
+        def run(chunk, prepared: Prepared, offset: int):
+            report = None
+            if progress:
+                def report(done, n, offset=offset, k=len(chunk)):
+                    progress(offset + (k * done) // max(n, 1), total)
+            outputs = run_batched(prepared.sequences, self.forward, device=self.loaded.device, pad_id=self.pad_id,
+                                  batch_size=batch_size, max_tokens=max_tokens, precision=self.precision,
+                                  token_outputs=self.token_outputs, progress=report) \
+                if prepared.sequences else EngineOutputs(0)
+            return self.postprocess(chunk, prepared, outputs)
+
+        if len(chunks) == 1:
+            preds = run(chunks[0], self.preprocess(chunks[0]), 0)
+        else:
+            parts = []
+            with ThreadPoolExecutor(1, thread_name_prefix="biofm-tokenize") as pool:
+                upcoming = pool.submit(self.preprocess, chunks[0])
+                for k, chunk in enumerate(chunks):
+                    prepared = upcoming.result()
+                    if k + 1 < len(chunks):
+                        upcoming = pool.submit(self.preprocess, chunks[k + 1])
+                    parts.append(run(chunk, prepared, k * size))
+            preds = type(parts[0]).concat(parts)
         preds.rejected = rejected
         return preds
 
@@ -139,6 +168,21 @@ class Predictions:
     model: str
     windows: list[int] = field(default_factory=list)
     rejected = ()  # row errors for records the model could not take (set by Adapter.predict)
+
+    @classmethod
+    def concat(cls, parts: list["Predictions"]) -> "Predictions":
+        """Predictions of consecutive chunks as one: per-record lists and arrays are joined in order; fields
+        marked ``shared`` (label names, targets) and plain values (model name) are the same in every part."""
+        values = {}
+        for f in fields(cls):
+            got = [getattr(p, f.name) for p in parts]
+            if f.metadata.get("shared") or not isinstance(got[0], (list, np.ndarray)):
+                values[f.name] = got[0]
+            elif isinstance(got[0], np.ndarray):
+                values[f.name] = np.concatenate(got)
+            else:
+                values[f.name] = [x for part in got for x in part]
+        return cls(**values)
 
     @property
     def n_windowed(self) -> int:

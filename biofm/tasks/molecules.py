@@ -26,7 +26,7 @@ TRAIN_FPS = "train_fingerprints.safetensors"
 
 @dataclass
 class MoleculePredictions(Predictions):
-    targets: list[str] = field(default_factory=list)
+    targets: list[str] = field(default_factory=list, metadata={"shared": True})
     kind: str = "regression"
     values: np.ndarray = None  # regression: value in target units; classification: probability
     std: np.ndarray = None  # MC-dropout standard deviation, same units
@@ -102,28 +102,28 @@ class MoleculePredictor(Adapter):
         pooled = self.model.encode(input_ids, attention_mask)
         return {"out": self.model.head(pooled), "pooled": pooled}
 
-    def _mc_std(self, sequences: list[list[int]], batch_size: int = 64) -> np.ndarray:
+    def _mc_std(self, sequences: list[list[int]], batch_size: int | None = None) -> np.ndarray:
         mc = copy.deepcopy(self.model).train()  # a private copy: the cached model stays in eval mode
         torch.manual_seed(0)
         samples = []
         for _ in range(self.mc_passes):
             o = run_batched(sequences, lambda i, m: {"out": mc(i, m).logits}, device=self.loaded.device,
                             pad_id=self.pad_id, batch_size=batch_size, precision="fp32")
-            samples.append(self._transform(np.stack([x["out"] for x in o])))
+            samples.append(self._transform(o["out"]))
         return np.std(np.stack(samples), axis=0)
 
-    def postprocess(self, records, prepared: Prepared, outputs: list[dict]) -> MoleculePredictions:
+    def postprocess(self, records, prepared: Prepared, outputs) -> MoleculePredictions:
         smiles = [r.canonical for r in records]
-        raw = np.stack([o["out"] for o in outputs]) if outputs else np.zeros((0, len(self.spec.labels)))
+        raw = outputs["out"] if len(outputs) else np.zeros((0, len(self.spec.labels)), np.float32)
         values = self._transform(raw)
         std = self._mc_std(prepared.sequences) if self.mc_passes > 1 and smiles else np.zeros_like(values)
         sim, near = self._nearest(smiles)
         return MoleculePredictions(
-            [r.id for r in records], smiles, np.stack([o["pooled"] for o in outputs]) if outputs else None,
+            [r.id for r in records], smiles, outputs["pooled"] if len(outputs) else None,
             self.spec.name, [1] * len(smiles), list(self.spec.labels), self.kind, values, std, sim, near,
             [getattr(r, "name", "") for r in records], [getattr(r, "smiles", r.canonical) for r in records])
 
-    def predict_smiles(self, smiles: Sequence[str], batch_size: int = 64) -> MoleculePredictions:
+    def predict_smiles(self, smiles: Sequence[str], batch_size: int | None = None) -> MoleculePredictions:
         """Predictions for canonical SMILES strings (training and overlays)."""
         from biofm.io.molecules import MoleculeRecord
 

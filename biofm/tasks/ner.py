@@ -123,12 +123,12 @@ class NerTagger(Adapter):
         out = self.model(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True)
         return {"logits": out.logits, "pooled": masked_mean(out.hidden_states[-1], attention_mask)}
 
-    def tag_document(self, text: str, words: list[Word], starts: list[int], outs: list[dict]):
+    def tag_document(self, text: str, words: list[Word], starts: list[int], window_logits: list[np.ndarray]):
         """Entities for one document from its windows' token logits."""
         tagged: list[tuple[Word, str, float]] = []
         for w in words:
             k = best_window(w.first_token, starts, self.body)
-            logits = outs[k]["logits"][w.first_token - starts[k] + 1]  # +1: [CLS]
+            logits = window_logits[k][w.first_token - starts[k] + 1]  # +1: [CLS]
             z = np.exp(logits - logits.max())
             probs = z / z.sum()
             j = int(probs.argmax())
@@ -140,19 +140,21 @@ class NerTagger(Adapter):
             entities.append(Entity(start, end, kind, text[start:end], score))
         return entities, tagged
 
-    def postprocess(self, records, prepared: Prepared, outputs: list[dict]) -> NerPredictions:
+    def postprocess(self, records, prepared: Prepared, outputs) -> NerPredictions:
         texts = [r.text for r in records]
         owner, per_doc = prepared.context
-        by_doc: list[list[dict]] = [[] for _ in texts]
-        for o, d in zip(outputs, owner):
-            by_doc[d].append(o)
-        entities, tags, emb = [], [], []
+        first = np.searchsorted(owner, np.arange(len(texts) + 1))  # a document's windows are consecutive
+        entities, tags = [], []
         for d, text in enumerate(texts):
-            ents, tagged = self.tag_document(text, *per_doc[d], by_doc[d])
+            ents, tagged = self.tag_document(text, *per_doc[d], outputs["logits"][first[d]:first[d + 1]])
             entities.append(ents)
             tags.append(tagged)
-            emb.append(np.mean([o["pooled"] for o in by_doc[d]], axis=0))
-        return NerPredictions([r.id for r in records], texts, np.stack(emb).astype(np.float32) if emb else None,
+        emb = None
+        if texts:
+            emb = np.zeros((len(texts), outputs["pooled"].shape[1]), np.float32)
+            np.add.at(emb, np.asarray(owner), outputs["pooled"])
+            emb /= np.bincount(owner, minlength=len(texts))[:, None]
+        return NerPredictions([r.id for r in records], texts, emb,
                               self.spec.name, [len(s) for _, s in per_doc], entities, tags)
 
 

@@ -39,14 +39,14 @@ class PhiTagger(NerTagger):
                                                                                             DEFAULT_THRESHOLD))
         self.o_index = self.labels.index("O") if "O" in self.labels else None
 
-    def tag_document(self, text, words, starts, outs):
+    def tag_document(self, text, words, starts, window_logits):
         from biofm.phi.rules import find_rule_spans, merge_spans
         from biofm.tasks.ner import best_window
 
         tagged = []
         for w in words:
             k = best_window(w.first_token, starts, self.body)
-            logits = outs[k]["logits"][w.first_token - starts[k] + 1]
+            logits = window_logits[k][w.first_token - starts[k] + 1]
             z = np.exp(logits - logits.max())
             probs = z / z.sum()
             j = int(probs.argmax())
@@ -86,6 +86,11 @@ class PhiKind(NerKind):
             return f"{config['n_train']} generated synthetic notes"
         return super().check_training_file(path, config)
 
+    def command_line(self, config: dict) -> str:
+        if config.get("synthetic"):  # the generated files are temporary: the command regenerates them
+            config = {k: v for k, v in config.items() if k not in ("train", "dev")}
+        return super().command_line(config)
+
     def train(self, config: dict, progress=None, should_stop=None) -> str:
         from biofm.phi.evaluate import calibrate_and_card
         from biofm.phi.synth import make_notes, to_conll
@@ -96,9 +101,8 @@ class PhiKind(NerKind):
             if not config.get("train"):
                 (Path(tmp) / "train.conll").write_text(to_conll(make_notes(config["n_train"], seed=config["seed"])))
                 (Path(tmp) / "dev.conll").write_text(to_conll(make_notes(300, seed=config["seed"] + 1)))
-                config.update(train=str(Path(tmp) / "train.conll"), dev=str(Path(tmp) / "dev.conll"))
-            summary = train_ner_task(self, {k: v for k, v in config.items() if k != "n_train"}, progress=progress,
-                                     should_stop=should_stop)
+                config.update(train=str(Path(tmp) / "train.conll"), dev=str(Path(tmp) / "dev.conll"), synthetic=True)
+            summary = train_ner_task(self, config, progress=progress, should_stop=should_stop)
         return summary + "; " + calibrate_and_card(Path(config["out"]), seed=config["seed"])
 
 

@@ -23,7 +23,7 @@ TEXT_READ_OPTIONS = (Option("text_column", "column or key holding the text (defa
 class TextPredictions(Predictions):
     """Labels, class probabilities and pooled embeddings for a batch of documents, from one pass."""
 
-    label_names: list[str] = field(default_factory=list)
+    label_names: list[str] = field(default_factory=list, metadata={"shared": True})
     probs: np.ndarray = None
     true_labels: list[str | None] = field(default_factory=list)
 
@@ -72,7 +72,7 @@ class TextClassifier(Adapter):
         out = self.model(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True)
         return {"logits": out.logits, "pooled": masked_mean(out.hidden_states[-1], attention_mask)}
 
-    def postprocess(self, records, prepared: Prepared, outputs: list[dict]) -> TextPredictions:
+    def postprocess(self, records, prepared: Prepared, outputs) -> TextPredictions:
         n, labels = len(records), list(self.spec.labels)
         probs, emb, counts = np.zeros((0, len(labels)), np.float32), None, np.zeros(0, int)
         if n:
@@ -81,14 +81,14 @@ class TextClassifier(Adapter):
                                counts.tolist(), labels, probs, [r.label for r in records])
 
 
-def mean_by_owner(outputs: list[dict], owner: list[int], n_docs: int):
+def mean_by_owner(outputs, owner: list[int], n_docs: int):
     """Mean of window logits -> softmax probabilities; mean of window embeddings; windows per document."""
     owner_arr = np.asarray(owner)
     counts = np.bincount(owner_arr, minlength=n_docs)
-    logits = np.zeros((n_docs, *outputs[0]["logits"].shape), dtype=np.float64)
-    emb = np.zeros((n_docs, outputs[0]["pooled"].shape[0]), dtype=np.float32)
-    np.add.at(logits, owner_arr, np.stack([o["logits"] for o in outputs]))
-    np.add.at(emb, owner_arr, np.stack([o["pooled"] for o in outputs]))
+    logits = np.zeros((n_docs, *outputs["logits"].shape[1:]), dtype=np.float64)
+    emb = np.zeros((n_docs, outputs["pooled"].shape[1]), dtype=np.float32)
+    np.add.at(logits, owner_arr, outputs["logits"])
+    np.add.at(emb, owner_arr, outputs["pooled"])
     logits /= counts.reshape(-1, *[1] * (logits.ndim - 1))
     emb /= counts[:, None]
     z = np.exp(logits - logits.max(-1, keepdims=True))

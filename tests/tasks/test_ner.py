@@ -96,3 +96,16 @@ def test_conll_roundtrip_and_token_tags(tmp_path):
     assert tags == ["O", "O", "B-Disease"]
     out = write_conll(tmp_path / "out.conll", sents[:1], [tags])
     assert out.read_text().splitlines()[:3] == ["Aspirin\tB-Chemical\tO", "induced\tO\tO", "asthma\tB-Disease\tB-Disease"]
+
+
+def test_pipelined_chunks_find_the_same_entities(tiny_tagger):
+    words = [f"w{i}" if i % 7 else "aspirin" for i in range(1, 60)]
+    recs = [TextRecord(str(i), " ".join(words[: 5 + 9 * i])) for i in range(6)]
+    whole = KeywordTagger(tiny_tagger).predict(recs)
+    chunked = KeywordTagger(tiny_tagger)
+    chunked.chunk_size = 4
+    parts = chunked.predict(recs)
+    assert parts.ids == whole.ids and parts.windows == whole.windows
+    assert [[(e.start, e.end, e.label) for e in d] for d in parts.entities] == \
+        [[(e.start, e.end, e.label) for e in d] for d in whole.entities]
+    assert sum(len(d) for d in whole.entities) > 6

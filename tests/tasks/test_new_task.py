@@ -40,8 +40,8 @@ class UrgencyAdapter(Adapter):
 
     def postprocess(self, records, prepared, outputs) -> UrgencyPredictions:
         return UrgencyPredictions([r.id for r in records], [r.text for r in records],
-                                  np.stack([o["pooled"] for o in outputs]), self.spec.name, [1] * len(records),
-                                  [float(o["p"]) for o in outputs])
+                                  outputs["pooled"], self.spec.name, [1] * len(records),
+                                  outputs["p"].tolist())
 
 
 class UrgencyCodec(ReviewCodec):

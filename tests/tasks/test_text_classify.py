@@ -76,3 +76,17 @@ def test_window_logits_are_averaged(tiny_loaded):
 def test_empty_batch(tiny_loaded):
     preds = TextClassifier(tiny_loaded).predict([])
     assert preds.probs.shape == (0, 3) and preds.rows() == []
+
+
+def test_pipelined_chunks_give_the_same_predictions_as_one_pass(tiny_loaded):
+    """Past chunk_size records a background thread tokenises ahead; the joined predictions are those of one pass."""
+    recs = [TextRecord(str(i), t * (1 + i % 3)) for i, t in enumerate(NOTES * 5)]
+    whole = TextClassifier(tiny_loaded).predict(recs)
+    chunked = TextClassifier(tiny_loaded)
+    chunked.chunk_size = 3
+    seen = []
+    parts = chunked.predict(recs, progress=lambda d, t: seen.append((d, t)))
+    assert parts.ids == whole.ids and parts.windows == whole.windows and parts.label_names == whole.label_names
+    np.testing.assert_allclose(parts.probs, whole.probs, atol=1e-5)
+    np.testing.assert_allclose(parts.embeddings, whole.embeddings, atol=1e-5)
+    assert seen[-1] == (20, 20) and [d for d, _ in seen] == sorted(d for d, _ in seen)
