@@ -39,7 +39,7 @@ def detect(loaded, notes, threshold: float) -> list:
     from biofm.tasks import get_task
 
     adapter = get_task("phi").adapter(loaded, threshold=threshold)
-    preds = adapter.predict([TextRecord(str(i), n.text) for i, n in enumerate(notes)], batch_size=32)
+    preds = adapter.predict([TextRecord(str(i), n.text) for i, n in enumerate(notes)])
     return preds.entities
 
 
@@ -78,7 +78,8 @@ def calibrate_and_card(model_dir: Path, seed: int = 13, n: int = 600) -> str:
               "All thresholds: " + "; ".join(f"{t}: recall {s['recall']:.4f}, precision {s['precision']:.4f}"
                                              for t, s in results), "",
               "Limits: trained and tested on synthetic notes only; not a certified de-identification. Rules cover "
-              "structured identifiers; names, places and organisations rely on the model.", ""]
+              "structured identifiers and names after a title (Dr., Mrs.); other names, places and organisations rely "
+              "on the model.", ""]
     with (model_dir / "README.md").open("a", encoding="utf-8") as fh:
         fh.write("\n".join(lines))
     return f"held-out token recall {scores['recall']:.4f}, precision {scores['precision']:.4f} at threshold {threshold}"

@@ -82,6 +82,11 @@ def _always(_m: re.Match) -> bool:
     return True
 
 
+def _not_street(m: re.Match) -> bool:
+    """A title, not the "Dr" of a street address ("12 Oak Dr. Lives alone")."""
+    return not re.search(r"\d{1,5}\s+(?:[A-Z][a-z]+\s){1,3}$", m.string[max(0, m.start() - 60):m.start()])
+
+
 # (label, pattern, validator, group holding the identifier)
 RULES: list[tuple[str, re.Pattern, object, int]] = [
     ("ID", re.compile(r"\b(\d{3})-(\d{2})-(\d{4})\b"), _valid_ssn, 0),
@@ -108,6 +113,8 @@ RULES: list[tuple[str, re.Pattern, object, int]] = [
     ("AGE", re.compile(r"(?i)(?<=\bage[d:]\s)(9\d|1[01]\d)\b|(?<=\bage\s)(9\d|1[01]\d)\b"), _always, 0),
     ("LOCATION", re.compile(rf"\b(?:{STATES})\s+(\d{{5}}(?:-\d{{4}})?)\b"), _always, 1),
     ("LOCATION", re.compile(r"(?i)\bzip(?: code)?:?\s*(\d{5}(?:-\d{4})?)\b"), _always, 1),
+    ("NAME", re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Miss|Prof)\.?[ \t]+([A-Z][A-Za-z'-]+(?:[ \t]+[A-Z]\.)?"
+                        r"(?:[ \t]+[A-Z][A-Za-z'-]+)?)"), _not_street, 1),
     ("LOCATION", re.compile(r"\b\d{1,5}\s+(?:[A-Z][a-z]+\s){1,3}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|"
                             r"Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Circle|Parkway|Pkwy)\b\.?"), _always, 0),
 ]

@@ -36,6 +36,15 @@ TRAIN_TEMPLATES = [
     "Surgery scheduled {DATE} at {HOSPITAL}. Surgeon: {DOCTOR}. Contact {PHONE}.",
     "Hospital course: {PATIENT} is an {AGE_OLD} yo man admitted on {DATE} with sepsis.",
     "Pharmacy ({ORG}) called {DATE} re: refill for {PATIENT}, DOB {DATE}.",
+    # bare surnames as subjects and after role words, titles outside the name
+    "{TITLE} {PATIENT_LAST} returned for review; the wound is healing.",
+    "{PATIENT_LAST} tolerated the procedure well. Discussed with {DOCTOR_LAST}.",
+    "Case discussed with covering physician {DOCTOR_LAST} today.",
+    "Nurse {RELATIVE} paged {DOCTOR_LAST} at {PHONE}.",
+    "Since {DATE}, {PATIENT_LAST} has had no further seizures.",
+    "Per {TITLE} {DOCTOR_LAST}, continue the current plan until {DATE}.",
+    "{PATIENT_LAST} declined the flu vaccine; wife {RELATIVE} was present.",
+    "Overnight {PATIENT_LAST} was stable. Seen with resident {DOCTOR_LAST} and attending {DOCTOR}.",
 ]
 
 HELD_OUT_TEMPLATES = [
@@ -111,13 +120,16 @@ class FakeValues:
 
     def value(self, slot: str) -> tuple[str, str]:
         f, r = self.fake, self.rng
-        name_forms = [f.name(), f"{f.first_name()} {f.last_name()}", f"{f.last_name()}, {f.first_name()}",
+        name_forms = [f"{f.first_name()} {f.last_name()}{r.choice(['', '', ' Jr.', ' III'])}",
+                      f"{f.first_name()} {f.last_name()}", f"{f.last_name()}, {f.first_name()}",
                       f"{f.first_name()} {f.random_uppercase_letter()}. {f.last_name()}", f.last_name().upper()]
         values = {
             "PATIENT": ("NAME", r.choice(name_forms)),
             "PATIENT_LAST": ("NAME", f.last_name()),
             "RELATIVE": ("NAME", f.first_name() + (" " + f.last_name() if r.random() < 0.5 else "")),
             "DOCTOR": ("NAME", r.choice([f.last_name(), f"{f.first_name()} {f.last_name()}"])),
+            "DOCTOR_LAST": ("NAME", f.last_name()),
+            "TITLE": ("", r.choice(["Mr.", "Ms.", "Mrs.", "Dr.", "Mr", "Dr"])),
             "DATE": ("DATE", self._date()),
             "AGE_ANY": ("AGE", str(r.randint(90, 104))) if r.random() < 0.3 else ("", str(r.randint(18, 89))),
             "AGE_OLD": ("AGE", str(r.randint(90, 105))),

@@ -27,6 +27,9 @@ def _labels(text):
     ("a 93-year-old man; a 45-year-old woman", [("AGE", "93")]),
     ("lives in Boston MA 02115", [("LOCATION", "02115")]),
     ("at 12 Elm Street today", [("LOCATION", "12 Elm Street")]),
+    ("seen by Dr. Maria Sanchez and Mr O'Brien-Smith", [("NAME", "Maria Sanchez"), ("NAME", "O'Brien-Smith")]),
+    ("lives at 12 Oak Dr. Lives alone", [("LOCATION", "12 Oak Dr.")]),  # a street, not a title
+    ("Drug levels normal; dr. on call", []),
 ])
 def test_rules_find_validated_identifiers(text, expected):
     assert _labels(text) == expected
