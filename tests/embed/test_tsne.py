@@ -1,0 +1,36 @@
+"""biofm's t-SNE: exact neighbours, and maps that keep neighbourhoods (trustworthiness)."""
+
+import numpy as np
+import pytest
+
+from biofm.embed.tsne import knn, tsne
+
+
+def test_knn_is_exact_and_excludes_the_point_itself():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(300, 12)).astype(np.float32)
+    idx, dist = knn(x, 7, block=64)  # several blocks, the last one partial
+    full = np.sqrt(((x[:, None, :] - x[None, :, :]) ** 2).sum(-1))
+    np.fill_diagonal(full, np.inf)
+    expected = np.argsort(full, axis=1)[:, :7]
+    assert (idx == expected).mean() > 0.999  # ties aside, the same neighbours in the same order
+    np.testing.assert_allclose(dist, np.take_along_axis(full, expected, 1), rtol=1e-3, atol=1e-3)
+    assert not (idx == np.arange(300)[:, None]).any()
+
+
+@pytest.mark.parametrize("n", [5, 40])
+def test_tiny_batches_get_a_map(n):
+    x = np.random.default_rng(1).normal(size=(n, 8)).astype(np.float32)
+    y = tsne(x, seed=0)
+    assert y.shape == (n, 2) and np.isfinite(y).all()
+
+
+def test_map_keeps_neighbourhoods():
+    from sklearn.manifold import trustworthiness
+
+    rng = np.random.default_rng(2)
+    centres = rng.normal(0, 6, size=(5, 20))
+    x = np.concatenate([c + rng.normal(size=(80, 20)) for c in centres]).astype(np.float32)
+    y = tsne(x, perplexity=20, seed=0)
+    assert trustworthiness(x, y, n_neighbors=10) > 0.9
+    np.testing.assert_allclose(tsne(x, perplexity=20, seed=0), y)  # seeded: the same map twice
