@@ -68,6 +68,37 @@ def predict(task: str, records: Sequence, model: str | ModelSpec | LoadedModel |
                                                              progress=progress)
 
 
+def predict_isolating(task: str, records: Sequence, model: LoadedModel, settings: Settings | None = None,
+                      progress: Progress | None = None, **options):
+    """:func:`predict`, and when the batch fails, each record alone, so one bad record costs only itself.
+
+    Returns ``(records predicted, predictions, row errors of the records that failed)``; the failures' tracebacks
+    go to the log."""
+    import logging
+
+    from biofm.records import RowError, record_row
+
+    try:
+        return list(records), predict(task, records, model, settings, progress, **options), []
+    except Exception:  # noqa: BLE001  (isolate the failing rows; the others go on)
+        logging.getLogger(__name__).exception("a %s batch of %d failed; retrying one record at a time", task,
+                                              len(records))
+    good, parts, failed = [], [], []
+    for r in records:
+        try:
+            parts.append(predict(task, [r], model, settings, **options))
+            good.append(r)
+        except Exception as exc:  # noqa: BLE001
+            logging.getLogger(__name__).exception("record %s failed", getattr(r, "id", "?"))
+            failed.append(RowError(record_row(r), "row", f"prediction failed: {str(exc)[:300]}",
+                                   getattr(r, "meta", {}).get("source", "")))
+    if not parts:
+        return [], predict(task, [], model, settings, **options), failed
+    preds = type(parts[0]).concat(parts)
+    preds.rejected = [e for p in parts for e in p.rejected]
+    return good, preds, failed
+
+
 def explain(task: str, loaded: LoadedModel, text: str, target=None, method: str = "ig", **options):
     """Attributions for one input and target (words, entities or atoms, as the task explains)."""
     return get_task(task).explain(loaded, text, target, method, **options)

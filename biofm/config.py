@@ -11,6 +11,7 @@ from typing import Any
 PACKAGE_ROOT = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_ROOT.parent
 SHIPPED_MODELS_DIR = PROJECT_ROOT / "assets" / "models"
+EXAMPLES_DIR = PROJECT_ROOT / "assets" / "examples"
 
 DEVICES = ("auto", "cpu", "cuda")
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")

@@ -28,9 +28,10 @@ Step = Callable[[torch.Tensor, torch.Tensor], dict[str, torch.Tensor]]
 
 DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 
-# (max rows, max tokens = rows x padded width) per batch, measured with bench/inference.py: on 2 CPU cores the
-# throughput is flat from about 4k to 16k tokens per batch; on an H100 it keeps rising to about 64k.
-CPU_LIMITS = (256, 8192)
+# (max rows, max tokens = rows x padded width) per batch. CPU: measured with bench/inference.py on 2 cores without
+# AMX (fp32), small batches do best (64 rows / 2k tokens, flat within noise from 16 to 64 rows); CUDA: large batches
+# keep the GPU busy; an OOM halves them. Not yet measured on a GPU here.
+CPU_LIMITS = (64, 2048)
 CUDA_LIMITS = (1024, 65536)
 
 

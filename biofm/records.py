@@ -29,6 +29,12 @@ class RowError:
         return {"source": self.source, "row": self.row, "field": self.field, "message": self.message}
 
 
+def record_row(record) -> int:
+    """The input row a record came from (molecule records carry it; text records keep it in ``meta``)."""
+    row = getattr(record, "row", 0) or getattr(record, "meta", {}).get("row", 0)
+    return int(row or 0)
+
+
 @dataclass
 class ReadResult:
     records: list[TextRecord]

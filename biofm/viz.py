@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections import Counter
 from collections.abc import Sequence
 
@@ -42,4 +43,29 @@ def prevalence_figure(prevalence, title: str = "Findings across the batch") -> g
                              marker_color=LABEL_COLOURS[label], hovertemplate="%{y}: %{x} " + label + "<extra></extra>"))
     fig.update_layout(barmode="stack", title=title, xaxis_title="number of reports", yaxis={"autorange": "reversed"},
                       height=520, margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend={"orientation": "h"})
+    return fig
+
+
+def confusion_counts(truth: Sequence[str], predicted: Sequence[str], names: Sequence[str]) -> tuple[list, np.ndarray]:
+    """Rows: true label, columns: predicted; the model's labels first, then true labels it does not know."""
+    order = list(names) + sorted({str(t) for t in truth} - set(names))
+    pos = {n: i for i, n in enumerate(order)}
+    counts = np.zeros((len(order), len(order)), dtype=int)
+    for t, p in zip(truth, predicted):
+        counts[pos[str(t)], pos[str(p)]] += 1
+    return order, counts
+
+
+def confusion_figure(truth: Sequence[str], predicted: Sequence[str], names: Sequence[str]) -> go.Figure:
+    """Confusion matrix heat map (counts; hover has the row share)."""
+    order, counts = confusion_counts(truth, predicted, names)
+    share = counts / np.maximum(counts.sum(1, keepdims=True), 1)
+    labels = [html.escape(n) for n in order]
+    fig = go.Figure(go.Heatmap(z=counts, x=labels, y=labels, colorscale="Blues", showscale=False,
+                               text=counts, texttemplate="%{text}", customdata=share,
+                               hovertemplate="true %{y}<br>predicted %{x}<br>%{z} (%{customdata:.0%} of the row)"
+                                             "<extra></extra>"))
+    fig.update_layout(title="Confusion matrix", xaxis_title="predicted", yaxis_title="true",
+                      yaxis={"autorange": "reversed"}, height=360 + 20 * len(order),
+                      margin={"l": 10, "r": 10, "t": 40, "b": 10})
     return fig

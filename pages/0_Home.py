@@ -1,19 +1,33 @@
-"""biofm home: device, registered models, links to the pages."""
+"""biofm home: start here in three steps, this machine, registered models, links to the pages."""
 
 import pandas as pd
 import streamlit as st
 
 import webui
 
-st.set_page_config(page_title="biofm", page_icon=":material/genetics:", layout="wide")
 st.title("biofm")
 st.write("Run fine-tuned biomedical foundation models on your own data, on this machine, and see why they "
          "said what they said. Nothing you upload leaves this computer.")
 
+st.subheader("Start here")
+s1, s2, s3 = st.columns(3)
+with s1.container(border=True):
+    st.markdown("**1. Run a model on an example**")
+    st.write("Open Clinical text and press *Try the example*: 20 short notes are classified in seconds.")
+    st.page_link("pages/1_Clinical_text.py", label="Clinical text", icon=":material/description:")
+with s2.container(border=True):
+    st.markdown("**2. See why**")
+    st.write("Pick a document under *One document* and press *Explain*: words that pushed the prediction are "
+             "highlighted. Below it, the *Map of the batch* places similar notes together.")
+with s3.container(border=True):
+    st.markdown("**3. Review, then fine-tune**")
+    st.write("Send the batch to Review, accept or correct each prediction, export, and train on it in Models.")
+    st.page_link("pages/5_Review.py", label="Review", icon=":material/fact_check:")
+
 st.subheader("This machine")
 st.write(webui.device_summary())
 
-st.subheader("Pages")
+st.subheader("All pages")
 st.page_link("pages/1_Clinical_text.py", label="Clinical text: disease category of notes and abstracts", icon=":material/description:")
 st.page_link("pages/2_Clinical_entities.py", label="Clinical entities: Chemical and Disease mentions", icon=":material/label:")
 st.page_link("pages/3_Imaging_reports.py", label="Imaging reports: 14 CheXpert observations with evidence", icon=":material/radiology:")

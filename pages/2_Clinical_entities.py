@@ -13,7 +13,7 @@ from biofm.tasks.ner import entity_types
 
 TASK = "ner"
 
-st.set_page_config(page_title="Clinical entities · biofm", page_icon=":material/label:", layout="wide")
+st.set_page_config(page_title="Clinical entities · biofm", page_icon=webui.FAVICON, layout="wide")
 st.title("Clinical entities")
 st.caption("Chemical and Disease mentions (BC5CDR types), with exact character spans. Research use only.")
 

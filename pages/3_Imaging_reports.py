@@ -13,7 +13,7 @@ from biofm.viz import LABEL_COLOURS, prevalence_figure
 
 TASK = "reports"
 
-st.set_page_config(page_title="Imaging reports · biofm", page_icon=":material/radiology:", layout="wide")
+st.set_page_config(page_title="Imaging reports · biofm", page_icon=webui.FAVICON, layout="wide")
 st.title("Imaging reports")
 st.caption("Positive / negative / uncertain / not mentioned for the 14 CheXpert observations, each with the sentence "
            "that justifies it. The model was trained on synthetic reports only (see its card). Research use only.")
@@ -39,20 +39,19 @@ if state:
     st.success(f"{len(preds.ids)} report(s) labelled with {used.name} and the rule labeler.")
     table = pd.DataFrame([{"id": rid, **{o: SHORT[f[o][0]] for o in OBSERVATIONS}}
                           for rid, f in zip(preds.ids, final)])
-    left, right = st.columns([3, 2])
-    with right:
-        st.plotly_chart(prevalence_figure(preds.prevalence()), key="reports-prevalence")
-    with left:
-        st.subheader("Batch")
-        f1, f2 = st.columns(2)
-        obs_filter = f1.selectbox("Observation", ["(any)"] + list(OBSERVATIONS), key="reports-filter-obs")
-        label_filter = f2.multiselect("Label", list(LABELS), default=list(LABELS), key="reports-filter-label")
-        shown = table
-        if obs_filter != "(any)":
-            shown = table[table[obs_filter].isin([SHORT[lab] for lab in label_filter])]
-        st.dataframe(shown.style.map(colour_cell, subset=list(OBSERVATIONS)), hide_index=True, key="reports-table")
-        st.caption(f"{len(shown)} of {len(table)} reports · pos = positive, neg = negative, unc = uncertain, "
-                   "blank = not mentioned")
+    st.subheader("Batch")
+    f1, f2 = st.columns(2)
+    obs_filter = f1.selectbox("Observation", ["(any)"] + list(OBSERVATIONS), key="reports-filter-obs")
+    label_filter = f2.multiselect("Label", list(LABELS), default=[lab for lab in LABELS if lab != "not mentioned"],
+                                  key="reports-filter-label", help="reports whose chosen observation has one of these")
+    shown = table
+    if obs_filter != "(any)":
+        shown = table[table[obs_filter].isin([SHORT[lab] for lab in label_filter])]
+    st.dataframe(shown.style.map(colour_cell, subset=list(OBSERVATIONS)), hide_index=True, key="reports-table",
+                 width="stretch")
+    st.caption(f"{len(shown)} of {len(table)} reports · pos = positive, neg = negative, unc = uncertain, "
+               "blank = not mentioned")
+    st.plotly_chart(prevalence_figure(preds.prevalence()), key="reports-prevalence")
     d1, d2 = st.columns(2)
     d1.download_button("Download CSV (CheXpert convention)", table_bytes(pd.DataFrame(preds.rows()), "csv"),
                        "report_labels.csv", "text/csv", key="reports-csv")

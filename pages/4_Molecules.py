@@ -11,7 +11,7 @@ from biofm.tasks.molecules import AD_THRESHOLD
 
 TASK = "molecules"
 
-st.set_page_config(page_title="Molecules · biofm", page_icon=":material/science:", layout="wide")
+st.set_page_config(page_title="Molecules · biofm", page_icon=webui.FAVICON, layout="wide")
 st.title("Molecules")
 st.caption("Solubility, blood-brain-barrier penetration and Tox21 activity from SMILES, with Monte-Carlo-dropout "
            "uncertainty and the nearest training molecule. Research use only.")
@@ -29,7 +29,11 @@ if state:
     dups = sum(1 for r in res.records if r.duplicate_of)
     st.success(f"{len(res.records)} molecule(s) kept, {len(rejected)} rejected, {dups} duplicate(s) flagged.")
     with st.expander("Validation report", expanded=len(rejected) > 0):
-        st.dataframe(report, hide_index=True, key="mol-report")
+        st.dataframe(report, hide_index=True, key="mol-report",
+                     column_config={"error": st.column_config.TextColumn("error", width="large"),
+                                    "input_smiles": st.column_config.TextColumn("input_smiles", width="medium")})
+        for _, bad in rejected.iterrows():  # the reasons in full, whatever the column width
+            st.caption(f"Row {bad['row']}: {webui.md(bad['error'])}")
     if preds is None:
         st.stop()
     frame = pd.DataFrame(preds.rows())

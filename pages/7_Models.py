@@ -15,7 +15,7 @@ from biofm.train.common import TrainingDataError
 from biofm.train.jobs import list_jobs, start_job
 from webui.training import job_panel, options_form, training_file
 
-st.set_page_config(page_title="Models · biofm", page_icon=":material/model_training:", layout="wide")
+st.set_page_config(page_title="Models · biofm", page_icon=webui.FAVICON, layout="wide")
 st.title("Models")
 settings = webui.settings()
 data_dir = Path(settings.data_dir)
@@ -51,6 +51,7 @@ if start:
         else:
             job = start_job(data_dir, task, config, description=f"{task} · {summary}")
             st.session_state["train-job"] = job.id
+            st.session_state["train-job-pick"] = job.id  # the panel below follows the new job
             st.success(f"Started job {job.id}: {summary}. It runs in the background; you can leave this page.")
 
 st.subheader("Training jobs")
@@ -59,9 +60,12 @@ if not jobs:
     st.caption("No training jobs yet.")
 else:
     ids = [j.id for j in jobs]
-    chosen = st.selectbox("Job", ids, index=ids.index(st.session_state["train-job"])
-                          if st.session_state.get("train-job") in ids else 0, key="train-job-pick",
-                          format_func=lambda i: f"{i} · {next(j.status for j in jobs if j.id == i)}")
+    if st.session_state.get("train-job-pick") not in ids:
+        st.session_state["train-job-pick"] = st.session_state.get("train-job") if \
+            st.session_state.get("train-job") in ids else ids[0]
+    chosen = st.selectbox("Job", ids, key="train-job-pick",
+                          format_func=lambda i: f"{i} · {next(j.meta.get('description', '') for j in jobs if j.id == i)}",
+                          help="its status is in the panel below, refreshed every 2 s")
     job = next(j for j in jobs if j.id == chosen)
     st.fragment(run_every=2.0)(lambda: job_panel(job))()
 

@@ -12,7 +12,7 @@ def test_defaults_when_nothing_is_set(monkeypatch, tmp_path):
     for var in ("BIOFM_DEVICE", "BIOFM_BATCH_SIZE", "BIOFM_DB_URL"):
         monkeypatch.delenv(var, raising=False)
     s = load_settings()
-    assert s.device == "auto" and s.batch_size == 32
+    assert s.device == "auto" and s.batch_size == 0 and s.max_tokens == 0  # 0: the device's engine limits
     assert s.database_url == f"sqlite:///{tmp_path / '.biofm' / 'biofm.db'}"
 
 
@@ -32,7 +32,7 @@ def test_model_dirs_from_env_are_split_on_pathsep(monkeypatch, tmp_path):
 
 
 @pytest.mark.parametrize("bad,match", [({"device": "tpu"}, "device"), ({"batch_size": "many"}, "integer"),
-                                       ({"batch_size": 0}, "at least 1")])
+                                       ({"batch_size": -1}, "0 \\(the device's default\\) or more")])
 def test_bad_values_are_refused_with_the_setting_named(bad, match):
     with pytest.raises(ValueError, match=match):
         load_settings(**bad)

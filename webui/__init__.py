@@ -2,13 +2,14 @@
 panels, review and training widgets. Kept out of ``biofm/`` so the core never imports streamlit; task-free (every
 task-specific choice comes from the task registry)."""
 
-from webui.core import (device_summary, explainer_model, loaded_model, md, model_picker, progress_callback,
+from webui.core import (FAVICON, device_summary, explainer_model, loaded_model, md, model_picker, progress_callback,
                         registry, settings)
+from webui.errors import guarded
 from webui.explain import explain_one, explanation_panel
-from webui.inputs import batch_result, document_input, run_batch, show_row_errors
+from webui.inputs import batch_result, document_input, earlier_batches, run_batch, show_row_errors
 from webui.maps import batch_map, embedding_panel
-from webui.review import review_store, send_to_review
+from webui.review import example_review_batch, review_store, send_to_review
 
-__all__ = ["batch_map", "batch_result", "device_summary", "document_input", "embedding_panel", "explain_one", "md",
-           "explainer_model", "explanation_panel", "loaded_model", "model_picker", "progress_callback", "registry",
-           "review_store", "run_batch", "send_to_review", "settings", "show_row_errors"]
+__all__ = ["FAVICON", "batch_map", "batch_result", "device_summary", "document_input", "earlier_batches", "embedding_panel", "explain_one", "md",
+           "explainer_model", "explanation_panel", "guarded", "loaded_model", "model_picker", "progress_callback", "registry",
+           "example_review_batch", "review_store", "run_batch", "send_to_review", "settings", "show_row_errors"]

@@ -5,11 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from biofm import api
-from biofm.config import Settings, load_settings
+from biofm.config import PROJECT_ROOT, Settings, load_settings
 from biofm.models import LoadedModel, ModelSpec, Registry, UnknownModelError, load_model, pick_device, pick_precision
 from biofm.tasks import get_task
 
 LOCAL_DIR_OPTION = "Model directory or hub id…"
+# a local file: Streamlit fetches ":material/..." favicons from a font host, and the app must work offline
+FAVICON = str(PROJECT_ROOT / "assets" / "favicon.png")
 
 
 @st.cache_resource
@@ -43,7 +45,10 @@ def device_summary() -> str:
         import torch
 
         name = f"GPU: {torch.cuda.get_device_name(dev)}"
-    return f"{name} · precision {pick_precision(dev, s.precision)} · batch size {s.batch_size}"
+    from biofm.inference import engine_limits
+
+    rows, tokens = engine_limits(dev, s.batch_size or None, s.max_tokens or None)
+    return f"{name} · precision {pick_precision(dev, s.precision)} · batches of up to {rows} rows and {tokens:,} tokens"
 
 
 def model_picker(task: str, key: str) -> ModelSpec | None:

@@ -12,6 +12,7 @@ from biofm.explain.attribution import METHOD_NAMES
 from biofm.models import ModelSpec
 from biofm.tasks import get_task
 from webui.core import explainer_model
+from webui.errors import guarded
 
 
 def explanation_panel(spec: ModelSpec, text: str, targets: list, key: str, format_target=str) -> None:
@@ -24,12 +25,12 @@ def explanation_panel(spec: ModelSpec, text: str, targets: list, key: str, forma
     run_key = f"{key}-result"
     if st.button("Explain", key=f"{key}-explain"):
         opts = {"n_steps": int(steps)} if method == "ig" else {}
-        try:
-            with st.spinner("Computing attributions…"):
+        st.session_state.pop(run_key, None)
+        with guarded("Explaining", "Try fewer IG steps or another method."), st.spinner("Computing attributions…"):
+            try:
                 st.session_state[run_key] = api.explain(spec.task, explainer_model(spec), text, target, method, **opts)
-        except ValueError as exc:
-            st.error(f"Not explained: {exc}")
-            st.session_state.pop(run_key, None)
+            except ValueError as exc:  # this input or target cannot be explained: say why
+                st.error(f"Not explained: {exc}")
     attr = st.session_state.get(run_key)
     if attr is None or getattr(attr, "text", getattr(attr, "smiles", None)) != text:
         return

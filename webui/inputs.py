@@ -9,6 +9,7 @@ from biofm import api
 from biofm.records import RowError
 from biofm.tasks import get_task
 from webui.core import loaded_model, progress_callback, settings
+from webui.errors import guarded
 
 PASTE = {"text": ("Notes", "Paste a note, or several with 'one per line' ticked."),
          "report": ("Reports", "Paste one or more reports, separated by a blank line."),
@@ -34,16 +35,24 @@ def _paste(kind, key: str, action: str, extra: dict):
 
 
 def _column_options(kind, data: bytes, name: str, key: str, with_label: bool) -> dict:
-    from biofm.io.text import guess_column, peek_columns
+    from biofm.io.text import guess_column, guess_text_by_content, looks_like_ids, peek_columns, peek_rows
 
     columns = peek_columns(data, name)
     if not columns:
         if name.lower().endswith(".txt") and kind.input_kind == "text":
             return {"one_per_line": st.checkbox("One document per line", key=f"{key}-upload-per-line")}
         return {}
+    rows = peek_rows(data, name)
+    with st.expander(f"Preview: the first {len(rows)} row(s) of {name}", expanded=False):
+        st.dataframe(pd.DataFrame(rows, columns=columns).astype(str), hide_index=True, key=f"{key}-preview")
     guess = kind.guess_text_column(columns)
+    if guess is None and kind.input_kind != "smiles":
+        guess = guess_text_by_content(rows, columns)
     opts = {"text_column": st.selectbox(f"{kind.input_kind.capitalize()} column", columns,
                                         index=columns.index(guess) if guess else 0, key=f"{key}-text-column")}
+    if kind.input_kind != "smiles" and looks_like_ids([r.get(opts["text_column"]) for r in rows]):
+        st.warning(f"The column {opts['text_column']!r} looks like ids or codes, not text (short, "
+                   "distinct values): choose the column that holds the notes.")
     id_guess, id_options = guess_column(columns, "id"), ["(row number)"] + columns
     pick = st.selectbox("ID column", id_options, index=id_options.index(id_guess) if id_guess else 0,
                         key=f"{key}-id-column")
@@ -54,9 +63,20 @@ def _column_options(kind, data: bytes, name: str, key: str, with_label: bool) ->
     return opts
 
 
+def _as_example(result):
+    """biofm's own example text (written for it, no patient data): the PHI gate has nothing to check there."""
+    result.is_example = True
+    return result
+
+
 def document_input(task: str, key: str, action: str, with_label: bool = False, extra: dict | None = None):
     """Paste or upload widgets for a task's input. Returns a reader to call once ``action`` is pressed, else None."""
     kind, s, extra = get_task(task), settings(), extra or {}
+    if kind.example:
+        left, right = st.columns([1, 3], vertical_alignment="center")
+        right.caption(f"No data at hand? Run the model on biofm's example (`assets/examples/{kind.example}`).")
+        if left.button("Try the example", key=f"{key}-example", icon=":material/play_arrow:"):
+            return lambda: _as_example(kind.read_example(**extra))
     source = st.radio("Input", ["Paste", "Upload a file"], horizontal=True, key=f"{key}-source")
     if source == "Paste":
         return _paste(kind, key, action, extra)
@@ -74,8 +94,6 @@ def document_input(task: str, key: str, action: str, with_label: bool = False, e
 
 def run_batch(task: str, spec, read, key: str, progress_text: str, **options) -> None:
     """Read the input and run the task's model once; the result lands in ``st.session_state[f"{key}-result"]``."""
-    from biofm.io import InputError
-
     from webui.phi import gate_panel, gated, scan_or_pass
 
     if read is None:
@@ -88,15 +106,17 @@ def run_batch(task: str, spec, read, key: str, progress_text: str, **options) ->
         if spec is None:
             st.error("Choose a model first.")
             return
-        try:
+        result = None
+        with guarded("Reading the input", "Check the file's format and columns."):
             result = read()
-        except InputError as exc:
-            st.error(str(exc))
+        if result is None:
             st.session_state.pop(f"{key}-result", None)
             return
         note = ""
         st.session_state.pop(f"{key}-gate", None)
-        if result.records and gated(task) and not scan_or_pass(key, task, result):
+        if getattr(result, "is_example", False) and gated(task):
+            note = "not scanned: this is biofm's example, written for it, with no patient data"
+        elif result.records and gated(task) and not scan_or_pass(key, task, result):
             st.session_state[f"{key}-gated-result"] = result
             st.session_state.pop(f"{key}-result", None)
             st.rerun()
@@ -104,13 +124,37 @@ def run_batch(task: str, spec, read, key: str, progress_text: str, **options) ->
 
 
 def _predict(task: str, spec, result, key: str, progress_text: str, note: str, **options) -> None:
+    """One run of the model; a record that makes it fail becomes that row's error and the others go on."""
     preds = None
     if result.records:
-        preds = api.predict(task, result.records, model=loaded_model(spec), settings=settings(),
-                            progress=progress_callback(progress_text), **options)
-        _move_rejected(result, preds.rejected)
+        with guarded(f"Running {spec.name}", "Try a smaller batch, or another model."):
+            model = loaded_model(spec)
+            kept, preds, failed = api.predict_isolating(task, result.records, model, settings(),
+                                                        progress_callback(progress_text), **options)
+            if failed:
+                result.records[:] = kept
+                result.errors.extend(failed)
+            _move_rejected(result, preds.rejected)
+        if preds is None:
+            st.session_state.pop(f"{key}-result", None)
+            return
+    _reset_result_widgets(key)
     st.session_state[f"{key}-result"] = {"task": task, "preds": preds, "errors": result.errors, "spec": spec,
                                          "records": result.records, "read": result, "phi_note": note}
+
+
+# widgets of the input form (kept across runs); every other "{key}-..." widget belongs to a result
+INPUT_WIDGETS = ("model", "model-path", "source", "text", "one-per-line", "upload", "upload-per-line", "text-column",
+                 "id-column", "label-column", "run", "example", "paste", "result", "gate", "gated-result", "gate-ack",
+                 "gate-action", "gate-choice", "gate-go", "strip", "preview", "task", "from", "earlier")
+
+
+def _reset_result_widgets(key: str) -> None:
+    """A new result starts with its pickers at their defaults (the first document, its predicted class), not at
+    the previous run's choices."""
+    keep = {f"{key}-{name}" for name in INPUT_WIDGETS}
+    for k in [k for k in st.session_state if isinstance(k, str) and k.startswith(f"{key}-") and k not in keep]:
+        del st.session_state[k]
 
 
 def _move_rejected(result, rejected) -> None:
@@ -120,6 +164,19 @@ def _move_rejected(result, rejected) -> None:
         result.records[:] = [r for r in result.records
                              if (r.meta.get("source", ""), getattr(r, "row", None) or r.meta.get("row")) not in rows]
         result.errors.extend(rejected)
+
+
+def earlier_batches(exclude: str = "") -> dict[str, str]:
+    """Batches already run on any page in this session, by page key, with a one-line description."""
+    out = {}
+    for k, state in st.session_state.items():
+        if not (isinstance(k, str) and k.endswith("-result") and isinstance(state, dict) and "spec" in state):
+            continue
+        key = k[: -len("-result")]
+        if key != exclude and state.get("preds") is not None and state["preds"].embeddings is not None:
+            out[key] = (f"{get_task(state['task']).title}: {len(state['preds'].ids)} item(s), "
+                        f"model {state['spec'].name}")
+    return out
 
 
 def batch_result(key: str, task: str | None = None, stop_when_empty: bool = True,

@@ -9,56 +9,118 @@ import streamlit as st
 from biofm import api
 from biofm.models import ModelSpec
 from biofm.tasks import get_task
+from webui.errors import guarded
 
 
 def embedding_panel(embeddings, colour_columns: dict, hover: list[str], ids: list[str], key: str,
-                    title: str = "Embeddings") -> list[str]:
-    """Projection controls, a WebGL scatter coloured by a chosen column, and the ids of box/lasso-selected points."""
-    from biofm.embed import scatter_figure
-    from biofm.embed.project import available_projections
+                    title: str = "Embeddings", colors: dict | None = None) -> list[str]:
+    """Projection controls, search, a WebGL scatter coloured by a chosen column (optional density layer), the
+    nearest neighbours of a chosen point, and the ids of box/lasso-selected points.
+
+    A t-SNE not computed yet is previewed at once as PCA while it runs; projections are cached by content."""
+    from biofm.embed.project import available_projections, is_cached
+    from biofm.embed.search import find
 
     if embeddings is None or len(embeddings) < 3:
         st.caption("The map needs at least 3 items.")
         return []
-    c1, c2, c3 = st.columns(3)
+    c1, c2, c3, c4 = st.columns([2, 2, 2, 3])
     method = c1.selectbox("Projection", available_projections(), key=f"{key}-proj",
-                          format_func={"tsne": "t-SNE (openTSNE)", "pca": "PCA", "umap": "UMAP"}.get)
+                          format_func={"tsne": "t-SNE", "pca": "PCA", "umap": "UMAP"}.get)
     perplexity = c2.slider("Perplexity", 2, 100, min(30, max(2, (len(embeddings) - 1) // 3)), key=f"{key}-perp",
                            disabled=method != "tsne")
     colour = c3.selectbox("Colour by", list(colour_columns), key=f"{key}-colour")
-    with st.spinner("Projecting…"):
-        proj = api.project(embeddings, method, perplexity=float(perplexity), seed=0)
+    query = c4.text_input("Find by id or text", key=f"{key}-find", placeholder="an id, a word, a SMILES…")
+    density = st.toggle("Density contours", key=f"{key}-density", help="where points are crowded, under the points")
+    hits = find(query, ids, hover) if query else []
+    if query:
+        st.caption(f"{len(hits)} match(es) for the search, ringed on the map." if hits else "No match on this map.")
+    params = {"perplexity": float(perplexity), "seed": 0}
+    slot = st.empty()
+    if method != "pca" and not is_cached(embeddings, method, **params):
+        preview = api.project(embeddings, "pca", seed=0)
+        slot.plotly_chart(_figure(preview, colour_columns[colour], hover, ids, title + " (PCA preview)", colour,
+                                  hits, density, colors), key=f"{key}-preview")
+        with st.spinner(f"Computing the {method.upper()} map of {len(embeddings):,} points…"):
+            proj = api.project(embeddings, method, **params)
+    else:
+        proj = api.project(embeddings, method, **params)
     if proj.note:
         st.info(proj.note)
-    idx = proj.indices
-    values = [colour_columns[colour][i] for i in idx]
-    fig = scatter_figure(proj.coords, values, [hover[i] for i in idx], ids=[ids[i] for i in idx], title=title,
-                         color_name=colour)
-    event = st.plotly_chart(fig, key=f"{key}-scatter", on_select="rerun", selection_mode=("box", "lasso", "points"))
+    fig = _figure(proj, colour_columns[colour], hover, ids, title, colour, hits, density, colors)
+    event = slot.plotly_chart(fig, key=f"{key}-scatter", on_select="rerun", selection_mode=("box", "lasso", "points"))
     points = (event or {}).get("selection", {}).get("points", []) if isinstance(event, dict) else \
         getattr(getattr(event, "selection", None), "points", []) or []
-    return [p.get("customdata") for p in points if p.get("customdata") is not None]
+    chosen = [p.get("customdata") for p in points if p.get("customdata") is not None]
+    _neighbours(embeddings, colour_columns, hover, ids, key, [ids[i] for i in hits] + chosen)
+    return chosen
 
 
-def batch_map(task: str, preds, records, spec: ModelSpec, key: str) -> None:
-    """The embedding map of a batch; selected points listed, one of them explained."""
+def _figure(proj, values, hover, ids, title, colour, hits, density, colors):
+    from biofm.embed import scatter_figure
+
+    idx = proj.indices
+    pos = {int(j): n for n, j in enumerate(idx)}
+    return scatter_figure(proj.coords, [values[i] for i in idx], [hover[i] for i in idx], ids=[ids[i] for i in idx],
+                          title=title, color_name=colour, highlight=[pos[h] for h in hits if h in pos],
+                          density=density, colors=colors)
+
+
+def _neighbours(embeddings, colour_columns: dict, hover, ids, key: str, candidates: list) -> None:
+    """Pick a point (from the search hits or the selection); list its nearest neighbours in the embedding space."""
+    from biofm.embed.search import nearest
+
+    if not candidates:
+        return
+    where = {rid: i for i, rid in enumerate(ids)}
+    options = list(dict.fromkeys(c for c in candidates if c in where))
+    if not options:
+        return
+    rid = st.selectbox("Nearest neighbours of", options, key=f"{key}-nn-of")
+    i = where[rid]
+    top, dist = nearest(np.asarray(embeddings), i, k=10)
+    table = {"id": [ids[j] for j in top], "cosine distance": np.round(dist, 4),
+             **{name: [col[j] for j in top] for name, col in colour_columns.items()},
+             "text": [" ".join(str(hover[j]).split())[:160] for j in top]}
+    st.caption(f"The 10 items nearest to {rid} in the model's embedding space (not the 2-D distance on the map).")
+    st.dataframe(pd.DataFrame(table), hide_index=True, key=f"{key}-nn")
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _reference(spec: ModelSpec):
+    """A seeded sample of the model's training inputs, embedded once per model and process."""
+    from webui.core import loaded_model
+
+    kind = get_task(spec.task)
+    ref = api.predict(spec.task, kind.reference_records(spec), model=loaded_model(spec), **kind.explain_predict_options)
+    return list(ref.ids), list(ref.texts), ref.embeddings
+
+
+def batch_map(task: str, preds, records, spec: ModelSpec, key: str, explain_any: bool = False) -> None:
+    """The embedding map of a batch; selected points listed, one of them explained (``explain_any``: any item of
+    the batch can be explained even with nothing selected, for pages with no other explanation panel)."""
     from webui.explain import explain_one
 
     emb, cols, hover, ids = preds.embeddings, api.colour_columns(task, preds, records), preds.texts, preds.ids
-    reference = get_task(task).reference_records(spec)
-    if reference and st.checkbox("Overlay the training set", key=f"{key}-overlay"):
-        from webui.core import loaded_model
-
-        ref = api.predict(task, reference, model=loaded_model(spec), **get_task(task).explain_predict_options)
-        emb = np.concatenate([emb, ref.embeddings])
-        cols = {"set": ["batch"] * len(ids) + ["training"] * len(ref.ids)}
-        hover, ids = list(hover) + list(ref.texts), list(ids) + list(ref.ids)
-    chosen = embedding_panel(emb, cols, hover, ids, key=f"{key}-map", title="Batch embeddings")
-    if not chosen:
-        st.caption("Select points with the box or lasso tool to list them here.")
-        return
+    colours = get_task(task).colour_map()
+    if get_task(task).has_reference(spec) and st.checkbox("Overlay the training set", key=f"{key}-overlay",
+                                                          help="a sample of up to 1,000 training inputs"):
+        with guarded("Overlaying the training set"), st.spinner("Embedding a sample of the training set…"):
+            ref_ids, ref_texts, ref_emb = _reference(spec)
+            emb = np.concatenate([emb, ref_emb])
+            cols = {"set": ["your batch"] * len(ids) + ["training sample"] * len(ref_ids)}
+            colours = {"your batch": "#d62728", "training sample": "#c7c7c7"}
+            hover, ids = list(hover) + ref_texts, list(ids) + ref_ids
+    chosen = embedding_panel(emb, cols, hover, ids, key=f"{key}-map", title="Batch embeddings", colors=colours)
     rows = [i for i, rid in enumerate(preds.ids) if rid in set(chosen)]
-    st.dataframe(pd.DataFrame({"id": [preds.ids[i] for i in rows], "text": [preds.texts[i][:160] for i in rows]}),
-                 hide_index=True, key=f"{key}-map-selected")
-    pick = st.selectbox("Explain one of them", rows, format_func=lambda i: preds.ids[i], key=f"{key}-map-pick")
+    if rows:
+        st.dataframe(pd.DataFrame({"id": [preds.ids[i] for i in rows], "text": [preds.texts[i][:160] for i in rows]}),
+                     hide_index=True, key=f"{key}-map-selected")
+    else:
+        st.caption("Select points with the box or lasso tool to list them here.")
+        if not explain_any:
+            return
+        rows = list(range(len(preds.ids)))
+    pick = st.selectbox("Explain one of them" if len(rows) < len(preds.ids) else "Explain an item", rows,
+                        format_func=lambda i: preds.ids[i], key=f"{key}-map-pick")
     explain_one(task, preds, spec, pick, key=f"{key}-map-explain")

@@ -8,7 +8,7 @@ import streamlit as st
 from biofm import api
 from biofm.models import ModelSpec
 from biofm.tasks import get_task
-from webui.core import settings
+from webui.core import registry, settings
 
 
 @st.cache_resource
@@ -16,6 +16,17 @@ def review_store():
     from biofm.review import ReviewStore
 
     return ReviewStore(settings().database_url)
+
+
+def example_review_batch() -> int:
+    """The text-classification example, classified with the task's default model and stored as a review batch."""
+    from webui.core import loaded_model
+
+    kind = get_task("text-classify")
+    spec = registry().get(kind.default_model)
+    result = kind.read_example()
+    preds = api.predict(kind.name, result.records, model=loaded_model(spec), settings=settings())
+    return api.send_to_review(review_store(), kind.name, preds, spec, source="example")
 
 
 def send_to_review(task: str, preds, spec: ModelSpec, key: str) -> None:
@@ -52,6 +63,23 @@ def item_card(batch: dict, item) -> dict | None:
     if error:
         st.error(error)
     return value
+
+
+def explain_item(batch: dict, item, key: str) -> None:
+    """Why the model said it: the explanation panel for this item, when its model is still registered."""
+    from webui.explain import explanation_panel
+
+    codec = get_task(batch["task"]).codec
+    targets = codec.explain_targets(item.prediction, batch["labels"])
+    if not targets:
+        return
+    with st.expander("Why did the model say this?"):
+        try:
+            spec = registry().get(batch["model"])
+        except Exception:  # noqa: BLE001  (a model trained elsewhere or since deleted)
+            st.caption(f"The model {batch['model']!r} is not registered here, so it cannot be explained.")
+            return
+        explanation_panel(spec, item.text, targets, key=key)
 
 
 def _single_choice(codec, editor, item) -> dict | None:

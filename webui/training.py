@@ -18,9 +18,17 @@ HIDDEN = {"train", "dev", "test", "out", "resume", "device", "encoder", "base", 
 
 def training_file(task: str, data_dir: Path) -> Path | None:
     """An uploaded labelled file, or a reviewed batch exported in the trainer's format, saved under uploads/."""
+    from biofm.config import EXAMPLES_DIR
+
     kind = get_task(task)
     uploads = data_dir / "uploads"
-    source = st.radio("Data", ["Upload a labelled file", "A reviewed batch"], horizontal=True, key="train-source")
+    choices = ["Upload a labelled file", "A reviewed batch"]
+    if kind.train_example:
+        choices.append("The example")
+    source = st.radio("Data", choices, horizontal=True, key="train-source")
+    if source == "The example":
+        st.caption(f"`assets/examples/{kind.train_example}`: a small reviewed batch biofm ships to try fine-tuning.")
+        return EXAMPLES_DIR / kind.train_example
     if source == "Upload a labelled file":
         up = st.file_uploader("Training file", type=list(kind.train_file_types), key="train-upload")
         if up is None:
@@ -75,9 +83,13 @@ def job_panel(job) -> None:
     events = job.events()
     steps = [e for e in events if "loss" in e and e.get("event") != "epoch"]
     epochs_done = [e for e in events if e.get("event") == "epoch"]
+    early = next((e for e in events if e.get("event") == "early_stop"), None)
     total = steps[-1]["total_steps"] if steps else 1
-    st.progress(min(1.0, (steps[-1]["step"] if steps else 0) / total),
-                text=f"{status} · {job.meta.get('description', '')}")
+    fraction = 1.0 if status == "finished" else min(1.0, (steps[-1]["step"] if steps else 0) / total)
+    st.progress(fraction, text=f"Job {job.id} · {status} · {job.meta.get('description', '')}")
+    if early:
+        st.info(f"Stopped early after epoch {early['epoch']} of {early['epochs']}: the dev metric did not improve for "
+                f"{early['patience']} epoch(s); the weights of epoch {early['best_epoch']} were kept.")
     if steps:
         fig = go.Figure(go.Scatter(x=[e["step"] for e in steps], y=[e["loss"] for e in steps], name="train loss",
                                    mode="lines"))
@@ -93,6 +105,24 @@ def job_panel(job) -> None:
             job.cancel(grace=0.5)
     elif status == "finished":
         st.success(f"Finished: {job.meta['out']} is registered and selectable on every page.")
+    elif status == "cancelled":
+        st.warning("Cancelled: nothing was registered. Start it again to train from the beginning.")
     else:
-        st.error(f"Job {status}.")
-        st.code(job.log_tail(15) or "(no output)")
+        st.error(f"Job {status}: {_last_error(job.log_tail(40))}")
+        with st.expander("Log (last lines)"):
+            st.code(_plain(job.log_tail(15)) or "(no output)", language=None)
+
+
+def _plain(text: str) -> str:
+    """Log text without terminal colour codes or progress-bar redraws."""
+    import re
+
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)
+    return "\n".join(line.rsplit("\r", 1)[-1] for line in text.split("\n") if line.rsplit("\r", 1)[-1].strip())
+
+
+def _last_error(log: str) -> str:
+    """The last line that names an error, in plain words (the full log is below it)."""
+    lines = [ln.strip() for ln in _plain(log).splitlines() if ln.strip()]
+    hit = next((ln for ln in reversed(lines) if "error" in ln.lower() or "exception" in ln.lower()), None)
+    return (hit or "see the log below")[:300]

@@ -12,7 +12,7 @@ import importlib
 import json
 from pathlib import PurePosixPath
 
-from biofm.records import ReadResult, RowError
+from biofm.records import ReadResult, RowError, record_row
 
 CHUNK_ROWS = 256
 
@@ -35,12 +35,6 @@ def error_from_json(data: dict) -> RowError:
     return RowError(int(data["row"]), str(data["field"]), str(data["message"]), str(data["source"]))
 
 
-def _record_row(record) -> int:
-    """The input row a record came from (molecule records carry it; text records keep it in ``meta``)."""
-    row = getattr(record, "row", 0) or getattr(record, "meta", {}).get("row", 0)
-    return int(row or 0)
-
-
 def parse_file(task: str, name: str, data: bytes, options: dict, chunk_rows: int = CHUNK_ROWS) -> list[dict]:
     """One file's records in chunks of ``chunk_rows``; each row error travels with the chunk its row falls in.
 
@@ -60,7 +54,7 @@ def parse_file(task: str, name: str, data: bytes, options: dict, chunk_rows: int
     for index, start in enumerate(range(0, max(len(records), 1), chunk_rows)):
         part = records[start:start + chunk_rows]
         last = index == (max(len(records), 1) - 1) // chunk_rows
-        upto = None if last else _record_row(part[-1])
+        upto = None if last else record_row(part[-1])
         mine = [e for e in errors if upto is None or e.row <= upto]
         errors = [e for e in errors if upto is not None and e.row > upto]
         chunks.append(_chunk(source, index, part, mine))
@@ -94,32 +88,17 @@ class ChunkPredictor:
         self.loaded = api.load(model, task, settings)
 
     def rows(self, chunk: dict) -> tuple[list[dict], list[RowError]]:
+        from biofm import api
         from biofm.tasks import get_task
 
         records, errors = decode_chunk(chunk)
         kind = get_task(self.task)
-        try:
-            good, preds = records, self._predict(records)
-        except Exception:  # noqa: BLE001  (isolate the failing rows; the others go on)
-            good, preds, failed = self._one_by_one(records, chunk["source"])
+        good, preds, failed = api.predict_isolating(self.task, records, self.loaded, self.settings, **self.options)
+        if failed:
+            failed = [dataclasses.replace(e, source=e.source or chunk["source"]) for e in failed]
             errors = sorted(errors + failed, key=lambda e: e.row)
         out = kind.output_rows(preds, ReadResult(good, errors), self.detail) if (good or errors) else []
         return out, sorted(errors + list(preds.rejected), key=lambda e: e.row)
-
-    def _predict(self, records: list):
-        from biofm import api
-
-        return api.predict(self.task, records, model=self.loaded, settings=self.settings, **self.options)
-
-    def _one_by_one(self, records: list, source: str):
-        good, failed = [], []
-        for r in records:
-            try:
-                self._predict([r])
-                good.append(r)
-            except Exception as exc:  # noqa: BLE001
-                failed.append(RowError(_record_row(r), "row", f"prediction failed: {str(exc)[:300]}", source))
-        return good, self._predict(good), failed
 
     def __call__(self, batch: dict) -> dict:
         """Ray's ``map_batches`` entry: a batch of chunk rows (numpy columns) to output rows."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 
 from biofm.config import PROJECT_ROOT
@@ -15,9 +14,18 @@ def add_parser(sub) -> None:
     p.set_defaults(func=run)
 
 
+def command(port: int) -> list[str]:
+    """Streamlit on localhost only, no telemetry, no tracebacks in the browser (they go to the log)."""
+    return [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"), "--server.address", "localhost",
+            "--server.port", str(port), "--browser.gatherUsageStats", "false", "--server.headless", "true",
+            "--client.showErrorDetails", "none"]
+
+
 def run(args) -> int:
+    """Replace this process with Streamlit (exec, not a child): stopping ``biofm app`` in any way (Ctrl+C, kill,
+    a service manager) stops the server, and no orphan keeps serving."""
     env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    cmd = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"), "--server.address", "localhost",
-           "--server.port", str(args.port), "--browser.gatherUsageStats", "false", "--server.headless", "true"]
-    print(f"biofm app on http://localhost:{args.port}", file=sys.stderr)
-    return subprocess.call(cmd, cwd=PROJECT_ROOT, env=env)
+    print(f"biofm app on http://localhost:{args.port}", file=sys.stderr, flush=True)
+    os.chdir(PROJECT_ROOT)
+    os.execve(sys.executable, command(args.port), env)
+    return 0  # not reached

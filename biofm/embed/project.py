@@ -23,12 +23,12 @@ class Projection:
     note: str = ""
 
 
-def _tsne(x: np.ndarray, seed: int, perplexity: float = 30.0, n_jobs: int = 2, **_) -> np.ndarray:
-    from openTSNE import TSNE
+def _tsne(x: np.ndarray, seed: int, perplexity: float = 30.0, n_jobs: int | None = None, **_) -> np.ndarray:
+    import os
 
-    perplexity = max(2.0, min(perplexity, (len(x) - 1) / 3))
-    return np.asarray(TSNE(n_components=2, perplexity=perplexity, random_state=seed, n_jobs=n_jobs,
-                           negative_gradient_method="fft", verbose=False).fit(x))
+    from biofm.embed.tsne import tsne
+
+    return tsne(x, perplexity=perplexity, seed=seed, n_jobs=n_jobs or max(1, len(os.sched_getaffinity(0))))
 
 
 def _pca(x: np.ndarray, seed: int, **_) -> np.ndarray:
@@ -60,6 +60,17 @@ def _key(x: np.ndarray, method: str, params: tuple) -> str:
     return h.hexdigest()
 
 
+def _params(method: str, seed: int, perplexity: float, max_points: int, options: dict) -> tuple:
+    return (seed, perplexity if method == "tsne" else None, max_points, tuple(sorted(options.items())))
+
+
+def is_cached(embeddings: np.ndarray, method: str = "tsne", *, seed: int = 0, perplexity: float = 30.0,
+              max_points: int = DEFAULT_MAX_POINTS, **options) -> bool:
+    """Whether :func:`project` with these arguments answers from the cache (no computation)."""
+    x = np.asarray(embeddings, dtype=np.float32)
+    return _key(x, method, _params(method, seed, perplexity, max_points, options)) in _CACHE
+
+
 def project(embeddings: np.ndarray, method: str = "tsne", *, seed: int = 0, perplexity: float = 30.0,
             max_points: int = DEFAULT_MAX_POINTS, **options) -> Projection:
     """2-D coordinates; above ``max_points`` a seeded random sample is projected and the note says so."""
@@ -73,7 +84,7 @@ def project(embeddings: np.ndarray, method: str = "tsne", *, seed: int = 0, perp
     if len(x) > max_points:
         idx = np.sort(np.random.default_rng(seed).choice(len(x), size=max_points, replace=False))
         note = f"{len(x):,} points: a random sample of {max_points:,} is shown (limit BIOFM max points)."
-    params = (seed, perplexity if method == "tsne" else None, max_points, tuple(sorted(options.items())))
+    params = _params(method, seed, perplexity, max_points, options)
     key = _key(x, method, params)
     if key in _CACHE:
         _CACHE.move_to_end(key)

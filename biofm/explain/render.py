@@ -101,7 +101,7 @@ def evidence_html(text: str, evidence: Sequence[tuple[int, int, str, str]]) -> s
         colour = LABEL_COLOURS[max(items, key=lambda x: ("negative", "uncertain", "positive").index(x[1])
                                    if x[1] in ("negative", "uncertain", "positive") else -1)[1]]
         tip = html.escape("; ".join(f"{o}: {lab}" for o, lab in items))
-        tags = "".join(f"<sub>{html.escape(o)}</sub>" for o, _ in items)
+        tags = "<sub> " + html.escape(", ".join(o for o, _ in items)) + "</sub>"
         return f'<mark style="background:{colour}55" title="{tip}">{escaped}</mark>{tags}'
 
     return f'<style>{STYLE}</style><div class="biofm-text">{_spans_html(text, spans, span)}</div>'

@@ -287,6 +287,57 @@ def peek_columns(data: bytes, filename: str) -> list[str]:
     return []
 
 
+def peek_rows(data: bytes, filename: str, n: int = 20) -> list[dict]:
+    """The first ``n`` rows of a CSV or JSONL upload as dicts (a preview; [] for other formats or unreadable)."""
+    suffix = PurePosixPath(filename).suffix.lower()
+    try:
+        head = decode_text(data[:262144])
+    except InputError:
+        return []
+    rows: list[dict] = []
+    if suffix == ".csv":
+        try:
+            reader = csv.DictReader(io.StringIO(head, newline=""), delimiter=sniff_delimiter(head))
+            for row in reader:
+                rows.append({(k or "").strip(): v for k, v in row.items()})
+                if len(rows) >= n:
+                    break
+        except csv.Error:
+            pass
+    elif suffix == ".jsonl":
+        for line in head.splitlines()[:n]:
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(obj, dict):
+                rows.append(obj)
+    return rows
+
+
+def _words(value) -> int:
+    return len(str(value).split()) if value is not None else 0
+
+
+def looks_like_ids(values: list) -> bool:
+    """Values that read as identifiers or codes, not prose: short (under three words on average) and either
+    numeric or all different."""
+    values = [v for v in values if v not in (None, "")]
+    if not values:
+        return False
+    short = sum(_words(v) for v in values) / len(values) < 3
+    numeric = all(str(v).replace(".", "", 1).replace("-", "", 1).strip().isdigit() for v in values)
+    return short and (numeric or len(set(map(str, values))) == len(values))
+
+
+def guess_text_by_content(rows: list[dict], columns: list[str]) -> str | None:
+    """The column holding prose: the most words per value, among columns that do not look like ids."""
+    scored = [(sum(_words(r.get(c)) for r in rows) / max(len(rows), 1), c) for c in columns
+              if not looks_like_ids([r.get(c) for r in rows])]
+    best = max(scored, default=(0, None))
+    return best[1] if best[0] >= 3 else None
+
+
 def guess_column(columns: list[str], kind: str = "text") -> str | None:
     """The column a reader would pick by name for 'text' or 'id', if any."""
     return _guess(columns, TEXT_COLUMN_GUESSES if kind == "text" else ID_COLUMN_GUESSES)

@@ -39,14 +39,24 @@ class ReviewCodec:
         """The reviewable part of a stored prediction (what 'accept' records)."""
         return {"label": prediction["label"]}
 
+    def explain_targets(self, prediction: dict, labels: Sequence[str]) -> list:
+        """Targets an explanation of this item can take, the prediction first ([]: the card offers none)."""
+        predicted = prediction.get("label")
+        return [predicted] + [lab for lab in labels if lab != predicted] if predicted is not None else []
+
     def label_names(self, values: Sequence[dict], labels: Sequence[str]) -> list[str]:
         return sorted({v["label"] for v in values})
 
     def label_value(self, value: dict, name: str):
-        return value["label"]
+        """What two reviewers are compared on for one label (kappa): here, whether the item is that class."""
+        return value["label"] == name
+
+    def overall_value(self, value: dict):
+        """What two reviewers are compared on over all labels (None: no overall row)."""
+        return value.get("label")
 
     def is_positive(self, value: dict, name: str) -> bool:
-        return self.label_value(value, name) == name
+        return value["label"] == name
 
     def metrics(self, rows: Sequence[tuple], labels: Sequence[str]) -> dict[str, dict]:
         """Precision/recall/F1 of the model's predictions against reviewed values, per label name."""
@@ -56,8 +66,11 @@ class ReviewCodec:
         for name in self.label_names([val for _, val in rows], labels):
             gold = [self.is_positive(val, name) for _, val in rows]
             pred = [self.is_positive(self.value(v.prediction), name) for v, _ in rows]
+            if not any(gold) and not any(pred):  # neither reviewed nor predicted here: nothing to score
+                continue
             p, r, f, _ = precision_recall_fscore_support(gold, pred, average="binary", zero_division=0)
-            out[name] = {"precision": float(p), "recall": float(r), "f1": float(f), "n": len(gold)}
+            out[name] = {"precision": float(p), "recall": float(r), "f1": float(f), "reviewed as this": sum(gold),
+                         "predicted as this": sum(pred), "n": len(gold)}
         return out
 
     def csv_rows(self, rows: Sequence[tuple], labels: Sequence[str]) -> tuple[list[str], list[list]]:

@@ -216,12 +216,18 @@ class ReviewStore:
             xb = [_hashable(codec.label_value(b[i], name)) for i in both]
             defined = len(xa) >= 2 and len(set(xa) | set(xb)) >= 2
             out[name] = float(cohen_kappa_score(xa, xb)) if defined else None
+        overall_a = [_hashable(codec.overall_value(a[i])) for i in both]
+        if both and overall_a[0] is not None:
+            overall_b = [_hashable(codec.overall_value(b[i])) for i in both]
+            defined = len(both) >= 2 and len(set(overall_a) | set(overall_b)) >= 2
+            out["(all labels)"] = float(cohen_kappa_score(overall_a, overall_b)) if defined else None
         return out
 
     def model_metrics(self, batch_id: int, reviewer: str | None = None) -> dict[str, dict]:
         """The model's predictions scored against reviewed values, per label (the codec says how)."""
         codec, labels = self._codec(batch_id)
-        return codec.metrics(self.reviewed(batch_id, reviewer), labels)
+        rows = self.reviewed(batch_id, reviewer)
+        return codec.metrics(rows, labels) if rows else {}  # nothing reviewed yet: nothing to score
 
     # export ------------------------------------------------------------------------------------------------
     def export(self, batch_id: int, fmt: str, reviewer: str | None = None) -> bytes:

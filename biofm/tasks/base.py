@@ -132,13 +132,11 @@ class Adapter:
         total = len(records)
 
         def run(chunk, prepared: Prepared, offset: int):
-            report = None
-            if progress:
-                def report(done, n, offset=offset, k=len(chunk)):
-                    progress(offset + (k * done) // max(n, 1), total)
+            def report(done, n, offset=offset, k=len(chunk)):  # windows done -> records done, over all chunks
+                progress(offset + (k * done) // max(n, 1), total)
             outputs = run_batched(prepared.sequences, self.forward, device=self.loaded.device, pad_id=self.pad_id,
                                   batch_size=batch_size, max_tokens=max_tokens, precision=self.precision,
-                                  token_outputs=self.token_outputs, progress=report) \
+                                  token_outputs=self.token_outputs, progress=report if progress else None) \
                 if prepared.sequences else EngineOutputs(0)
             return self.postprocess(chunk, prepared, outputs)
 
@@ -211,6 +209,9 @@ class TaskKind:
     upload_types: tuple[str, ...] = ("txt", "csv", "jsonl", "zip")
     explain_methods: tuple[str, ...] = ("ig", "gxi", "occlusion")
     codec: Any = None  # a biofm.review.codec.ReviewCodec
+    example: str = ""  # a file in assets/examples that "Try the example" runs
+    example_options: dict = {}  # read options for it (its columns)
+    train_example: str = ""  # a labelled file in assets/examples to fine-tune on
 
     # models ------------------------------------------------------------------------------------------------
     def build(self, spec, device: torch.device) -> tuple[object, torch.nn.Module]:
@@ -224,6 +225,12 @@ class TaskKind:
         return 0
 
     # input and output --------------------------------------------------------------------------------------
+    def read_example(self, **options):
+        """Records and row errors of the task's example file (``None`` when the task has none)."""
+        from biofm.config import EXAMPLES_DIR
+
+        return self.read(EXAMPLES_DIR / self.example, **{**self.example_options, **options}) if self.example else None
+
     def read(self, path: str | Path, **options):
         """Records and row errors from a file (readers never raise on a bad row)."""
         from biofm.io import read_text_file
@@ -291,8 +298,17 @@ class TaskKind:
         """Scores of a model on labelled records, for comparing models (tasks with the 'compare' verb)."""
         raise NotImplementedError(f"{self.name} models cannot be compared on a dev file yet")
 
-    def reference_records(self, spec, limit: int = 5000) -> list | None:
-        """The model's training inputs, to overlay on a map (None where the model does not ship them)."""
+    def colour_map(self) -> dict[str, str] | None:
+        """Fixed colours for categorical values on maps (None: a default palette)."""
+        return None
+
+    def has_reference(self, spec) -> bool:
+        """Whether the model ships training inputs to overlay (cheap: reads nothing big)."""
+        return False
+
+    def reference_records(self, spec, limit: int = 1000) -> list | None:
+        """Up to ``limit`` of the model's training inputs (a seeded sample), to overlay on a map (None where the
+        model does not ship them)."""
         return None
 
     # training ----------------------------------------------------------------------------------------------

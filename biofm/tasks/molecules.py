@@ -103,14 +103,18 @@ class MoleculePredictor(Adapter):
         return {"out": self.model.head(pooled), "pooled": pooled}
 
     def _mc_std(self, sequences: list[list[int]], batch_size: int | None = None) -> np.ndarray:
+        """MC-dropout spread, once per distinct molecule: duplicates get the same uncertainty."""
+        unique: dict[tuple, int] = {}
+        where = [unique.setdefault(tuple(s), len(unique)) for s in sequences]
+        distinct = [list(s) for s in unique]
         mc = copy.deepcopy(self.model).train()  # a private copy: the cached model stays in eval mode
         torch.manual_seed(0)
         samples = []
         for _ in range(self.mc_passes):
-            o = run_batched(sequences, lambda i, m: {"out": mc(i, m).logits}, device=self.loaded.device,
+            o = run_batched(distinct, lambda i, m: {"out": mc(i, m).logits}, device=self.loaded.device,
                             pad_id=self.pad_id, batch_size=batch_size, precision="fp32")
             samples.append(self._transform(o["out"]))
-        return np.std(np.stack(samples), axis=0)
+        return np.std(np.stack(samples), axis=0)[np.asarray(where)]
 
     def postprocess(self, records, prepared: Prepared, outputs) -> MoleculePredictions:
         smiles = [r.canonical for r in records]
@@ -164,6 +168,8 @@ class MoleculesKind(TaskKind):
     upload_types = ("smi", "txt", "csv", "sdf")
     explain_methods = ("ig", "gxi")
     codec = MoleculeCodec()
+    example = "molecules.csv"
+    example_options = {"text_column": "smiles"}
 
     def build(self, spec, device):
         from biofm.nets.smiles_encoder import load_property_model
@@ -223,14 +229,20 @@ class MoleculesKind(TaskKind):
         cols["nearest training similarity"] = [float(v) for v in preds.nearest_similarity]
         return cols
 
-    def reference_records(self, spec, limit: int = 5000) -> list | None:
+    def has_reference(self, spec) -> bool:
+        return (Path(spec.location) / "train_smiles.json").is_file()
+
+    def reference_records(self, spec, limit: int = 1000) -> list | None:
+        import random
+
         from biofm.io.molecules import MoleculeRecord
 
         path = Path(spec.location) / "train_smiles.json"
         if not path.is_file():
             return None
-        smiles = json.loads(path.read_text())[:limit]
-        return [MoleculeRecord(f"train-{i}", s, s) for i, s in enumerate(smiles)]
+        smiles = json.loads(path.read_text())
+        keep = sorted(random.Random(0).sample(range(len(smiles)), min(limit, len(smiles))))
+        return [MoleculeRecord(f"train-{i}", smiles[i], smiles[i]) for i in keep]
 
     def check_training_file(self, path, config: dict) -> str:
         from biofm.chem.train import read_training_table

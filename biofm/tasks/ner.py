@@ -170,6 +170,8 @@ class NerKind(TaskKind):
                      Option("patience", "epochs without dev improvement before stopping", 2, int))
     train_file_types = ("conll", "tsv", "txt")
     codec = SpanCodec()
+    example = "clinical_notes.csv"
+    example_options = {"text_column": "text", "id_column": "id"}
     objective = EntityObjective()
 
     @staticmethod

@@ -131,10 +131,16 @@ class SpanCodec(ReviewCodec):
         kinds = entity_types(labels) or sorted(
             {e["label"] for e in prediction["entities"]})
         rows = [{k: e[k] for k in ("start", "end", "label", "text")} for e in prediction["entities"]]
-        return Editor(rows, ["start", "end", "label"], {"label": kinds}, dynamic=True,
-                      help="Add, delete, retype or move entities (start/end are character offsets; text follows).")
+        return Editor(rows, ["text", "label"], {"label": kinds}, dynamic=True,
+                      help="Add an entity by typing its words (as they appear in the text) and a label: its position "
+                           "is found for you, a repeated phrase taking its next free occurrence. Delete a row to "
+                           "remove one, change its words to move or resize it.")
 
     def from_editor(self, rows: list[dict], text: str):
+        rows = _place_typed_spans(rows, text)
+        missing = [r["text"] for r in rows if r.get("text") and r.get("start") is None]
+        if missing:
+            return None, "Not found in the text: " + ", ".join(repr(m) for m in missing[:5]) + "."
         good = [r for r in rows if r.get("label") and r.get("start") is not None and r.get("end") is not None]
         bad = [r for r in good if not (0 <= int(r["start"]) < int(r["end"]) <= len(text))]
         if bad:
@@ -149,6 +155,30 @@ class SpanCodec(ReviewCodec):
         kinds = entity_types(labels)
         ents = [Entity(e["start"], e["end"], e["label"], e["text"], e.get("score", 1.0)) for e in prediction["entities"]]
         return "html", entities_html(text, ents, kinds)
+
+
+def _place_typed_spans(rows: list[dict], text: str) -> list[dict]:
+    """Entities are edited by their words: a row whose words still match its offsets keeps them; a new or retyped
+    row gets the offsets of the words' first occurrence in the text not taken by another row (none if absent)."""
+    def matches(r) -> bool:
+        return r.get("start") is not None and r.get("end") is not None and bool(r.get("text")) and \
+            text[int(r["start"]):int(r["end"])] == r["text"]
+
+    taken = {(int(r["start"]), int(r["end"])) for r in rows if matches(r)}
+    out = []
+    for r in rows:
+        r = dict(r)
+        words = (r.get("text") or "").strip()
+        if words and not matches({**r, "text": words}):
+            r["start"] = r["end"] = None
+            pos = text.find(words)
+            while pos >= 0 and (pos, pos + len(words)) in taken:
+                pos = text.find(words, pos + 1)
+            if pos >= 0:
+                r["start"], r["end"] = pos, pos + len(words)
+                taken.add((pos, pos + len(words)))
+        out.append(r)
+    return out
 
 
 def check_conll_file(path) -> str:

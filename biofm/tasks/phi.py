@@ -70,6 +70,7 @@ class PhiKind(NerKind):
     title = "Protected health information"
     default_model = "phi-deid"
     adapter_class = PhiTagger
+    example = "phi_notes.csv"  # synthetic notes with fake identifiers
     verbs = ("predict", "explain", "embed", "train", "review")
     train_options = (*(o if o.name != "train" else Option("train", "CoNLL file (default: generated synthetic notes)")
                        for o in common_train_options(epochs=3, batch_size=32, method="lora", max_length=128)),

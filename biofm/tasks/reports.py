@@ -103,6 +103,8 @@ class ReportsKind(TaskKind):
                      Option("n_dev", "generated dev reports", 400, int),
                      Option("n_test", "generated test reports per phrasing set", 600, int))
     codec = ObservationCodec()
+    example = "chest_reports.csv"
+    example_options = {"text_column": "report", "id_column": "id"}
     objective = ObservationObjective()
 
     def build(self, spec, device):
@@ -134,12 +136,18 @@ class ReportsKind(TaskKind):
         return f"{len(preds.ids)} reports labelled"
 
     def targets(self, preds: ReportPredictions, i: int) -> list:
+        """Positive findings first, then uncertain, negative and not mentioned (the checklist order within each)."""
         final = preds.final()[i]
-        mentioned = [o for o in OBSERVATIONS if final[o][0] != "not mentioned"]
-        return mentioned + [o for o in OBSERVATIONS if o not in mentioned]
+        rank = {"positive": 0, "uncertain": 1, "negative": 2}
+        return sorted(OBSERVATIONS, key=lambda o: rank.get(final[o][0], 3))
 
     def target_label(self, preds: ReportPredictions, i: int, target) -> str:
         return f"{target} ({preds.model_labels[i][target]} by the model)"
+
+    def colour_map(self) -> dict[str, str]:
+        from biofm.viz import LABEL_COLOURS
+
+        return dict(LABEL_COLOURS)  # the same colours as the batch table and the prevalence chart
 
     def colour_columns(self, preds: ReportPredictions, records) -> dict[str, list]:
         final = preds.final()

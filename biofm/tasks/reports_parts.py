@@ -42,6 +42,10 @@ class ObservationCodec(ReviewCodec):
     def value(self, prediction: dict) -> dict:
         return {"observations": dict(prediction["observations"])}
 
+    def explain_targets(self, prediction: dict, labels) -> list:
+        rank = {"positive": 0, "uncertain": 1, "negative": 2}
+        return sorted(OBSERVATIONS, key=lambda o: rank.get(prediction["observations"].get(o), 3))
+
     def label_names(self, values, labels) -> list[str]:
         return list(OBSERVATIONS)
 

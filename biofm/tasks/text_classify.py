@@ -99,10 +99,12 @@ class LabelCodec(ReviewCodec):
     """One label per document; exports ``id,text,label`` (what ``biofm train text-classify`` reads)."""
 
     def items(self, preds: TextPredictions) -> list[dict]:
+        truth = preds.true_labels or [None] * len(preds.ids)
         return [{"external_id": rid, "text": text, "confidence": float(p.max()),
                  "prediction": {"label": preds.label_names[int(p.argmax())],
-                                "probs": {n: round(float(x), 5) for n, x in zip(preds.label_names, p)}}}
-                for rid, text, p in zip(preds.ids, preds.texts, preds.probs)]
+                                "probs": {n: round(float(x), 5) for n, x in zip(preds.label_names, p)},
+                                **({"true_label": t} if t is not None else {})}}
+                for rid, text, p, t in zip(preds.ids, preds.texts, preds.probs, truth)]
 
 
 class TextClassifyKind(TaskKind):
@@ -121,6 +123,9 @@ class TextClassifyKind(TaskKind):
                      Option("class_weights", "weight classes by inverse frequency", False, bool))
     train_file_types = ("csv", "jsonl")
     codec = LabelCodec()
+    example = "clinical_notes.csv"
+    example_options = {"text_column": "text", "id_column": "id", "label_column": "label"}
+    train_example = "reviewed_notes.csv"
 
     @staticmethod
     def auto_class():

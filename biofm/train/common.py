@@ -132,6 +132,9 @@ def fit(model: torch.nn.Module, *, n_examples: int, batch: Callable[[list[int]],
                 "epoch": epoch, "step": step, "history": history, "best": best, "best_metrics": best_metrics,
                 "bad_epochs": bad_epochs})
         if bad_epochs >= patience:
+            if progress and epoch < epochs:
+                progress({"event": "early_stop", "epoch": epoch, "epochs": epochs, "patience": patience,
+                          "best_epoch": best_metrics.get("epoch"), "step": step, "total_steps": total})
             break
     model.load_state_dict(best_state)
     model.eval()

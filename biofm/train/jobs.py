@@ -59,7 +59,10 @@ class Job:
 
     def log_tail(self, n: int = 30) -> str:
         path = self.folder / "log.txt"
-        return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-n:]) if path.is_file() else ""
+        if not path.is_file():
+            return ""
+        # split on newlines only: a progress bar's carriage-return redraws stay on their line (the panel keeps the last)
+        return "\n".join(path.read_text(encoding="utf-8", errors="replace").rstrip("\n").split("\n")[-n:])
 
     def cancel(self, grace: float = 10.0) -> None:
         (self.folder / "cancel").write_text("cancel")

@@ -12,3 +12,8 @@ def app_env(tiny_model_dir, tiny_tagger_dir, tiny_report, tiny_molecule_dir, mon
     st.cache_data.clear()
     yield
     st.cache_resource.clear()
+
+
+def submit(at):
+    """The page's own action button (Classify, Label reports...), not "Try the example"."""
+    return next(b for b in at.button if b.label != "Try the example")

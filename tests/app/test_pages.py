@@ -2,10 +2,12 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from tests.app.conftest import submit
+
 from biofm.reports import OBSERVATIONS
 
 ROOT = Path(__file__).resolve().parents[2]
-HOME = str(ROOT / "app.py")
+HOME = str(ROOT / "app.py")  # the router: it runs the home page
 CLINICAL = str(ROOT / "pages" / "1_Clinical_text.py")
 
 
@@ -28,7 +30,7 @@ def test_paste_several_notes_and_see_predictions(app_env):
     at = _clinical()
     at.text_area(key="clinical-text").input("Chest pain on exertion.\n\nNew glioma on MRI.\n")
     at.checkbox(key="clinical-one-per-line").check()
-    at.button[0].click().run()
+    submit(at).click().run()
     assert not at.exception
     assert "2 document(s) classified with tiny-text" in at.success[0].value
     table = at.dataframe[0].value
@@ -43,7 +45,7 @@ def test_paste_several_notes_and_see_predictions(app_env):
 def test_long_note_is_windowed_with_a_visible_note(app_env):
     at = _clinical()
     at.text_area(key="clinical-text").input(" ".join(["hypertension"] * 200))
-    at.button[0].click().run()
+    submit(at).click().run()
     assert any("sliding windows" in i.value for i in at.info)
     assert at.dataframe[0].value["windows"].iloc[0] > 1
 
@@ -51,7 +53,7 @@ def test_long_note_is_windowed_with_a_visible_note(app_env):
 def test_empty_paste_shows_a_specific_error(app_env):
     at = _clinical()
     at.text_area(key="clinical-text").input("   ")
-    at.button[0].click().run()
+    submit(at).click().run()
     assert at.error[0].value == "nothing to read: the text is empty"
     assert not at.dataframe
 
@@ -63,7 +65,7 @@ def test_local_directory_model_option(app_env, tiny_model_dir):
     assert "unknown model" in at.error[0].value
     at.text_input(key="clinical-model-path").input(str(tiny_model_dir)).run()
     at.text_area(key="clinical-text").input("Seizure overnight.")
-    at.button[0].click().run()
+    submit(at).click().run()
     assert "1 document(s) classified with tiny-text" in at.success[0].value
 
 
@@ -74,7 +76,7 @@ def _html_blocks(at) -> list[str]:
 def test_explain_a_document_for_a_chosen_class(app_env):
     at = _clinical()
     at.text_area(key="clinical-text").input("Seizure <b>after</b> <script>alert(1)</script> chemo.")
-    at.button[0].click().run()
+    submit(at).click().run()
     at.selectbox(key="clinical-explain-target").set_value("onco")
     at.selectbox(key="clinical-explain-method").set_value("gxi")
     at.button(key="clinical-explain-explain").click().run()
@@ -94,7 +96,7 @@ def test_entities_page_highlights_and_lists_entities(app_env):
     at = AppTest.from_file(NER_PAGE, default_timeout=60).run()
     at.selectbox(key="ner-model").set_value("tiny-ner").run()
     at.text_area(key="ner-text").input("Cisplatin-induced nephrotoxicity <i>x</i> in a patient with asthma.")
-    at.button[0].click().run()
+    submit(at).click().run()
     assert not at.exception
     assert "document(s) with tiny-ner" in at.success[0].value
     assert {m.label for m in at.metric} >= {"Chemical", "Disease", "Documents"}
@@ -113,7 +115,7 @@ def test_reports_page_labels_a_pasted_batch_with_evidence(app_env):
     at.text_area(key="reports-text").input(
         "FINDINGS: No pneumothorax. Small left pleural effusion.\n\nIMPRESSION: Cannot exclude pneumonia.\n\n"
         "Lungs are clear. Heart size is normal <b>today</b>.")
-    at.button[0].click().run()
+    submit(at).click().run()
     assert not at.exception
     assert "3 report(s) labelled with tiny-reports" in at.success[0].value
     batch = at.dataframe[0].value
@@ -140,7 +142,7 @@ def test_embeddings_page_maps_a_batch_and_recolours(app_env):
     at.selectbox(key="embed-model").set_value("tiny-text").run()
     at.text_area(key="embed-text").input("\n".join(f"note number {i} about the heart" for i in range(12)))
     at.checkbox(key="embed-one-per-line").check()
-    at.button[0].click().run()
+    submit(at).click().run()
     assert not at.exception
     assert "12 item(s) embedded with tiny-text" in at.success[0].value
     charts = at.get("plotly_chart")
@@ -158,7 +160,7 @@ def test_molecules_page_validates_predicts_and_draws_atoms(app_env):
     at = AppTest.from_file(MOL_PAGE, default_timeout=60).run()
     at.selectbox(key="mol-model").set_value("tiny-mol").run()
     at.text_area(key="mol-text").input("CCO ethanol\nC1CC broken\nOCC ethanol again\nc1ccccc1Cl chlorobenzene\n")
-    at.button[0].click().run()
+    submit(at).click().run()
     assert not at.exception
     assert "3 molecule(s) kept, 1 rejected, 1 duplicate(s) flagged" in at.success[0].value
     report = at.dataframe[0].value

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app.conftest import submit
+
 CLINICAL = str(Path(__file__).resolve().parents[2] / "pages" / "1_Clinical_text.py")
 NOTE = ("John Smith, MRN 4829174, seen 03/14/2021 for chest pain. Call 617-555-0142 or john.smith@example.org. "
         "Lives at 12 Elm Street, Boston MA 02115.")
@@ -23,7 +25,7 @@ def _gate_on(app_env, monkeypatch):
 def _paste(at: AppTest) -> AppTest:
     at.selectbox(key="clinical-model").set_value("tiny-text").run()
     at.text_area(key="clinical-text").input(NOTE)
-    at.button[0].click().run()
+    submit(at).click().run()
     return at
 
 

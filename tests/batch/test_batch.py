@@ -134,16 +134,16 @@ def test_a_directory_with_an_unreadable_file_keeps_the_good_files(tmp_path):
 
 @pytest.mark.slow
 def test_a_row_whose_prediction_fails_costs_only_itself(tmp_path, monkeypatch):
-    from biofm.batch import chunks
+    from biofm import api
 
-    real = chunks.ChunkPredictor._predict
+    real = api.predict
 
-    def fragile(self, records):
+    def fragile(task, records, *args, **kwargs):
         if any("BOOM" in r.text for r in records):
             raise RuntimeError("cannot run this row")
-        return real(self, records)
+        return real(task, records, *args, **kwargs)
 
-    monkeypatch.setattr(chunks.ChunkPredictor, "_predict", fragile)
+    monkeypatch.setattr(api, "predict", fragile)
     src = tmp_path / "in.csv"
     pd.DataFrame({"id": ["a", "b", "c"], "text": ["fever", "BOOM here", "renal failure"]}).to_csv(src, index=False)
     out = tmp_path / "out.csv"

@@ -30,6 +30,14 @@ def test_predictions_with_uncertainty_and_nearest_neighbour(predictor, tiny_mole
     assert preds.embeddings.shape == (3, 32)
 
 
+def test_duplicate_molecules_get_the_same_uncertainty(predictor):
+    res = read_molecules(b"CCO\nc1ccccc1Cl\nOCC\nCCO\n", "x.smi")  # OCC and CCO: one molecule
+    preds = predictor.predict(res.records)
+    np.testing.assert_allclose(preds.std[0], preds.std[2])
+    np.testing.assert_allclose(preds.std[0], preds.std[3])
+    assert not np.allclose(preds.std[0], preds.std[1])
+
+
 def test_atom_attributions_map_onto_atoms_and_export(predictor):
     attr = attribute_atoms(predictor.loaded, "Clc1ccccc1", "carbons", "ig", n_steps=16)
     assert len(attr.atom_scores) == 7

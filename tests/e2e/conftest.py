@@ -36,11 +36,9 @@ def server(server_data_dir, tiny_model_dir):
     env = {**os.environ, "BIOFM_DATA_DIR": str(data_dir), "BIOFM_MODEL_DIRS": str(tiny_model_dir.parent),
            "HF_HUB_OFFLINE": "1"}
     log = open(data_dir / "server.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen([sys.executable, "-m", "biofm.cli", "app", "--port", str(port)],  # the user's command
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://localhost:{port}"
     deadline = time.time() + 60
     while time.time() < deadline:
         try:

@@ -81,6 +81,26 @@ def test_kappa_on_a_known_table(store):
     assert m["a"]["precision"] == pytest.approx(4 / 6) and m["a"]["recall"] == pytest.approx(4 / 5)
 
 
+def test_kappa_is_per_class_plus_overall_and_metrics_skip_what_nobody_saw(store):
+    r1 = ["a", "a", "b", "c", "c", "a", "b", "c"]
+    r2 = ["a", "b", "b", "c", "a", "a", "b", "c"]
+    items = [{"external_id": str(i), "text": f"t{i}", "prediction": {"label": lab}} for i, lab in enumerate(r1)]
+    b = store.add_batch("text-classify", "m", "1", ["a", "b", "c", "d"], items)
+    assert store.model_metrics(b, "r1") == {}  # nothing reviewed yet: no error, nothing to show
+    for v, x, y in zip(store.queue(b, "x", "input"), r1, r2):
+        store.decide(v.id, "r1", "accept")
+        store.decide(v.id, "r2", "accept" if x == y else "correct", {"label": y})
+    k = store.kappa(b, "r1", "r2")
+    from sklearn.metrics import cohen_kappa_score
+
+    assert k["(all labels)"] == pytest.approx(cohen_kappa_score(r1, r2))
+    assert k["b"] == pytest.approx(cohen_kappa_score([x == "b" for x in r1], [y == "b" for y in r2]))
+    assert len({round(v, 6) for v in k.values()}) > 1  # not one overall value repeated on every row
+    m = store.model_metrics(b, "r2")
+    assert set(m) == {"a", "b", "c"}  # "d": never predicted, never reviewed
+    assert m["b"]["reviewed as this"] == 3 and m["b"]["predicted as this"] == 2
+
+
 def test_concurrent_writers_in_threads_lose_nothing(store):
     b = text_batch(store, n=8)
     ids = [v.id for v in store.queue(b, "x", "input")]

@@ -1,0 +1,34 @@
+"""biofm: the Streamlit entrypoint. Titled pages in the order of the work: run -> explain (on each page) -> map ->
+review -> train."""
+
+import streamlit as st
+
+from webui.core import FAVICON
+from webui.errors import guarded
+
+st.set_page_config(page_title="biofm", page_icon=FAVICON, layout="wide")
+
+PAGES = {
+    "biofm · biomedical models on your own data": [
+        st.Page("pages/0_Home.py", title="Start here", icon=":material/home:", default=True),
+    ],
+    "Run and explain": [
+        st.Page("pages/1_Clinical_text.py", title="Clinical text", icon=":material/description:",
+                url_path="Clinical_text"),
+        st.Page("pages/2_Clinical_entities.py", title="Clinical entities", icon=":material/label:",
+                url_path="Clinical_entities"),
+        st.Page("pages/3_Imaging_reports.py", title="Imaging reports", icon=":material/radiology:",
+                url_path="Imaging_reports"),
+        st.Page("pages/4_Molecules.py", title="Molecules", icon=":material/science:", url_path="Molecules"),
+    ],
+    "Map, review, train": [
+        st.Page("pages/6_Embeddings.py", title="Embeddings map", icon=":material/scatter_plot:", url_path="Embeddings"),
+        st.Page("pages/5_Review.py", title="Review", icon=":material/fact_check:", url_path="Review"),
+        st.Page("pages/7_Models.py", title="Models and training", icon=":material/model_training:",
+                url_path="Models"),
+    ],
+}
+
+page = st.navigation(PAGES)
+with guarded(f"The {page.title} page", "Reload the page; if it happens again, the log says why."):
+    page.run()

@@ -1,0 +1,79 @@
+"""The first minute, as a newcomer has it: from the home page, every page's "Try the example" reaches predictions,
+an explanation and a map without typing, and no traceback shows anywhere. The screenshots are the README's."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from tests.e2e.conftest import ARTIFACTS, ROOT
+
+pytestmark = pytest.mark.e2e
+
+SCREENSHOTS = ROOT / "assets" / "screenshots"
+# page title in the sidebar, the text that says the example ran, what its explanation shows
+PAGES = [
+    ("Clinical text", "20 document(s) classified", "IG convergence delta"),
+    ("Clinical entities", "entities in 20 document(s)", "IG convergence delta"),
+    ("Imaging reports", "15 report(s) labelled", "IG convergence delta"),
+    ("Molecules", "molecule(s) kept", "IG convergence delta"),
+    ("Embeddings map", "20 item(s) embedded", "IG convergence delta"),
+]
+TRACEBACK_MARKS = ("Traceback (most recent call last)", "File \"/", "Ask Google", "Ask ChatGPT")
+
+
+def _no_traceback(page) -> None:
+    text = page.inner_text("body")
+    assert not any(mark in text for mark in TRACEBACK_MARKS), text[:2000]
+    assert page.locator("[data-testid='stException']").count() == 0
+
+
+def _wait_idle(page) -> None:
+    """Until Streamlit has finished the current run (its status widget disappears)."""
+    page.wait_for_timeout(300)
+    page.locator("[data-testid='stStatusWidget']").wait_for(state="detached", timeout=120_000)
+
+
+def _shot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+def test_every_page_runs_its_example_explains_and_maps(server, page):
+    external = []
+    page.on("request", lambda r: external.append(r.url) if not r.url.startswith(("http://localhost", "data:",
+                                                                                   "blob:", "ws://localhost"))
+            else None)
+    page.goto(server)
+    sidebar = page.locator("[data-testid='stSidebar']")
+    sidebar.get_by_text("biofm · biomedical models on your own data").wait_for()
+    page.get_by_text("Start here", exact=True).first.wait_for()
+    _wait_idle(page)
+    _no_traceback(page)
+    _shot(page, "home")
+    timings = {}
+    for title, ran, explained in PAGES:
+        sidebar.get_by_role("link", name=title).click()
+        page.get_by_role("heading", name=title.split(" map")[0]).first.wait_for()
+        _wait_idle(page)
+        took = []
+        for _ in range(2):  # cold (model loads), then warm
+            t0 = time.perf_counter()
+            page.get_by_role("button", name="Try the example").click()
+            page.get_by_text(ran).first.wait_for(timeout=180_000)
+            _wait_idle(page)
+            took.append(round(time.perf_counter() - t0, 2))
+        _no_traceback(page)
+        page.locator(".js-plotly-plot").first.wait_for()  # the map (and charts) are drawn
+        page.get_by_role("button", name="Explain").first.click()
+        page.get_by_text(explained).first.wait_for(timeout=180_000)
+        _wait_idle(page)
+        _no_traceback(page)
+        timings[title] = {"cold_s": took[0], "warm_s": took[1]}
+        page.mouse.wheel(0, -20000)
+        _shot(page, title.lower().replace(" ", "-"))
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "first-minute-timings.json").write_text(json.dumps(timings, indent=1))
+    assert not external, f"requests left this machine: {external[:5]}"
