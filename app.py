@@ -9,7 +9,7 @@ from webui.errors import guarded
 st.set_page_config(page_title="biofm", page_icon=FAVICON, layout="wide")
 
 PAGES = {
-    "biofm · biomedical models on your own data": [
+    "biofm · models on your own data": [
         st.Page("pages/0_Home.py", title="Start here", icon=":material/home:", default=True),
     ],
     "Run and explain": [

@@ -52,3 +52,6 @@ if state:
     st.html(entities_html(text, [e for e in ents if e.label in kind_filter], kinds))
     st.markdown("**Why?** Word attributions for one entity's predicted tags.")
     webui.explain_one(TASK, preds, used, pick, key="ner-explain")
+
+    st.subheader("Map of the batch")
+    webui.batch_map(TASK, preds, state["records"], used, key="ner")

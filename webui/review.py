@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 import streamlit as st
 
@@ -129,6 +131,7 @@ def audit_and_export(store, batch: dict, reviewer: str) -> None:
     formats = get_task(batch["task"]).codec.export_formats
     mime = {"csv": "text/csv", "jsonl": "application/jsonl", "conll": "text/plain"}
     for col, fmt in zip(st.columns(len(formats)), formats):
-        col.download_button(f"Export {fmt.upper() if fmt != 'conll' else 'CoNLL'}", store.export(batch["id"], fmt,
-                                                                                                  reviewer),
+        # built when clicked: decisions made on the card (a fragment) since the page last ran are included
+        col.download_button(f"Export {fmt.upper() if fmt != 'conll' else 'CoNLL'}",
+                            functools.partial(store.export, batch["id"], fmt, reviewer),
                             f"reviewed-{batch['id']}.{fmt}", mime.get(fmt, "text/plain"), key=f"review-export-{fmt}")

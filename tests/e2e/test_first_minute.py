@@ -48,7 +48,7 @@ def test_every_page_runs_its_example_explains_and_maps(server, page):
             else None)
     page.goto(server)
     sidebar = page.locator("[data-testid='stSidebar']")
-    sidebar.get_by_text("biofm · biomedical models on your own data").wait_for()
+    sidebar.get_by_text("biofm · models on your own data").wait_for()
     page.get_by_text("Start here", exact=True).first.wait_for()
     _wait_idle(page)
     _no_traceback(page)
@@ -58,20 +58,22 @@ def test_every_page_runs_its_example_explains_and_maps(server, page):
         sidebar.get_by_role("link", name=title).click()
         page.get_by_role("heading", name=title.split(" map")[0]).first.wait_for()
         _wait_idle(page)
-        took = []
-        for _ in range(2):  # cold (model loads), then warm
-            t0 = time.perf_counter()
-            page.get_by_role("button", name="Try the example").click()
-            page.get_by_text(ran).first.wait_for(timeout=180_000)
+        if title == "Embeddings map":  # batches run on the other pages are offered first; the example is a new one
+            page.locator("[data-testid='stRadio']").get_by_text("A batch run on another page").wait_for()
+            page.get_by_text("Run a new batch").click()
             _wait_idle(page)
-            took.append(round(time.perf_counter() - t0, 2))
+        t0 = time.perf_counter()  # cold: the model loads (warm timings: bench/pages.py, without a browser)
+        page.get_by_role("button", name="Try the example").click()
+        page.get_by_text(ran).first.wait_for(timeout=180_000)
+        _wait_idle(page)
+        took = round(time.perf_counter() - t0, 2)
         _no_traceback(page)
         page.locator(".js-plotly-plot").first.wait_for()  # the map (and charts) are drawn
         page.get_by_role("button", name="Explain").first.click()
         page.get_by_text(explained).first.wait_for(timeout=180_000)
         _wait_idle(page)
         _no_traceback(page)
-        timings[title] = {"cold_s": took[0], "warm_s": took[1]}
+        timings[title] = {"example_cold_s": took}
         page.mouse.wheel(0, -20000)
         _shot(page, title.lower().replace(" ", "-"))
     ARTIFACTS.mkdir(exist_ok=True)
