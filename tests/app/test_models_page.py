@@ -39,6 +39,17 @@ def test_train_from_a_reviewed_batch_and_use_the_model(app_env, tmp_path, monkey
     at = AppTest.from_file(PAGE, default_timeout=60).run()
     assert any("is registered and selectable on every page" in s.value for s in at.success)
     assert "from-review" in set(at.dataframe[0].value["name"])
+    assert at.selectbox(key="train-job-pick").value == job.id
+    # a second job: the panel follows it (not the finished one), and a cancel reads as words, not log lines
+    at.radio(key="train-source").set_value("A reviewed batch").run()
+    at.text_input(key="train-name").input("second-run")
+    at.button[0].click().run()
+    newest = next(j for j in list_jobs(tmp_path) if j.id != job.id)
+    assert at.selectbox(key="train-job-pick").value == newest.id
+    newest.cancel(grace=0.5)
+    at.run()
+    assert any("Cancelled: nothing was registered" in w.value for w in at.warning)
+    assert not any("\x1b[" in c.value for c in at.get("code"))
 
 
 def test_bad_name_is_refused(app_env, tmp_path, monkeypatch):
