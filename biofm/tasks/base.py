@@ -174,12 +174,14 @@ class Predictions:
         values = {}
         for f in fields(cls):
             got = [getattr(p, f.name) for p in parts]
-            if f.metadata.get("shared") or not isinstance(got[0], (list, np.ndarray)):
-                values[f.name] = got[0]
-            elif isinstance(got[0], np.ndarray):
-                values[f.name] = np.concatenate(got)
+            present = [g for g in got if g is not None]  # a part with no records may have no embeddings
+            first = present[0] if present else None
+            if f.metadata.get("shared") or not isinstance(first, (list, np.ndarray)):
+                values[f.name] = first
+            elif isinstance(first, np.ndarray):
+                values[f.name] = np.concatenate(present)
             else:
-                values[f.name] = [x for part in got for x in part]
+                values[f.name] = [x for part in present for x in part]
         return cls(**values)
 
     @property

@@ -177,3 +177,26 @@ def test_entities_cannot_go_to_a_flat_csv_and_missing_inputs_are_named(tmp_path,
     assert "write .jsonl or .parquet" in capsys.readouterr().err
     assert main(["batch", "ner", str(tmp_path / "nothing*.csv"), "-o", str(tmp_path / "o.jsonl"), "-q"]) == 2
     assert "no input files found" in capsys.readouterr().err
+
+
+def test_isolating_a_failure_keeps_rows_the_model_refused_as_their_own_errors(monkeypatch, tiny_molecule_dir):
+    """One record breaks the model, one is refused (too long): the others are predicted, both are reported."""
+    from biofm import api
+    from biofm.io.molecules import read_molecules
+    from tests.conftest import load_tiny
+
+    loaded = load_tiny(tiny_molecule_dir, "molecules")
+    res = read_molecules(b"CCO\nCCCC\n" + b"C" * 400 + b"\nc1ccccc1\n", "x.smi")
+    real = api.predict
+
+    def fragile(task, records, *args, **kwargs):
+        if any(r.canonical == "CCCC" for r in records):
+            raise RuntimeError("broken on butane")
+        return real(task, records, *args, **kwargs)
+
+    monkeypatch.setattr(api, "predict", fragile)
+    kept, preds, failed = api.predict_isolating("molecules", res.records, loaded)
+    assert [r.canonical for r in kept] == ["CCO", "C" * 400, "c1ccccc1"]
+    assert preds.ids == ["1", "4"] and preds.embeddings.shape[0] == 2
+    assert [e.row for e in failed] == [2] and "broken on butane" in failed[0].message
+    assert [e.row for e in preds.rejected] == [3]
