@@ -50,7 +50,9 @@ def test_every_page_runs_its_example_explains_and_maps(server, page):
     sidebar = page.locator("[data-testid='stSidebar']")
     sidebar.get_by_text("biofm · models on your own data").wait_for()
     page.get_by_text("Start here", exact=True).first.wait_for()
+    page.get_by_text("Clinical text: disease category of notes and abstracts").wait_for()  # the page links drawn
     _wait_idle(page)
+    page.wait_for_timeout(1500)  # their icons come from a font that loads last
     _no_traceback(page)
     _shot(page, "home")
     timings = {}
