@@ -95,13 +95,19 @@ def plain_forward(loaded, docs: list[str], rows: int, call) -> tuple[list, float
     return timed(run)
 
 
+def load_pair(task: str, device: str):
+    """The task's kind, its default model's spec, and that model loaded at the device's default precision and
+    in fp32."""
+    kind = get_task(task)
+    spec = default_registry().get(MODELS[task])
+    return (kind, spec, load_model(spec, kind.build, device=device, precision="auto"),
+            load_model(spec, kind.build, device=device, precision="fp32"))
+
+
 def bench_text_classify(args, device, docs_path) -> list:
     from transformers import pipeline
 
-    kind = get_task("text-classify")
-    spec = default_registry().get(MODELS["text-classify"])
-    auto = load_model(spec, kind.build, device=device, precision="auto")
-    fp32 = load_model(spec, kind.build, device=device, precision="fp32")
+    kind, spec, auto, fp32 = load_pair("text-classify", device)
     docs = make_docs(docs_path, args.n, fp32.tokenizer, spec.max_length)
     describe(docs, fp32.tokenizer, auto)
     records = [TextRecord(str(i), d) for i, d in enumerate(docs)]
@@ -128,10 +134,7 @@ def bench_text_classify(args, device, docs_path) -> list:
 def bench_ner(args, device, docs_path) -> list:
     from transformers import pipeline
 
-    kind = get_task("ner")
-    spec = default_registry().get(MODELS["ner"])
-    auto = load_model(spec, kind.build, device=device, precision="auto")
-    fp32 = load_model(spec, kind.build, device=device, precision="fp32")
+    kind, spec, auto, fp32 = load_pair("ner", device)
     docs = make_docs(docs_path, args.n_small, fp32.tokenizer, spec.max_length, seed=1)
     describe(docs, fp32.tokenizer, auto)
     records = [TextRecord(str(i), d) for i, d in enumerate(docs)]
@@ -165,10 +168,7 @@ def bench_ner(args, device, docs_path) -> list:
 def bench_reports(args, device, _docs_path) -> list:
     from biofm.reports.generator import generate_reports
 
-    kind = get_task("reports")
-    spec = default_registry().get(MODELS["reports"])
-    auto = load_model(spec, kind.build, device=device, precision="auto")
-    fp32 = load_model(spec, kind.build, device=device, precision="fp32")
+    kind, spec, auto, fp32 = load_pair("reports", device)
     docs = [r.text for r in generate_reports(args.n_small, seed=5, style="heldout")]
     describe(docs, fp32.tokenizer, auto)
     records = [TextRecord(str(i), d) for i, d in enumerate(docs)]

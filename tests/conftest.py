@@ -133,3 +133,17 @@ def tiny_molecule_dir(tmp_path_factory):
     train_molecule_model(get_task("molecules"), root / "enc", TOY_SMILES, y, (idx[:18], idx[18:22], idx[22:]), root / "tiny-mol",
                          name="tiny-mol", targets=["carbons"], kind="regression", epochs=3, lr=1e-3, device="cpu")
     return root / "tiny-mol"
+
+
+def break_predict(monkeypatch, breaks, error: Exception) -> None:
+    """Make ``biofm.api.predict`` raise ``error`` for any batch holding a record for which ``breaks(record)``."""
+    from biofm import api
+
+    real = api.predict
+
+    def fragile(task, records, *args, **kwargs):
+        if any(breaks(r) for r in records):
+            raise error
+        return real(task, records, *args, **kwargs)
+
+    monkeypatch.setattr(api, "predict", fragile)

@@ -18,7 +18,7 @@ def embedding_panel(embeddings, colour_columns: dict, hover: list[str], ids: lis
     nearest neighbours of a chosen point, and the ids of box/lasso-selected points.
 
     A t-SNE not computed yet is previewed at once as PCA while it runs; projections are cached by content."""
-    from biofm.embed.project import available_projections, is_cached
+    from biofm.embed.project import available_projections, cached
     from biofm.embed.search import find
 
     if embeddings is None or len(embeddings) < 3:
@@ -37,14 +37,14 @@ def embedding_panel(embeddings, colour_columns: dict, hover: list[str], ids: lis
         st.caption(f"{len(hits)} match(es) for the search, ringed on the map." if hits else "No match on this map.")
     params = {"perplexity": float(perplexity), "seed": 0}
     slot = st.empty()
-    if method != "pca" and not is_cached(embeddings, method, **params):
-        preview = api.project(embeddings, "pca", seed=0)
-        slot.plotly_chart(_figure(preview, colour_columns[colour], hover, ids, title + " (PCA preview)", colour,
-                                  hits, density, colors), key=f"{key}-preview")
+    proj = cached(embeddings, method, **params)  # one hash of the embeddings on every rerun, not two
+    if proj is None:
+        if method != "pca":
+            preview = api.project(embeddings, "pca", seed=0)
+            slot.plotly_chart(_figure(preview, colour_columns[colour], hover, ids, title + " (PCA preview)", colour,
+                                      hits, density, colors), key=f"{key}-preview")
         with st.spinner(f"Computing the {method.upper()} map of {len(embeddings):,} points…"):
             proj = api.project(embeddings, method, **params)
-    else:
-        proj = api.project(embeddings, method, **params)
     if proj.note:
         st.info(proj.note)
     fig = _figure(proj, colour_columns[colour], hover, ids, title, colour, hits, density, colors)

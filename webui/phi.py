@@ -62,8 +62,8 @@ def gate_panel(key: str):
     with st.expander("Where (first 5 documents with identifiers)", expanded=True):
         shown = [(r, e) for r, e in zip(records, preds.entities) if e][:5]
         for rec, ents in shown:
-            st.markdown(f"<div style='margin-bottom:0.8em'>{highlighted(rec.text, ents)}</div>",
-                        unsafe_allow_html=True)
+            # st.html, not Markdown: the (escaped) note text must not be read as Markdown either
+            st.html(f"<div style='margin-bottom:0.8em'>{highlighted(rec.text, ents)}</div>")
     require = settings().phi_gate == "require"
     choice = "deid" if require else st.radio(
         "Before the model runs", ["deid", "asis"], key=f"{key}-gate-choice", horizontal=True,

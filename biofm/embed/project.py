@@ -64,11 +64,11 @@ def _params(method: str, seed: int, perplexity: float, max_points: int, options:
     return (seed, perplexity if method == "tsne" else None, max_points, tuple(sorted(options.items())))
 
 
-def is_cached(embeddings: np.ndarray, method: str = "tsne", *, seed: int = 0, perplexity: float = 30.0,
-              max_points: int = DEFAULT_MAX_POINTS, **options) -> bool:
-    """Whether :func:`project` with these arguments answers from the cache (no computation)."""
+def cached(embeddings: np.ndarray, method: str = "tsne", *, seed: int = 0, perplexity: float = 30.0,
+           max_points: int = DEFAULT_MAX_POINTS, **options) -> Projection | None:
+    """What :func:`project` with these arguments would answer from the cache, without computing (else None)."""
     x = np.asarray(embeddings, dtype=np.float32)
-    return _key(x, method, _params(method, seed, perplexity, max_points, options)) in _CACHE
+    return _CACHE.get(_key(x, method, _params(method, seed, perplexity, max_points, options)))
 
 
 def project(embeddings: np.ndarray, method: str = "tsne", *, seed: int = 0, perplexity: float = 30.0,

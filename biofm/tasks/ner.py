@@ -20,7 +20,7 @@ from biofm.tasks.base import Adapter, Option, Predictions, Prepared, TaskKind, c
 from biofm.tasks.ner_parts import (CONLL_SUFFIXES, EntityObjective, SpanCodec, entity_types,  # noqa: F401
                                    read_conll_records, write_conll_tags)
 from biofm.tasks.text_classify import TEXT_READ_OPTIONS
-from biofm.tasks.windows import best_window, window_starts
+from biofm.tasks.windows import best_window, mean_by_document, window_starts
 
 
 @dataclass
@@ -149,11 +149,7 @@ class NerTagger(Adapter):
             ents, tagged = self.tag_document(text, *per_doc[d], outputs["logits"][first[d]:first[d + 1]])
             entities.append(ents)
             tags.append(tagged)
-        emb = None
-        if texts:
-            emb = np.zeros((len(texts), outputs["pooled"].shape[1]), np.float32)
-            np.add.at(emb, np.asarray(owner), outputs["pooled"])
-            emb /= np.bincount(owner, minlength=len(texts))[:, None]
+        emb = mean_by_document(outputs["pooled"], owner, len(texts)).astype(np.float32) if texts else None
         return NerPredictions([r.id for r in records], texts, emb,
                               self.spec.name, [len(s) for _, s in per_doc], entities, tags)
 

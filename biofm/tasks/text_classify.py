@@ -13,7 +13,7 @@ from biofm.records import TextRecord
 from biofm.review.codec import ReviewCodec
 from biofm.tasks.base import (ID_COLUMN, Adapter, Option, Predictions, Prepared, TaskKind, common_train_options,
                               register)
-from biofm.tasks.windows import window_ids
+from biofm.tasks.windows import mean_by_document, window_ids
 
 TEXT_READ_OPTIONS = (Option("text_column", "column or key holding the text (default: guessed)"), ID_COLUMN,
                      Option("one_per_line", "a .txt holds one document per line", False, bool))
@@ -83,14 +83,9 @@ class TextClassifier(Adapter):
 
 def mean_by_owner(outputs, owner: list[int], n_docs: int):
     """Mean of window logits -> softmax probabilities; mean of window embeddings; windows per document."""
-    owner_arr = np.asarray(owner)
-    counts = np.bincount(owner_arr, minlength=n_docs)
-    logits = np.zeros((n_docs, *outputs["logits"].shape[1:]), dtype=np.float64)
-    emb = np.zeros((n_docs, outputs["pooled"].shape[1]), dtype=np.float32)
-    np.add.at(logits, owner_arr, outputs["logits"])
-    np.add.at(emb, owner_arr, outputs["pooled"])
-    logits /= counts.reshape(-1, *[1] * (logits.ndim - 1))
-    emb /= counts[:, None]
+    counts = np.bincount(np.asarray(owner), minlength=n_docs)
+    logits = mean_by_document(outputs["logits"], owner, n_docs, dtype=np.float64)
+    emb = mean_by_document(outputs["pooled"], owner, n_docs).astype(np.float32)
     z = np.exp(logits - logits.max(-1, keepdims=True))
     return (z / z.sum(-1, keepdims=True)).astype(np.float32), emb, counts
 

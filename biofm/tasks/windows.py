@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 
 def window_starts(n: int, body: int, stride: int) -> list[int]:
     """Start offsets of windows of ``body`` tokens every ``stride`` tokens; the last window ends at ``n``."""
@@ -26,3 +28,11 @@ def best_window(position: int, starts: Sequence[int], body: int) -> int:
             if margin > best_margin:
                 best, best_margin = k, margin
     return best
+
+
+def mean_by_document(values: np.ndarray, owner: Sequence[int], n_docs: int, dtype=np.float32) -> np.ndarray:
+    """The mean of each document's window rows (``owner[i]``: the document of window ``i``)."""
+    owner = np.asarray(owner)
+    out = np.zeros((n_docs, *values.shape[1:]), dtype=dtype)
+    np.add.at(out, owner, values)
+    return out / np.bincount(owner, minlength=n_docs).reshape(-1, *[1] * (values.ndim - 1))

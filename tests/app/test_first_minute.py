@@ -59,16 +59,9 @@ def test_a_failing_model_is_a_message_with_the_log_not_a_traceback(app_env, monk
 
 
 def test_one_bad_record_costs_only_its_row(app_env, monkeypatch):
-    from biofm import api
+    from tests.conftest import break_predict
 
-    real = api.predict
-
-    def predict(task, records, *args, **kwargs):
-        if any("adenocarcinoma" in r.text for r in records):
-            raise ValueError("cannot read this one")
-        return real(task, records, *args, **kwargs)
-
-    monkeypatch.setattr(api, "predict", predict)
+    break_predict(monkeypatch, lambda r: "adenocarcinoma" in r.text, ValueError("cannot read this one"))
     at = _page("1_Clinical_text.py")
     at.button(key="clinical-example").click().run()
     assert not at.exception

@@ -134,16 +134,9 @@ def test_a_directory_with_an_unreadable_file_keeps_the_good_files(tmp_path):
 
 @pytest.mark.slow
 def test_a_row_whose_prediction_fails_costs_only_itself(tmp_path, monkeypatch):
-    from biofm import api
+    from tests.conftest import break_predict
 
-    real = api.predict
-
-    def fragile(task, records, *args, **kwargs):
-        if any("BOOM" in r.text for r in records):
-            raise RuntimeError("cannot run this row")
-        return real(task, records, *args, **kwargs)
-
-    monkeypatch.setattr(api, "predict", fragile)
+    break_predict(monkeypatch, lambda r: "BOOM" in r.text, RuntimeError("cannot run this row"))
     src = tmp_path / "in.csv"
     pd.DataFrame({"id": ["a", "b", "c"], "text": ["fever", "BOOM here", "renal failure"]}).to_csv(src, index=False)
     out = tmp_path / "out.csv"
@@ -183,18 +176,11 @@ def test_isolating_a_failure_keeps_rows_the_model_refused_as_their_own_errors(mo
     """One record breaks the model, one is refused (too long): the others are predicted, both are reported."""
     from biofm import api
     from biofm.io.molecules import read_molecules
-    from tests.conftest import load_tiny
+    from tests.conftest import break_predict, load_tiny
 
     loaded = load_tiny(tiny_molecule_dir, "molecules")
     res = read_molecules(b"CCO\nCCCC\n" + b"C" * 400 + b"\nc1ccccc1\n", "x.smi")
-    real = api.predict
-
-    def fragile(task, records, *args, **kwargs):
-        if any(r.canonical == "CCCC" for r in records):
-            raise RuntimeError("broken on butane")
-        return real(task, records, *args, **kwargs)
-
-    monkeypatch.setattr(api, "predict", fragile)
+    break_predict(monkeypatch, lambda r: r.canonical == "CCCC", RuntimeError("broken on butane"))
     kept, preds, failed = api.predict_isolating("molecules", res.records, loaded)
     assert [r.canonical for r in kept] == ["CCO", "C" * 400, "c1ccccc1"]
     assert preds.ids == ["1", "4"] and preds.embeddings.shape[0] == 2
