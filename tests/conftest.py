@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -147,3 +148,38 @@ def break_predict(monkeypatch, breaks, error: Exception) -> None:
         return real(task, records, *args, **kwargs)
 
     monkeypatch.setattr(api, "predict", fragile)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def app_healthy(port: int) -> bool:
+    import urllib.request
+
+    try:
+        return urllib.request.urlopen(f"http://localhost:{port}/_stcore/health", timeout=2).read() == b"ok"
+    except OSError:
+        return False
+
+
+def start_biofm_app(port: int, env: dict, cwd, stdout, **popen) -> subprocess.Popen:
+    """``biofm app --port PORT`` (the user's command) in a child process, returned once it answers its health
+    check; it is stopped and an error raised if it exits or has not started within 60 s."""
+    import sys
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "biofm.cli", "app", "--port", str(port)], cwd=cwd,
+                            env={**os.environ, "HF_HUB_OFFLINE": "1", **env}, stdout=stdout,
+                            stderr=subprocess.STDOUT, **popen)
+    deadline = time.time() + 60
+    while not app_healthy(port):
+        if proc.poll() is not None or time.time() > deadline:
+            proc.kill()
+            raise RuntimeError(f"biofm app did not start (exit code {proc.poll()})")
+        time.sleep(0.5)
+    return proc

@@ -4,27 +4,10 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
-import sys
 import time
-import urllib.request
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _healthy(port: int) -> bool:
-    try:
-        return urllib.request.urlopen(f"http://localhost:{port}/_stcore/health", timeout=2).read() == b"ok"
-    except OSError:
-        return False
+from tests.conftest import app_healthy, free_port, start_biofm_app
 
 
 def test_stopping_biofm_app_stops_the_server(tmp_path):
@@ -35,20 +18,14 @@ def test_stopping_biofm_app_stops_the_server(tmp_path):
     assert cmd[cmd.index("--browser.gatherUsageStats") + 1] == "false"
     assert cmd[cmd.index("--client.showErrorDetails") + 1] == "none"
 
-    port = _free_port()
-    env = {**os.environ, "BIOFM_DATA_DIR": str(tmp_path), "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "biofm.cli", "app", "--port", str(port)], cwd=tmp_path, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    port = free_port()
+    proc = start_biofm_app(port, {"BIOFM_DATA_DIR": str(tmp_path)}, tmp_path, subprocess.DEVNULL,
+                           start_new_session=True)
     try:
-        deadline = time.time() + 60
-        while not _healthy(port):
-            assert proc.poll() is None, "biofm app exited early"
-            assert time.time() < deadline, "biofm app did not start"
-            time.sleep(0.5)
         proc.send_signal(signal.SIGTERM)  # what a service manager or `kill` sends
         proc.wait(timeout=30)
         time.sleep(1)
-        assert not _healthy(port)
+        assert not app_healthy(port)
         alive = subprocess.run(["pgrep", "-s", str(proc.pid)], capture_output=True, text=True).stdout.split()
         assert not alive, f"processes left in biofm app's session: {alive}"
     finally:

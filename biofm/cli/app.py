@@ -15,8 +15,9 @@ def add_parser(sub) -> None:
 
 
 def command(port: int) -> list[str]:
-    """Streamlit on localhost only, no telemetry, no tracebacks in the browser (they go to the log)."""
-    return [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"), "--server.address", "localhost",
+    """Streamlit on localhost only, no telemetry, no tracebacks in the browser (they go to the log), started through
+    ``webui.serve`` so the router runs first even on a first visit straight to a page's URL."""
+    return [sys.executable, "-m", "webui.serve", "run", str(PROJECT_ROOT / "app.py"), "--server.address", "localhost",
             "--server.port", str(port), "--browser.gatherUsageStats", "false", "--server.headless", "true",
             "--client.showErrorDetails", "none"]
 

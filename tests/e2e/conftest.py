@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import free_port, start_biofm_app
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-results"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -31,25 +21,14 @@ def server_data_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def server(server_data_dir, tiny_model_dir):
-    port = _free_port()
-    data_dir = server_data_dir
-    env = {**os.environ, "BIOFM_DATA_DIR": str(data_dir), "BIOFM_MODEL_DIRS": str(tiny_model_dir.parent),
-           "HF_HUB_OFFLINE": "1"}
+    port, data_dir = free_port(), server_data_dir
     log = open(data_dir / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "biofm.cli", "app", "--port", str(port)],  # the user's command
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://localhost:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.terminate()
-        raise RuntimeError(f"the app did not start: {(data_dir / 'server.log').read_text()[-2000:]}")
-    yield url
+    try:
+        proc = start_biofm_app(port, {"BIOFM_DATA_DIR": str(data_dir), "BIOFM_MODEL_DIRS": str(tiny_model_dir.parent)},
+                               ROOT, log)
+    except RuntimeError as exc:
+        raise RuntimeError(f"{exc}: {(data_dir / 'server.log').read_text()[-2000:]}") from None
+    yield f"http://localhost:{port}"
     proc.terminate()
     proc.wait(timeout=20)
     log.close()
