@@ -21,6 +21,10 @@ Peng et al. 2018) as ConText rules:
 - historical ("history of") and hypothetical ("if", "should", "in case of", "risk of") mentions are dropped;
 - terminations ("but", "however", "although", "which", "there is", ";", "after", "following", "and a small") end
   every cue's scope; a comma ends the scope of "versus" only.
+
+Terminations and the comma get a scope of one token: medspaCy 1.3.1 only lets a modifier end another's scope when
+their scopes overlap by its ``tuple_overlaps``, which misses a scope that contains the other one, so a
+sentence-wide terminator never cut a cue whose scope had been shortened by ``max_scope``.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ UNCERTAIN_CATEGORIES = (POSSIBLE, SUGGESTIVE)
 # (name, regex, category, direction, max_scope, terminated_by)
 CUES: list[tuple[str, str, str, str, int | None, tuple[str, ...]]] = [
     # pre-negation
-    ("no", r"no", NEGATED, "FORWARD", 14, (POSSIBLE, DOUBLE_NEG)),
+    ("no", r"no", NEGATED, "FORWARD", 20, (POSSIBLE, DOUBLE_NEG)),
     ("not", r"not", NEGATED, "FORWARD", 8, (POSSIBLE, DOUBLE_NEG)),
     ("without", r"without(?: (?:evidence|signs?) of)?", NEGATED, "FORWARD", 14, (POSSIBLE, DOUBLE_NEG)),
     ("no evidence of", r"no (?:(?:radiographic|definite|convincing|other|further|residual|acute|new|significant|"
@@ -46,17 +50,19 @@ CUES: list[tuple[str, str, str, str, int | None, tuple[str, ...]]] = [
      (POSSIBLE, DOUBLE_NEG)),
     ("negative for", r"negative for|free of|clear of|absence of", NEGATED, "FORWARD", 14, (POSSIBLE, DOUBLE_NEG)),
     ("resolution of", r"(?:interval |complete |near[- ]complete )?(?:resolution|removal|disappearance|clearing) of|"
-     r"resolved|rather than|nor|neither|never", NEGATED, "FORWARD", 10, (POSSIBLE, DOUBLE_NEG)),
+     r"rather than|nor|neither|never", NEGATED, "FORWARD", 10, (POSSIBLE, DOUBLE_NEG)),
+    ("resolved", r"(?:interval(?:ly)? )?(?:resolved|cleared|removed)", NEGATED, "BIDIRECTIONAL", 8, (POSSIBLE, DOUBLE_NEG)),
     ("nothing to suggest", r"nothing (?:to suggest|to indicate|suggest(?:s|ive of)|worrisome for|concerning for)",
      NEGATED, "FORWARD", 10, ()),
     # post-negation
     ("is not seen", r"(?:(?:is|are|was|were|has been|have been|remains?) )?(?:not|no longer) (?:(?:clearly|definitely|"
      r"well|currently|now|again) )?(?:seen|identified|visuali[sz]ed|present|demonstrated|evident|appreciated|noted|"
      r"detected|apparent|visible|observed|suspected|recognized)", NEGATED, "BACKWARD", 12, (POSSIBLE, DOUBLE_NEG)),
-    ("has resolved", r"(?:(?:is|are|was|were|has|have)(?: since)?(?: been)? )?(?:resolved|cleared|removed|gone|"
-     r"withdrawn completely)|removal", NEGATED, "BACKWARD", 12, (POSSIBLE, DOUBLE_NEG)),
+    ("has resolved", r"(?:is|are|was|were|has|have)(?: since)?(?: been)?(?: completely| now)? (?:resolved|cleared|"
+     r"removed|gone)|removal", NEGATED, "BACKWARD", 12, (POSSIBLE, DOUBLE_NEG)),
     ("is absent", r"(?:(?:is|are|was|were) )?(?:absent|excluded|negative)", NEGATED, "BACKWARD", 8, (POSSIBLE, DOUBLE_NEG)),
-    (": none", r":\s*(?:none|absent|not seen|not present|not identified|negative|nil|no)\b", NEGATED, "BACKWARD", 12, ()),
+    (": none", r":\s*(?:none|absent|not seen|not present|not identified|negative|nil|no)(?=\s*(?:[.;,]|$))", NEGATED,
+     "BACKWARD", 12, ()),
     ("none seen", r"none (?:seen|identified|present)", NEGATED, "BACKWARD", 8, ()),
     # double negation: uncertain, and it wins over a negation of the same mention
     ("cannot exclude", r"(?:cannot|can not|can't|could not|does not|do not|unable to|difficult to|hard to|not possible to)"
@@ -67,8 +73,8 @@ CUES: list[tuple[str, str, str, str, int | None, tuple[str, ...]]] = [
      r"evaluated|confirmed|characteri[sz]ed)", DOUBLE_NEG, "BACKWARD", 10, (NEGATED, POSSIBLE)),
     # hedges
     ("may represent", r"(?:may|might|could|can|would|possibly|probably|likely|which may|which could|which likely)"
-     r" (?:also )?(?:be|represent(?:s|ing)?|reflect(?:s|ing)?|indicate|relate to|be related to|be due to|"
-     r"be secondary to|include|have|be consistent with|correspond to|signify)", POSSIBLE, "FORWARD", 8, (NEGATED,)),
+     r" (?:also )?(?:be related to|be due to|be secondary to|be consistent with|be|represent(?:s|ing)?|"
+     r"reflect(?:s|ing)?|indicate|relate to|include|have|correspond to|signify)", POSSIBLE, "FORWARD", 8, (NEGATED,)),
     ("possible", r"possible|possibly|probable|probably|likely|most likely|more likely|less likely|questionable|"
      r"question of|questioned|equivocal|borderline|presumed|presumably|presumptive|suspected|suspect|suspicion of|"
      r"uncertain|indeterminate|may have|ill[- ]defined|vague|suggestion of|cannot distinguish|differential "
@@ -79,27 +85,27 @@ CUES: list[tuple[str, str, str, str, int | None, tuple[str, ...]]] = [
     ("is possible", r"(?:(?:is|are) )?(?:possible|suspected|likely|questioned|favou?red|considered|"
      r"not (?:entirely )?certain|uncertain)|(?:may|might|could) (?:be present|exist|be seen)|if any|"
      r"of (?:uncertain|unclear|doubtful) significance", POSSIBLE, "BACKWARD", 8, (NEGATED,)),
-    ("versus", r"versus|vs\.?|or less likely|and/or", POSSIBLE, "BIDIRECTIONAL", 4, (COMMA, NEGATED)),
+    ("versus", r"versus|vs\.?|or less likely|and/or", POSSIBLE, "BIDIRECTIONAL", 6, (COMMA, NEGATED)),
     ("?", r"\?", POSSIBLE, "BIDIRECTIONAL", 3, (NEGATED, COMMA)),
     # historical, hypothetical
     ("history of", r"(?:(?:known|remote|past|prior|previous) )?(?:medical )?(?:history of|h/o|hx of)", HISTORICAL,
      "FORWARD", 8, ()),
     ("if", r"if|should|in case of|in the event of|risk of|at risk for|to prevent|prevention of|could develop|"
-     r"may develop|watch for|monitor for", HYPOTHETICAL, "FORWARD", 8, ()),
+     r"may develop|watch for|monitor for", HYPOTHETICAL, "FORWARD", None, ()),
     # pseudo-cues: they match longer than the cue they contain, so that cue is not used
     ("no change", r"(?:no|without) (?:(?:significant|interval|appreciable|substantial|definite|radiographic|"
-     r"marked|real|notable) )*(?:change|increase|decrease|worsening|improvement|progression|enlargement)"
+     r"marked|real|notable) )*(?:change|increase|decrease|worsening|improvement|progression)"
      r"(?: (?:in|of|since))?|not (?:significantly )?(?:changed|increased|decreased|improved)|not only|"
      r"gram[- ]negative|not clearly changed|no longer changing", PSEUDO, "PSEUDO", None, ()),
     ("to suggest", r"(?:to|that would|which would|that might|to definitely|that could) (?:suggest|indicate)|"
      r"to explain|to account for", PSEUDO, "PSEUDO", None, ()),
-    ("comma", r",", COMMA, "PSEUDO", None, ()),
+    ("comma", r",", COMMA, "PSEUDO", 1, ()),
     # terminations
     ("but", r"but|however|although|though|except(?: for)?|aside from|apart from|other than|which|whereas|while|yet|"
      r"there (?:is|are|has been|have been)|;|after|following|status post|s/p|post-?(?:procedure|placement|insertion)|"
      r"(?:and|with) (?:a |an |the )?(?:small|large|moderate|mild|minimal|trace|new|persistent|stable|increased|"
      r"decreased|worsening|improving|unchanged|residual|right|left|bilateral)|due to|secondary to|"
-     r"otherwise", "TERMINATE", "TERMINATE", None, ()),
+     r"otherwise", "TERMINATE", "TERMINATE", 1, ()),
 ]
 
 _lock = threading.Lock()

@@ -102,9 +102,9 @@ MENTIONS: dict[str, list[str]] = {
 OTHER_FINDINGS = [
     r"(?:calcified |healed )?granulom(?:a|as|ata|atous(?: disease| changes)?)", r"calcified (?:lung |pulmonary )?nodul(?:e|es|arity)",
     r"(?:lytic|sclerotic|blastic|osteolytic|osteoblastic|osseous|bone|bony|skeletal|expansile) (?:lesions?|metastas[ie]s|mass(?:es)?)",
-    rf"(?:lesions?|mass(?:es)?|nodules?) (?:of|in|involving|within) (?:the )?{_SIDE}(?:proximal |distal |posterior |anterior |lateral )?{_BONE}",
+    rf"(?:lesions?|mass(?:es)?|nodules?) (?:of|in|involving|within) (?:the |a |an )?{_SIDE}(?:proximal |distal |posterior |anterior |lateral )?{_BONE}",
     rf"{_SIDE}{_BONE} (?:lesions?|mass(?:es)?)",
-    r"(?:skin|cutaneous|breast|nipple|soft[- ]tissue|hepatic|liver|renal|thyroid|adrenal) (?:lesions?|mass(?:es)?|nodules?)",
+    r"(?:breast|soft[- ]tissue|hepatic|liver|renal|thyroid|adrenal) (?:lesions?|mass(?:es)?|nodules?)",
     r"calcified (?:lymph )?nodes?", r"emphysema(?:tous changes)?", r"hyperinflat(?:ion|ed)", r"hyperexpan(?:sion|ded)",
     r"copd", r"chronic obstructive pulmonary disease", r"bullae", r"bullous", r"scoliosis", r"kyphosis",
     r"degenerative (?:changes?|disease)", r"spondylosis", r"osteophytes?", r"osteopenia", r"(?:hiatal |hiatus )?hernia",
@@ -124,7 +124,8 @@ IGNORE = [
     r"costophrenic|diaphragmatic) lines?", r"in line with", r"line of sight", r"(?:along|at) the line",
     r"tube (?:feeds?|feeding)", r"lung volumes?", r"chest tube (?:site|tract)",
     r"(?:upper|lower) limits? of normal", r"support(?:ing|ive)? (?:the )?(?:diagnosis|findings?)", r"mass effect",
-    r"massive(?:ly)?",
+    r"massive(?:ly)?", r"(?:skin|cutaneous|nipple) (?:lesions?|mass(?:es)?|nodules?|markers?|shadows?|folds?)",
+    r"skin folds?",
 ]
 
 # Phrases that describe an observation as normal (a negative statement without a negation cue).

@@ -25,12 +25,13 @@ from biofm.reports import cues
 from biofm.reports.observations import OBSERVATIONS, PATHOLOGIES
 
 SECTION_RE = re.compile(
-    r"^\s*(?P<name>findings?|impressions?|conclusions?|summary|indications?|clinical (?:history|indication|information)"
+    r"^\s*(?P<name>findings?|impressions?|conclusions?|summary|opinion|interpretation|report|indications?|clinical (?:history|indication|information)"
     r"|history|reason for (?:exam(?:ination)?|study)|comparisons?|technique|examination|exam|procedure)\s*:",
     re.I | re.M)
 SKIP_SECTIONS = ("indication", "clinical", "history", "reason", "comparison", "technique", "examination", "exam",
                  "procedure")
-IMPRESSION_SECTIONS = ("impression", "conclusion", "summary")
+IMPRESSION_SECTIONS = ("impression", "conclusion", "summary", "opinion", "interpretation")
+BLANK_LINE_RE = re.compile(r"\n[ \t]*\n")
 
 SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])|\n\s*\n|\n(?=\s*(?:\d+[.)]|[-•*])\s)|(?<=[.!?])\n"
                          r"|\n(?=[ \t]*[A-Z])")
@@ -87,6 +88,9 @@ def split_sentences(report: str) -> list[Sentence]:
         kind = "other"
         if name:
             if name.startswith(SKIP_SECTIONS):
+                gap = BLANK_LINE_RE.search(report, head_end, end)  # an indication ends at a blank line
+                if gap:
+                    sections.append((gap.end(), end, "other"))
                 continue
             kind = "impression" if name.startswith(IMPRESSION_SECTIONS) else "findings"
         if end > head_end:
