@@ -75,3 +75,15 @@ def combine(rules: ReportLabels, probs: np.ndarray, threshold: float = MODEL_ONL
                               f"p {out[blocking[0]].probability:.2f})")
     out["No Finding"] = FinalLabel(nf.label, "rules", float(probs[j, k]), LABELS[k], nf)
     return {o: out[o] for o in OBSERVATIONS}
+
+
+def evidence_rows(labels: dict[str, FinalLabel]) -> list[dict]:
+    """The labels a sentence supports (source rules, mentioned), for display: observation, label, cue, evidence."""
+    return [{"observation": o, "label": f.label, "cue": f.rules.cue, "evidence": f.rules.evidence or f.rules.note}
+            for o, f in labels.items() if f.source == "rules" and f.label != "not mentioned"]
+
+
+def model_only_rows(labels: dict[str, FinalLabel]) -> list[dict]:
+    """The labels only the model gives (no sentence mentions the observation): observation, label, probability."""
+    return [{"observation": o, "label": f.label, "model probability": round(f.probability, 3)}
+            for o, f in labels.items() if f.model_only]
