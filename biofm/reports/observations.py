@@ -131,13 +131,15 @@ IGNORE = [
 # Phrases that describe an observation as normal (a negative statement without a negation cue).
 NORMAL: dict[str, list[str]] = {
     "Enlarged Cardiomediastinum": [
-        r"cardiomediastinal (?:silhouette|contours?|shadow) (?:is |are |appears? |remains? |looks? )?(?:normal|within normal limits|unremarkable|not enlarged|not widened|stable|unchanged)(?: (?:in size|in contour|in appearance))?",
+        r"cardiomediastinal (?:silhouette|contours?|shadow)(?: and (?:the )?(?:pulmonary )?(?:vascularity|vasculature|hila))? (?:is |are |appears? |remains? |looks? )?(?:normal|within normal limits|unremarkable|not enlarged|not widened|stable|unchanged)(?: (?:in size|in contour|in appearance))?",
         r"(?:normal|unremarkable|stable|unchanged) cardiomediastinal (?:silhouette|contours?|shadow|size)",
         r"(?:the )?mediastin(?:um|al (?:contours?|silhouette)) (?:is |are |appears? |remains? )?(?:normal|unremarkable|within normal limits|not widened)",
         r"normal mediastin(?:um|al (?:contours?|silhouette))", r"cardiomediastinal (?:silhouette|contours?):? (?:normal|wnl)",
     ],
     "Cardiomegaly": [
-        r"heart size (?:is |appears |remains |looks )?(?:normal|within normal limits|(?:at the )?upper limits? of normal|top normal|not enlarged)",
+        r"(?:heart size|heart|cardiac (?:silhouette|size|contours?|shadow))(?: and (?:the )?(?:pulmonary )?(?:vascularity|vasculature|"
+        r"mediastinum|mediastinal contours?|hila|hilar contours))? (?:is |are |appears? |remains? |looks )?(?:normal|"
+        r"within normal limits|(?:at )?(?:the )?upper limits? of normal|top normal|not enlarged)",
         r"normal (?:heart(?: size)?|cardiac (?:silhouette|size|contours?|shadow))",
         r"cardiac (?:silhouette|size|contours?|shadow) (?:is |appears |remains )?(?:normal|within normal limits|unremarkable|not enlarged)(?: in size)?",
         r"heart (?:is |appears |remains )?(?:normal|not enlarged)(?: in size)?", r"heart(?: size)?:? (?:normal|wnl)",
@@ -147,7 +149,8 @@ NORMAL: dict[str, list[str]] = {
         r"(?:the )?heart and mediastinum (?:are |appear )?(?:normal|unremarkable|within normal limits)",
         r"(?:heart size and )?mediastinal contours (?:are )?normal",
     ],
-    "Lung Opacity": [r"lungs? (?:are |is |appear |remain )?(?:otherwise |now |grossly |both )?(?:well[- ]expanded and )?clear",
+    "Lung Opacity": [r"lungs? (?:are |is |appear |remain )?(?:otherwise |now |grossly |both )?(?:(?:well[- ]expanded|"
+                     r"hypoinflated|hyperinflated|low in volume|expanded|hyperexpanded) (?:and|but) )?clear",
                      r"clear lungs", r"lungs?:? clear"],
     "Pleural Effusion": [r"costophrenic (?:angles?|sulci) (?:are |is )?(?:sharp|clear|preserved)",
                          r"sharp costophrenic (?:angles?|sulci)"],

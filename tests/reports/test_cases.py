@@ -34,7 +34,7 @@ def test_the_table_covers_every_category_with_150_cases_or_more():
     assert len(CASES) >= 150 and len({t for _, t, _ in CASES}) == len(CASES)
     assert {"issue", "pre-negation", "post-negation", "no new", "no X to suggest Y", "without", "resolved",
             "no change", "double negation", "hedge", "historical", "hypothetical", "mentions", "devices",
-            "no finding", "format"} <= cats
+            "no finding", "format", "report"} <= cats
     assert len(ISSUE) == 10
 
 
