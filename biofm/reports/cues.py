@@ -33,7 +33,7 @@ import threading
 import warnings
 from functools import lru_cache
 
-from biofm.reports.observations import IGNORE, MENTIONS, NORMAL, NORMAL_REPORT, OTHER_FINDINGS
+from biofm.reports.observations import BORDERLINE, IGNORE, MENTIONS, NORMAL, NORMAL_REPORT, OTHER_FINDINGS
 
 NEGATED, POSSIBLE, SUGGESTIVE, DOUBLE_NEG = "NEGATED_EXISTENCE", "POSSIBLE_EXISTENCE", "SUGGESTIVE", "DOUBLE_NEGATION"
 HISTORICAL, HYPOTHETICAL, PSEUDO, COMMA = "HISTORICAL", "HYPOTHETICAL", "PSEUDO", "COMMA"
@@ -70,7 +70,8 @@ CUES: list[tuple[str, str, str, str, int | None, tuple[str, ...]]] = [
      DOUBLE_NEG, "FORWARD", 10, (NEGATED, POSSIBLE)),
     ("cannot be excluded", r"(?:cannot|can not|can't|could not|may not|might not|is not|are not|not) (?:be )?"
      r"(?:entirely |completely |definitely |fully |totally |confidently |well )?(?:excluded|ruled out|assessed|"
-     r"evaluated|confirmed|characteri[sz]ed)", DOUBLE_NEG, "BACKWARD", 10, (NEGATED, POSSIBLE)),
+     r"evaluated|confirmed|characteri[sz]ed)|(?:is|are) (?:difficult|hard|impossible) to (?:entirely )?(?:exclude|rule out)",
+     DOUBLE_NEG, "BACKWARD", 10, (NEGATED, POSSIBLE)),
     # hedges
     ("may represent", r"(?:may|might|could|can|would|possibly|probably|likely|which may|which could|which likely)"
      r" (?:also )?(?:be related to|be due to|be secondary to|be consistent with|be|represent(?:s|ing)?|"
@@ -85,6 +86,11 @@ CUES: list[tuple[str, str, str, str, int | None, tuple[str, ...]]] = [
     ("is possible", r"(?:(?:is|are) )?(?:possible|suspected|likely|questioned|favou?red|considered|"
      r"not (?:entirely )?certain|uncertain)|(?:may|might|could) (?:be present|exist|be seen)|if any|"
      r"of (?:uncertain|unclear|doubtful) significance", POSSIBLE, "BACKWARD", 8, (NEGATED,)),
+    ("possibly an artifact", r",? (?:possibly|probably|likely|perhaps|which (?:may|could|might) be|could be|may be) (?:a |an |"
+     r"due to |related to |from |reflecting |representing )?(?:(?:a |an )?(?:nipple shadows?|artifacts?|artefacts?|artifactual|"
+     r"overlapping (?:vessels|vascular structures|structures|soft tissues?|bones?)|summation(?: of shadows)?|"
+     r"(?:a )?vessels? (?:seen )?en face|skin folds?|external objects?|overlying (?:soft tissues?|structures)))",
+     POSSIBLE, "BACKWARD", 10, (NEGATED,)),
     ("versus", r"versus|vs\.?|or less likely|and/or", POSSIBLE, "BIDIRECTIONAL", 6, (COMMA, NEGATED)),
     ("?", r"\?", POSSIBLE, "BIDIRECTIONAL", 3, (NEGATED, COMMA)),
     # historical, hypothetical
@@ -96,7 +102,8 @@ CUES: list[tuple[str, str, str, str, int | None, tuple[str, ...]]] = [
     ("no change", r"(?:no|without) (?:(?:significant|interval|appreciable|substantial|definite|radiographic|"
      r"marked|real|notable) )*(?:change|increase|decrease|worsening|improvement|progression)"
      r"(?: (?:in|of|since))?|not (?:significantly )?(?:changed|increased|decreased|improved)|not only|"
-     r"gram[- ]negative|not clearly changed|no longer changing", PSEUDO, "PSEUDO", None, ()),
+     r"gram[- ]negative|not clearly changed|no longer changing|(?:(?:has|have|is|are) )?(?:nearly|almost|partially|"
+     r"partly|mostly|largely|incompletely|not (?:completely|fully|entirely)) (?:resolved|cleared|removed)", PSEUDO, "PSEUDO", None, ()),
     ("to suggest", r"(?:to|that would|which would|that might|to definitely|that could) (?:suggest|indicate)|"
      r"to explain|to account for", PSEUDO, "PSEUDO", None, ()),
     ("comma", r",", COMMA, "PSEUDO", 1, ()),
@@ -104,8 +111,7 @@ CUES: list[tuple[str, str, str, str, int | None, tuple[str, ...]]] = [
     ("but", r"but|however|although|though|except(?: for)?|aside from|apart from|other than|which|whereas|while|yet|"
      r"there (?:is|are|has been|have been)|;|after|following|status post|s/p|post-?(?:procedure|placement|insertion)|"
      r"(?:and|with) (?:a |an |the )?(?:small|large|moderate|mild|minimal|trace|new|persistent|stable|increased|"
-     r"decreased|worsening|improving|unchanged|residual|right|left|bilateral)|due to|secondary to|"
-     r"otherwise", "TERMINATE", "TERMINATE", 1, ()),
+     r"decreased|worsening|improving|unchanged|residual|right|left|bilateral)|otherwise", "TERMINATE", "TERMINATE", 1, ()),
 ]
 
 _lock = threading.Lock()
@@ -123,7 +129,8 @@ def target_label(obs: str) -> str:
 OBS_OF_LABEL: dict[str, tuple[str, ...]] = {}
 for _key in MENTIONS:
     OBS_OF_LABEL[target_label(_key)] = tuple(k.strip() for k in _key.split("+"))
-NORMAL_PREFIX, OTHER, IGNORED, NORMAL_REPORT_LABEL = "NORMAL__", "OTHER_FINDING", "IGNORED", "NORMAL_REPORT"
+NORMAL_PREFIX, BORDERLINE_PREFIX = "NORMAL__", "BORDERLINE__"
+OTHER, IGNORED, NORMAL_REPORT_LABEL = "OTHER_FINDING", "IGNORED", "NORMAL_REPORT"
 
 
 @lru_cache(maxsize=1)
@@ -150,6 +157,9 @@ def pipeline():
     for key, patterns in NORMAL.items():
         rules += [TargetRule("normal " + key, NORMAL_PREFIX + target_label(key), pattern=_bounded(p))
                   for p in patterns]
+    for key, patterns in BORDERLINE.items():
+        rules += [TargetRule("borderline " + key, BORDERLINE_PREFIX + target_label(key), pattern=_bounded(p))
+                  for p in patterns]
     rules += [TargetRule("other finding", OTHER, pattern=_bounded(p)) for p in OTHER_FINDINGS]
     rules += [TargetRule("look-alike", IGNORED, pattern=_bounded(p)) for p in IGNORE]
     rules += [TargetRule("normal report", NORMAL_REPORT_LABEL, pattern=_bounded(p)) for p in NORMAL_REPORT]
@@ -165,6 +175,8 @@ for _label in list(OBS_OF_LABEL):
     OBS_OF_LABEL[NORMAL_PREFIX + _label] = OBS_OF_LABEL[_label]
 for _key in NORMAL:
     OBS_OF_LABEL[NORMAL_PREFIX + target_label(_key)] = tuple(k.strip() for k in _key.split("+"))
+for _key in BORDERLINE:
+    OBS_OF_LABEL[BORDERLINE_PREFIX + target_label(_key)] = (_key,)
 
 
 def run(texts: list[str]):

@@ -41,7 +41,7 @@ MENTIONS: dict[str, list[str]] = {
     ],
     "Cardiomegaly": [
         r"cardiomegaly", r"(?:enlarged|large|prominent|globular) (?:heart|cardiac (?:silhouette|shadow|contours?|size))",
-        r"(?:heart|cardiac (?:silhouette|shadow|contours?))(?: size)? (?:is |appears |remains |looks )?(?:mildly |moderately |markedly |severely |slightly |borderline )?(?:enlarged|large)",
+        r"(?:heart|cardiac (?:silhouette|shadow|contours?))(?: size)? (?:is |appears |remains |looks )?(?:mildly |moderately |markedly |severely |slightly )?(?:enlarged|large)",
         r"enlargement of the (?:heart|cardiac silhouette)", r"cardiac enlargement", r"cardiomegally",
     ],
     "Lung Lesion": [
@@ -105,7 +105,7 @@ OTHER_FINDINGS = [
     rf"(?:lesions?|mass(?:es)?|nodules?) (?:of|in|involving|within) (?:the |a |an )?{_SIDE}(?:proximal |distal |posterior |anterior |lateral )?{_BONE}",
     rf"{_SIDE}{_BONE} (?:lesions?|mass(?:es)?)",
     r"(?:breast|soft[- ]tissue|hepatic|liver|renal|thyroid|adrenal) (?:lesions?|mass(?:es)?|nodules?)",
-    r"calcified (?:lymph )?nodes?", r"emphysema(?:tous changes)?", r"hyperinflat(?:ion|ed)", r"hyperexpan(?:sion|ded)",
+    r"calcified (?:lymph )?nodes?", r"emphysema(?:tous(?: changes)?)?", r"hyperinflat(?:ion|ed)", r"hyperexpan(?:sion|ded)",
     r"copd", r"chronic obstructive pulmonary disease", r"bullae", r"bullous", r"scoliosis", r"kyphosis",
     r"degenerative (?:changes?|disease)", r"spondylosis", r"osteophytes?", r"osteopenia", r"(?:hiatal |hiatus )?hernia",
     r"(?:aortic |vascular |coronary )?calcifications?", r"calcified aorta", r"atherosclero(?:sis|tic(?: changes| disease)?)",
@@ -138,22 +138,32 @@ NORMAL: dict[str, list[str]] = {
     ],
     "Cardiomegaly": [
         r"(?:heart size|heart|cardiac (?:silhouette|size|contours?|shadow))(?: and (?:the )?(?:pulmonary )?(?:vascularity|vasculature|"
-        r"mediastinum|mediastinal contours?|hila|hilar contours))? (?:is |are |appears? |remains? |looks )?(?:normal|"
+        r"hila|hilar contours))? (?:is |are |appears? |remains? |looks )?(?:normal|"
         r"within normal limits|(?:at )?(?:the )?upper limits? of normal|top normal|not enlarged)",
-        r"normal (?:heart(?: size)?|cardiac (?:silhouette|size|contours?|shadow))",
+        r"normal (?:heart(?: size)?|cardiac (?:silhouette|size|contours?|shadow))", r"normal[- ]sized? heart",
         r"cardiac (?:silhouette|size|contours?|shadow) (?:is |appears |remains )?(?:normal|within normal limits|unremarkable|not enlarged)(?: in size)?",
         r"heart (?:is |appears |remains )?(?:normal|not enlarged)(?: in size)?", r"heart(?: size)?:? (?:normal|wnl)",
         r"no (?:evidence of )?cardiac enlargement",
     ],
     "Enlarged Cardiomediastinum + Cardiomegaly": [
         r"(?:the )?heart and mediastinum (?:are |appear )?(?:normal|unremarkable|within normal limits)",
-        r"(?:heart size and )?mediastinal contours (?:are )?normal",
+        r"(?:heart size|heart|cardiac silhouette) and (?:the )?(?:mediastinum|mediastinal (?:contours?|silhouette)|"
+        r"cardiomediastinal silhouette) (?:is |are |appears? |remain )?(?:normal|unremarkable|within normal limits|stable)",
+        r"mediastinal contours (?:are )?normal",
     ],
-    "Lung Opacity": [r"lungs? (?:are |is |appear |remain )?(?:otherwise |now |grossly |both )?(?:(?:well[- ]expanded|"
+    "Lung Opacity": [r"lungs? (?:are |is |appear |remain )?(?:otherwise |now |grossly |both )?(?:(?:well[- ]expanded|well[- ]aerated|"
                      r"hypoinflated|hyperinflated|low in volume|expanded|hyperexpanded) (?:and|but) )?clear",
                      r"clear lungs", r"lungs?:? clear"],
+    "Edema": [r"(?:pulmonary )?vascularity (?:is |appears |remains )?(?:normal|within normal limits|unremarkable)",
+              r"normal (?:pulmonary )?vascularity"],
     "Pleural Effusion": [r"costophrenic (?:angles?|sulci) (?:are |is )?(?:sharp|clear|preserved)",
                          r"sharp costophrenic (?:angles?|sulci)"],
+}
+
+# Phrases uncertain by themselves (the CheXpert labeler reads a borderline heart size as uncertain).
+BORDERLINE: dict[str, list[str]] = {
+    "Cardiomegaly": [r"(?:heart|cardiac (?:silhouette|size))(?: size)? (?:is |appears |remains )?borderline(?: enlarged| in size| large)?",
+                     r"borderline (?:heart size|cardiac size|cardiac silhouette|enlarged heart|enlargement of the heart)"],
 }
 
 # Whole-report normal statements: the evidence for No Finding (they mention no observation).

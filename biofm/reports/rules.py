@@ -149,6 +149,8 @@ def _mentions(report: str, sentences: list[Sentence]):
                     found[obs].append(Mention("negative", sent, ent.text, "normal"))
                 continue
             label, cue = read_mention(categories)
+            if kind.startswith(cues.BORDERLINE_PREFIX) and label == "positive":
+                label, cue = "uncertain", "borderline"
             if kind == cues.OTHER:
                 if label in ("positive", "uncertain") and other is None:
                     other = Mention(label, sent, ent.text, cue)
