@@ -50,7 +50,7 @@ MENTIONS: dict[str, list[str]] = {
         r"(?:lung )?(?:tumou?rs?|neoplasms?|carcinoma|malignancy|metastatic (?:disease|nodules?))", r"nodular densit(?:y|ies)",
         r"cavit(?:y|ies|ation)",
     ],
-    "Lung Lesion + Lung Opacity": [r"nodular (?:opacit(?:y|ies)|opacification)"],
+    "Lung Lesion + Lung Opacity": [r"nodular (?:opacit(?:y|ies)|opacification)", r"mass-?like (?:opacit(?:y|ies)|densit(?:y|ies)|consolidation)"],
     "Lung Opacity": [
         r"opacit(?:y|ies)", r"opacification", r"opacified", r"infiltrat(?:e|es|ion|ive)", r"densit(?:y|ies)",
         r"haziness", r"hazy", r"decreased translucency", r"increased (?:density|markings)",
@@ -116,7 +116,8 @@ OTHER_FINDINGS = [
     r"metastas[ie]s", r"hematoma", r"contusion", r"deformity", r"aspiration", r"bronchiectasis", r"bronchitis",
     r"airways? disease", r"(?:hilar |mediastinal )?(?:lymph)?adenopathy", r"pericardial effusion",
     r"(?:soft tissue|subcutaneous|chest wall) o?edema", r"vertebral (?:body )?collapse", r"compression deformity",
-    r"osteoarthritis", r"arthropathy",
+    r"osteoarthritis", r"arthropathy", r"(?:fissural|fissure) thickening", r"thickened (?:(?:minor|major) )?fissures?",
+    r"thickening of the (?:(?:left|right) )?(?:(?:minor|major|horizontal|oblique) )?fissures?",
 ]
 # Look-alikes that name nothing here (a pleural line is the edge of a pneumothorax, not a device).
 IGNORE = [
