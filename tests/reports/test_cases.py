@@ -68,6 +68,11 @@ def test_no_report_gets_no_finding_with_a_positive_or_uncertain_pathology(shown)
     preds = api.predict("reports", [TextRecord(f"r{i}", t) for i, t in enumerate(texts)],
                         settings=load_settings(device="cpu", precision="fp32"))
     assert _no_finding_holds(shown) == [] and _no_finding_holds(preds) == []
+    for text, labels in zip(preds.texts, preds.combined()):  # and every positive / uncertain label says why
+        for o, f in labels.items():
+            if f.label in ("positive", "uncertain"):
+                assert (f.model_only and f.probability >= MODEL_ONLY_THRESHOLD) or (
+                    f.evidence and text[f.rules.start:f.rules.end] == f.evidence) or o == "No Finding", (o, text)
     # and the rules agree with the generator's own labels (which follow the same convention)
     for g, fin in zip(gen, preds.final()[-len(gen):]):
         assert fin["No Finding"][0] == g.labels["No Finding"], g.text
