@@ -92,7 +92,7 @@ CUES: list[tuple[str, str, str, str, int | None, tuple[str, ...]]] = [
      r"(?:a )?vessels? (?:seen )?en face|skin folds?|external objects?|overlying (?:soft tissues?|structures)))",
      POSSIBLE, "BACKWARD", 10, (NEGATED,)),
     ("versus", r"versus|vs\.?|or less likely|and/or", POSSIBLE, "BIDIRECTIONAL", 6, (COMMA, NEGATED)),
-    ("?", r"\?", POSSIBLE, "BIDIRECTIONAL", 3, (NEGATED, COMMA)),
+    ("?", r"\?", POSSIBLE, "BIDIRECTIONAL", 5, (NEGATED, COMMA)),
     # historical, hypothetical
     ("history of", r"(?:(?:known|remote|past|prior|previous) )?(?:medical )?(?:history of|h/o|hx of)", HISTORICAL,
      "FORWARD", 8, ()),
