@@ -37,7 +37,6 @@ from biofm.reports.observations import BORDERLINE, IGNORE, MENTIONS, NORMAL, NOR
 
 NEGATED, POSSIBLE, SUGGESTIVE, DOUBLE_NEG = "NEGATED_EXISTENCE", "POSSIBLE_EXISTENCE", "SUGGESTIVE", "DOUBLE_NEGATION"
 HISTORICAL, HYPOTHETICAL, PSEUDO, COMMA = "HISTORICAL", "HYPOTHETICAL", "PSEUDO", "COMMA"
-UNCERTAIN_CATEGORIES = (POSSIBLE, SUGGESTIVE)
 
 # (name, regex, category, direction, max_scope, terminated_by)
 CUES: list[tuple[str, str, str, str, int | None, tuple[str, ...]]] = [
