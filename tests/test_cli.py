@@ -157,11 +157,13 @@ def test_predict_reports_csv_with_quirks(tiny_report, tmp_path, capsys):
     assert (row.loc["r1", "Pneumothorax"], row.loc["r1", "Pleural Effusion"]) == ("0", "1")
     assert (row.loc["r3", "Pneumonia"], row.loc["r3", "Pleural Effusion"], row.loc["r3", "Consolidation"]) == \
         ("-1", "0", "1")
+    assert row.loc["r1", "Pleural Effusion_source"] == "rules"  # each label says whether a sentence decided it
     assert "row 2 (text): empty text" in capsys.readouterr().err
     jl = tmp_path / "labels.jsonl"
     assert main(["predict", "reports", str(src), "-o", str(jl), "--model", str(model_dir), "-q"]) == 0
     first = json.loads(jl.read_text().splitlines()[0])
     assert first["observations"]["Pleural Effusion"]["evidence"] == "XXXX effusion."
+    assert first["observations"]["Pleural Effusion"]["source"] == "rules"
 
 
 def test_explain_without_target_explains_the_predicted_class_and_no_rows_is_an_error(tiny_model_dir, tmp_path):

@@ -1,10 +1,18 @@
-"""A rule-based CheXpert-style labeler with evidence sentences.
+"""A rule-based CheXpert labeler with evidence: sections, sentences, target rules, ConText cues, aggregation.
 
-Per report: split into sections (indication/history ignored; impression weighs in) and sentences; find each
-observation's mentions; decide each mention by uncertainty and negation cues whose scope runs from the cue to a
-scope terminator ("but", "however", ";", "which", …), before or after the mention; aggregate per observation with
-impression mentions overriding findings, and positive > uncertain > negative among mentions. No Finding is positive
-when no pathology (anything but Support Devices) is positive or uncertain.
+Per report: split into sections (indication / history / comparison / technique are dropped; the impression weighs
+in) and sentences; find each observation's mentions (medspaCy ``TargetMatcher``, :mod:`biofm.reports.observations`)
+and read each mention with ConText (:mod:`biofm.reports.cues`); then aggregate, as the CheXpert labeler does
+(Irvin et al. 2019):
+
+- a mention is **uncertain** under a double negation ("cannot exclude"), else **negative** under a negation, else
+  dropped under a historical or hypothetical cue, else **uncertain** under a hedge, else **positive**;
+- per observation, impression mentions override findings mentions, and among the mentions kept positive >
+  uncertain > negative (the earliest sentence breaks ties); that sentence is the label's evidence;
+- **No Finding** is positive only when none of the 12 pathologies (Support Devices aside) is positive or
+  uncertain; a finding outside the 14 (emphysema, granuloma, scoliosis, hernia, ...) read as present keeps it off
+  too, as in the CheXpert labeler. Its evidence is the report's normal statement ("No acute cardiopulmonary
+  process."), else the first sentence read as negative.
 """
 
 from __future__ import annotations
@@ -13,65 +21,20 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from biofm.reports.observations import MENTIONS, NORMAL, OBSERVATIONS
+from biofm.reports import cues
+from biofm.reports.observations import OBSERVATIONS, PATHOLOGIES
 
 SECTION_RE = re.compile(
-    r"^\s*(?P<name>findings?|impressions?|conclusions?|summary|indications?|clinical (?:history|indication|information)"
+    r"^\s*(?P<name>findings?|impressions?|conclusions?|summary|opinion|interpretation|report|indications?|clinical (?:history|indication|information)"
     r"|history|reason for (?:exam(?:ination)?|study)|comparisons?|technique|examination|exam|procedure)\s*:",
     re.I | re.M)
 SKIP_SECTIONS = ("indication", "clinical", "history", "reason", "comparison", "technique", "examination", "exam",
                  "procedure")
-IMPRESSION_SECTIONS = ("impression", "conclusion", "summary")
+IMPRESSION_SECTIONS = ("impression", "conclusion", "summary", "opinion", "interpretation")
+BLANK_LINE_RE = re.compile(r"\n[ \t]*\n")
 
-# Longest first so "cannot be excluded" wins over "no"/"not"; pseudo-cues neutralise what looks like negation.
-PSEUDO = [r"no (?:significant |interval |appreciable )?change", r"not (?:significantly )?changed",
-          r"no increase", r"no decrease", r"without (?:significant |interval )?change", r"not only"]
-UNCERTAIN_PRE = [
-    r"cannot (?:be )?(?:excluded|exclude|ruled? out)", r"can ?not (?:be )?(?:excluded|exclude|ruled? out)",
-    r"could not (?:be )?(?:excluded|exclude|ruled? out)", r"not (?:be )?(?:excluded|ruled out)",
-    r"(?:may|might|could) (?:be|represent|reflect|indicate|relate to|be due to|be related to|have)",
-    r"(?:possible|possibly|probable|probably|likely|questionable|question of|suspicious for|suspected|suspect|"
-    r"concerning for|concern for|suggestive of|suggests?|compatible with|consistent with|equivocal|borderline|"
-    r"differential (?:diagnosis )?(?:includes|of)|consider(?:ation of)?|versus|vs\.?|presumed|presumably|"
-    r"worrisome for|cannot rule out|rule out|r/o|evaluate for|ill-defined|vague|subtle)",
-]
-UNCERTAIN_POST = [
-    r"(?:is|are)? ?not (?:be )?(?:excluded|ruled out)", r"cannot be (?:excluded|ruled out)",
-    r"(?:is|are) (?:possible|suspected|likely|questioned|not excluded|of uncertain significance)",
-    r"(?:may|might|could) (?:be present|be seen|exist)", r"versus", r"vs\.?", r"\?",
-]
-NEGATION_PRE = [
-    r"no evidence of", r"no signs? of", r"no radiographic evidence of", r"negative for", r"free of", r"clear of",
-    r"absence of", r"without(?: evidence of)?", r"resolution of", r"resolved", r"no definite", r"no convincing",
-    r"no new", r"no focal", r"no acute", r"no large", r"no", r"not", r"nor", r"neither", r"rather than",
-    r"removal of", r"interval removal of", r"exclude[sd]?", r"ruled out", r"denies",
-]
-NEGATION_POST = [
-    r"(?:is|are|was|were|has been|have been)? ?(?:not (?:seen|identified|visualized|present|demonstrated|evident|"
-    r"appreciated|noted)|absent|resolved|removed|no longer (?:seen|present|visualized))",
-    r"(?:has|have) (?:resolved|been removed|cleared)",
-]
-TERMINATORS = [r"but", r"however", r"although", r"though", r"except(?: for)?", r"aside from", r"apart from",
-               r"otherwise", r"which", r"whereas", r"while", r"yet", r"there (?:is|are)", r"new", r"and (?:a |an |the )?(?:small|large|moderate|mild|new|persistent|stable|increased|"
-               r"decreased|worsening|improving)", r"[;:]", r"\bfollowed by\b", r"secondary to", r"due to",
-               r"causing", r"representing"]
-
-
-def _rx(patterns: Iterable[str]) -> re.Pattern:
-    return re.compile(r"(?<![\w-])(?:" + "|".join(sorted(patterns, key=len, reverse=True)) + r")(?![\w-])", re.I)
-
-
-MENTION_RX = {obs: _rx(p) for obs, p in MENTIONS.items()}
-NORMAL_RX = {obs: _rx(p) for obs, p in NORMAL.items()}
-PSEUDO_RX = _rx(PSEUDO)
-UNC_PRE_RX, UNC_POST_RX = _rx(UNCERTAIN_PRE), _rx(UNCERTAIN_POST)
-NEG_PRE_RX, NEG_POST_RX = _rx(NEGATION_PRE), _rx(NEGATION_POST)
-TERM_RX = re.compile(r"(?:(?<![\w-])(?:" + "|".join(t for t in TERMINATORS if t != "[;:]") + r")(?![\w-])|[;:])", re.I)
-NORMAL_REPORT_RX = _rx([r"no acute (?:cardiopulmonary|intrathoracic|cardiothoracic) (?:process|abnormality|disease|findings?)",
-                        r"normal (?:chest|study|radiograph|examination|exam)", r"no acute (?:disease|findings?)",
-                        r"unremarkable (?:chest|study|radiograph)", r"no active disease"])
-
-SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])|\n\s*\n|\n(?=\s*(?:\d+[.)]|[-•*])\s)|(?<=[.!?])\n")
+SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])|\n\s*\n|\n(?=\s*(?:\d+[.)]|[-•*])\s)|(?<=[.!?])\n"
+                         r"|\n(?=[ \t]*[A-Z])")
 LIST_MARK_RE = re.compile(r"^\s*(?:\d+[.)]|[-•*])\s*$")
 PLACEHOLDER_RE = re.compile(r"X{2,}|_{3,}|\[\*\*[^\]]*\*\*\]")
 
@@ -86,11 +49,16 @@ class Sentence:
 
 @dataclass(frozen=True)
 class ObservationLabel:
+    """One observation of one report: its label and the sentence that decided it (character span in the report)."""
+
     label: str  # positive | negative | uncertain | not mentioned
     evidence: str = ""
     start: int = -1  # evidence sentence span in the report
     end: int = -1
     section: str = ""
+    mention: str = ""  # the words that mention the observation ("small left pleural effusion")
+    cue: str = ""  # the ConText cue that decided the label ("no", "cannot be excluded"), empty when affirmed
+    note: str = ""
 
 
 @dataclass
@@ -99,6 +67,14 @@ class ReportLabels:
 
     def as_row(self) -> dict[str, str]:
         return {obs: self.labels[obs].label for obs in OBSERVATIONS}
+
+
+@dataclass(frozen=True)
+class Mention:
+    label: str | None  # None: historical or hypothetical, not counted
+    sentence: Sentence
+    words: str
+    cue: str
 
 
 def split_sentences(report: str) -> list[Sentence]:
@@ -112,6 +88,9 @@ def split_sentences(report: str) -> list[Sentence]:
         kind = "other"
         if name:
             if name.startswith(SKIP_SECTIONS):
+                gap = BLANK_LINE_RE.search(report, head_end, end)  # an indication ends at a blank line
+                if gap:
+                    sections.append((gap.end(), end, "other"))
                 continue
             kind = "impression" if name.startswith(IMPRESSION_SECTIONS) else "findings"
         if end > head_end:
@@ -135,71 +114,95 @@ def split_sentences(report: str) -> list[Sentence]:
     return out
 
 
-def _scope(text: str, start: int, end: int) -> tuple[str, str]:
-    """Text from the last terminator before the mention, and up to the next terminator after it."""
-    before = text[:start]
-    cut = max((m.end() for m in TERM_RX.finditer(before)), default=0)
-    after = text[end:]
-    nxt = TERM_RX.search(after)
-    return before[cut:], after[: nxt.start()] if nxt else after
-
-
-def classify_mention(sentence: str, start: int, end: int) -> str:
-    """positive, negative or uncertain for the mention at [start, end) of a sentence."""
-    pre, post = _scope(sentence, start, end)
-    pre = PSEUDO_RX.sub(" ", pre)
-    post = PSEUDO_RX.sub(" ", post)
-    if UNC_PRE_RX.search(pre) or UNC_POST_RX.search(post):
-        return "uncertain"
-    if NEG_PRE_RX.search(pre) or NEG_POST_RX.search(post):
-        return "negative"
-    return "positive"
+def read_mention(categories: dict[str, str]) -> tuple[str | None, str]:
+    """(label, cue) of one mention from its ConText modifiers (category -> cue text), in the CheXpert order:
+    pre-negation uncertainty (double negation), negation, then historical / hypothetical (dropped), then hedges."""
+    for cat, label in ((cues.DOUBLE_NEG, "uncertain"), (cues.NEGATED, "negative"), (cues.HISTORICAL, None),
+                       (cues.HYPOTHETICAL, None), (cues.POSSIBLE, "uncertain"), (cues.SUGGESTIVE, "uncertain")):
+        if cat in categories:
+            return label, categories[cat]
+    return "positive", ""
 
 
 RANK = {"positive": 3, "uncertain": 2, "negative": 1}
 
 
-def label_report(report: str) -> ReportLabels:
-    """The 14 observations of one report, each with its evidence sentence."""
-    text = PLACEHOLDER_RE.sub(lambda m: "x" * len(m.group()), report)  # de-id placeholders read as a neutral word
-    found: dict[str, list[tuple[str, Sentence]]] = {obs: [] for obs in OBSERVATIONS}
+def _mentions(report: str, sentences: list[Sentence]):
+    found: dict[str, list[Mention]] = {obs: [] for obs in OBSERVATIONS}
     normal_report: Sentence | None = None
-    sentences = split_sentences(text)
-    for sent in sentences:
-        taken: list[tuple[int, int]] = []
-        for obs, rx in NORMAL_RX.items():
-            for m in rx.finditer(sent.text):
-                found[obs].append(("negative", sent))
-                taken.append(m.span())
-        for obs, rx in MENTION_RX.items():
-            for m in rx.finditer(sent.text):
-                if any(a <= m.start() < b for a, b in taken):
-                    continue
-                found[obs].append((classify_mention(sent.text, m.start(), m.end()), sent))
-        if normal_report is None and NORMAL_REPORT_RX.search(sent.text):
-            normal_report = sent
+    other: Mention | None = None
+    docs = cues.run([s.text for s in sentences]) if sentences else []
+    for sent, doc in zip(sentences, docs):
+        for ent in doc.ents:
+            kind = ent.label_
+            if kind == cues.IGNORED:
+                continue
+            if kind == cues.NORMAL_REPORT_LABEL:
+                normal_report = normal_report or sent
+                continue
+            categories = {}
+            for mod in ent._.modifiers:
+                a, b = mod.modifier_span
+                categories.setdefault(mod.category, doc[a:b].text)
+            if kind.startswith(cues.NORMAL_PREFIX):
+                for obs in cues.OBS_OF_LABEL[kind]:
+                    found[obs].append(Mention("negative", sent, ent.text, "normal"))
+                continue
+            label, cue = read_mention(categories)
+            if kind.startswith(cues.BORDERLINE_PREFIX) and label == "positive":
+                label, cue = "uncertain", "borderline"
+            if kind == cues.OTHER:
+                if label in ("positive", "uncertain") and other is None:
+                    other = Mention(label, sent, ent.text, cue)
+                continue
+            for obs in cues.OBS_OF_LABEL[kind]:
+                found[obs].append(Mention(label, sent, ent.text, cue))
+    return found, normal_report, other
+
+
+def label_report(report: str) -> ReportLabels:
+    """The 14 observations of one report, each with its evidence sentence (see the module docstring)."""
+    text = PLACEHOLDER_RE.sub(lambda m: "x" * len(m.group()), report)  # de-id placeholders read as a neutral word
+    found, normal_report, other = _mentions(report, split_sentences(text))
     result = ReportLabels()
+    first_negative: Mention | None = None
     for obs in OBSERVATIONS:
         if obs == "No Finding":
             continue
-        mentions = found[obs]
-        impression = [m for m in mentions if m[1].section == "impression"]
+        mentions = [m for m in found[obs] if m.label is not None]
+        impression = [m for m in mentions if m.sentence.section == "impression"]
         pool = impression or mentions
         if not pool:
-            result.labels[obs] = ObservationLabel("not mentioned")
+            note = "historical or hypothetical mention only" if found[obs] else ""
+            result.labels[obs] = ObservationLabel("not mentioned", note=note)
             continue
-        label, sent = max(pool, key=lambda m: (RANK[m[0]], -m[1].start))
-        result.labels[obs] = ObservationLabel(label, report[sent.start:sent.end], sent.start, sent.end, sent.section)
-    pathology = [o for o in OBSERVATIONS if o not in ("No Finding", "Support Devices")]
-    if any(result.labels[o].label in ("positive", "uncertain") for o in pathology):
-        result.labels["No Finding"] = ObservationLabel("not mentioned")
-    else:
-        ev = normal_report
-        result.labels["No Finding"] = ObservationLabel(
-            "positive", report[ev.start:ev.end] if ev else "", ev.start if ev else -1, ev.end if ev else -1,
-            ev.section if ev else "")
+        best = max(pool, key=lambda m: (RANK[m.label], -m.sentence.start))
+        s = best.sentence
+        result.labels[obs] = ObservationLabel(best.label, report[s.start:s.end], s.start, s.end, s.section, best.words,
+                                              best.cue)
+        neg = [m for m in mentions if m.label == "negative"]
+        if neg and (first_negative is None or neg[0].sentence.start < first_negative.sentence.start):
+            first_negative = neg[0]
+    result.labels["No Finding"] = no_finding(result.labels, normal_report, other, first_negative, report)
     result.labels = {o: result.labels[o] for o in OBSERVATIONS}
     return result
+
+
+def no_finding(labels: dict[str, ObservationLabel], normal_report: Sentence | None, other: Mention | None,
+               first_negative: Mention | None, report: str) -> ObservationLabel:
+    """CheXpert's No Finding: positive only when no pathology of the 12 is positive or uncertain (and no finding
+    outside the 14 is read as present); the evidence is the normal statement, else the first negative sentence."""
+    blocking = [o for o in PATHOLOGIES if labels[o].label in ("positive", "uncertain")]
+    if blocking:
+        return ObservationLabel("not mentioned", note=f"{blocking[0]} is {labels[blocking[0]].label}")
+    if other is not None:
+        s = other.sentence
+        return ObservationLabel("not mentioned", note=f"'{other.words}' ({other.label}) is a finding outside the 14: "
+                                f"{report[s.start:s.end]}")
+    ev = normal_report or (first_negative.sentence if first_negative else None)
+    if ev is None:
+        return ObservationLabel("positive", note="no pathology mentioned")
+    return ObservationLabel("positive", report[ev.start:ev.end], ev.start, ev.end, ev.section)
 
 
 def label_reports(reports: Iterable[str]) -> list[ReportLabels]:

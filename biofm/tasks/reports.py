@@ -11,6 +11,7 @@ import pandas as pd
 import torch
 
 from biofm.records import TextRecord
+from biofm.reports.combine import FinalLabel, combine
 from biofm.reports.observations import LABELS, OBSERVATIONS, chexpert_value
 from biofm.reports.rules import ReportLabels, label_report
 from biofm.tasks.base import ID_COLUMN, Option, Predictions, TaskKind, common_train_options, register
@@ -18,7 +19,6 @@ from biofm.tasks.reports_parts import ObservationCodec, ObservationObjective
 from biofm.tasks.text_classify import TextClassifier, mean_by_owner
 
 N_OBS, N_CLS = len(OBSERVATIONS), len(LABELS)
-MODEL_ONLY_THRESHOLD = 0.8
 
 
 @dataclass
@@ -31,36 +31,35 @@ class ReportPredictions(Predictions):
         idx = self.probs.argmax(-1)
         return [{o: LABELS[idx[i, j]] for j, o in enumerate(OBSERVATIONS)} for i in range(len(self.ids))]
 
+    def combined(self) -> list[dict[str, FinalLabel]]:
+        """Per report and observation the label shown, with its source and evidence (``biofm.reports.combine``)."""
+        cached = self.__dict__.get("_combined")
+        if cached is None or len(cached) != len(self.ids):
+            cached = [combine(r, self.probs[i]) for i, r in enumerate(self.rules)]
+            self.__dict__["_combined"] = cached
+        return cached
+
     def final(self) -> list[dict[str, tuple[str, str]]]:
-        """Per report and observation: (label, source). Rules where they found a mention (they carry evidence);
-        else the model's label when it is at least MODEL_ONLY_THRESHOLD sure of a mention; else not mentioned."""
-        out, model = [], self.model_labels
-        for i, rules in enumerate(self.rules):
-            row = {}
-            for j, obs in enumerate(OBSERVATIONS):
-                r, m = rules.labels[obs].label, model[i][obs]
-                if r != "not mentioned":
-                    row[obs] = (r, "rules")
-                elif m != "not mentioned" and self.probs[i, j].max() >= MODEL_ONLY_THRESHOLD:
-                    row[obs] = (m, "model")
-                else:
-                    row[obs] = ("not mentioned", "rules")
-            out.append(row)
-        return out
+        """Per report and observation: (label, source), source ``rules`` or ``model`` (model only)."""
+        return [{o: (f.label, f.source) for o, f in c.items()} for c in self.combined()]
 
     def rows(self, detail: bool = False) -> list[dict]:
-        """CheXpert convention (1, 0, -1, empty) per observation; detail: label, source, both labelers, evidence."""
+        """CheXpert convention (1, 0, -1, empty) per observation, then ``<observation>_source`` (rules | model);
+        detail: per observation the label, its source, both labelers, the model probability and the evidence."""
         if not detail:
-            return [{"id": rid, "report": text, **{o: chexpert_value(fin[o][0]) for o in OBSERVATIONS}}
-                    for rid, text, fin in zip(self.ids, self.texts, self.final())]
-        out, model = [], self.model_labels
-        for i, (rid, text, fin) in enumerate(zip(self.ids, self.texts, self.final())):
+            return [{"id": rid, "report": text, **{o: chexpert_value(c[o].label) for o in OBSERVATIONS},
+                     **{f"{o}_source": c[o].source for o in OBSERVATIONS}}
+                    for rid, text, c in zip(self.ids, self.texts, self.combined())]
+        out = []
+        for rid, text, c in zip(self.ids, self.texts, self.combined()):
             obs_rows = {}
-            for j, o in enumerate(OBSERVATIONS):
-                ev = self.rules[i].labels[o]
-                obs_rows[o] = {"label": fin[o][0], "source": fin[o][1], "rules": ev.label, "model": model[i][o],
-                               "model_probability": round(float(self.probs[i, j].max()), 4),
-                               "evidence": ev.evidence, "evidence_start": ev.start, "evidence_end": ev.end}
+            for o in OBSERVATIONS:
+                f = c[o]
+                obs_rows[o] = {"label": f.label, "source": f.source, "rules": f.rules.label, "model": f.model_label,
+                               "model_probability": round(f.probability, 4), "evidence": f.evidence,
+                               "evidence_start": -1 if f.model_only else f.rules.start,
+                               "evidence_end": -1 if f.model_only else f.rules.end,
+                               "cue": "" if f.model_only else f.rules.cue}
             out.append({"id": rid, "report": text, "observations": obs_rows})
         return out
 

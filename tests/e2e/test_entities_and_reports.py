@@ -52,3 +52,5 @@ def test_report_batch_upload_table_and_export(server, page, tmp_path):
     assert row.loc["s1", "Support Devices"] == "1" and row.loc["s1", "Pneumothorax"] == "0"
     assert row.loc["s1", "Pleural Effusion"] == "1"
     assert row.loc["s2", "No Finding"] == "1" and row.loc["s3", "Pneumonia"] == "-1"
+    assert row.loc["s1", "Pleural Effusion_source"] == "rules"  # decided by a sentence, not by the model alone
+    assert set(row[[c for c in frame.columns if c.endswith("_source")]].stack()) <= {"rules", "model"}

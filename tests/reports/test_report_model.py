@@ -26,8 +26,8 @@ def test_predictions_exports_follow_the_chexpert_convention(tiny_report):
     preds = labeler.predict([TextRecord("r1", texts[0]), TextRecord("r2", texts[1])], batch_size=2)
     assert preds.probs.shape == (2, 14, 4) and preds.windows[1] > 1
     frame = pd.DataFrame(preds.rows())
-    assert list(frame.columns) == ["id", "report", *OBSERVATIONS]
-    assert set(frame.iloc[0, 2:]) <= {"1", "0", "-1", ""}
+    assert list(frame.columns) == ["id", "report", *OBSERVATIONS, *(f"{o}_source" for o in OBSERVATIONS)]
+    assert set(frame.iloc[0, 2:16]) <= {"1", "0", "-1", ""} and set(frame.iloc[0, 16:]) <= {"rules", "model"}
     assert frame.loc[0, "Pneumothorax"] == "0" and frame.loc[0, "Pleural Effusion"] == "1"
     rec = preds.rows(detail=True)[0]
     eff = rec["observations"]["Pleural Effusion"]
@@ -38,18 +38,27 @@ def test_predictions_exports_follow_the_chexpert_convention(tiny_report):
     assert (prev.sum(axis=1) == 2).all()
 
 
-def test_ensemble_uses_rules_with_evidence_then_a_confident_model():
+def test_ensemble_uses_rules_with_evidence_then_a_very_sure_model_for_positive_or_uncertain_only():
     text = "Heart is big."
-    probs = np.full((1, 14, 4), 0.05, dtype=np.float32)
-    probs[0, :, 3] = 0.85  # model: not mentioned everywhere ...
+    probs = np.full((1, 14, 4), 0.005, dtype=np.float32)
+    probs[0, :, 3] = 0.985  # model: not mentioned everywhere ...
     j = OBSERVATIONS.index("Cardiomegaly")
-    probs[0, j] = [0.9, 0.03, 0.03, 0.04]  # ... except a confident Cardiomegaly positive
+    probs[0, j] = [0.98, 0.01, 0.005, 0.005]  # ... except a very sure Cardiomegaly positive
     k = OBSERVATIONS.index("Edema")
-    probs[0, k] = [0.6, 0.1, 0.1, 0.2]  # an unsure Edema positive is not taken
+    probs[0, k] = [0.9, 0.04, 0.03, 0.03]  # an Edema positive at 0.9 is not sure enough
+    n = OBSERVATIONS.index("Pneumothorax")
+    probs[0, n] = [0.005, 0.99, 0.0, 0.005]  # a negative no sentence supports is not taken
     preds = ReportPredictions(["a"], [text], None, "m", [1], probs, [label_report(text)])
     final = preds.final()[0]
     assert final["Cardiomegaly"] == ("positive", "model")
     assert final["Edema"] == ("not mentioned", "rules")
+    assert final["Pneumothorax"] == ("not mentioned", "rules")
+    assert final["No Finding"] == ("not mentioned", "rules")  # a model-only pathology keeps No Finding off
+    row = preds.rows()[0]
+    assert row["Cardiomegaly"] == "1" and row["Cardiomegaly_source"] == "model"
+    assert row["Edema_source"] == "rules"
+    detail = preds.rows(detail=True)[0]["observations"]["Cardiomegaly"]
+    assert detail["source"] == "model" and detail["evidence"] == "" and detail["model_probability"] == 0.98
 
 
 def test_report_metrics_on_a_known_table():
