@@ -145,8 +145,10 @@ def train(task: str, config: dict, progress: Callable[[dict], None] | None = Non
     """Train the task's model from a config (options over the task's defaults); returns a one-line summary."""
     from biofm.models.registry import check_model_name
 
+    from biofm.ranges import check_options
+
     kind = get_task(task)
-    config = kind.training_config(config)
+    config = check_options(kind.training_config(config))
     name = config.get("name") or Path(config.get("out") or "").name
     problem = check_model_name(name, registry())
     if problem:
