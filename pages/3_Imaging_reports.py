@@ -36,7 +36,7 @@ state = webui.batch_result("reports")
 if state:
     preds, used = state["preds"], state["spec"]
     final = preds.final()
-    st.success(f"{len(preds.ids)} report(s) labelled with {used.name} and the rule labeler.")
+    st.success(f"{len(preds.ids)} report(s) labelled with {webui.md(used.name)} and the rule labeler.")
     table = pd.DataFrame([{"id": rid, **{o: SHORT[f[o][0]] for o in OBSERVATIONS}}
                           for rid, f in zip(preds.ids, final)])
     st.subheader("Batch")
