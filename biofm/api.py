@@ -144,13 +144,22 @@ def train(task: str, config: dict, progress: Callable[[dict], None] | None = Non
           should_stop: Callable[[], bool] | None = None) -> str:
     """Train the task's model from a config (options over the task's defaults); returns a one-line summary."""
     from biofm.models.registry import check_model_name
+    from biofm.ranges import check_options
 
     kind = get_task(task)
-    config = kind.training_config(config)
+    config = check_options(kind.training_config(config))
     name = config.get("name") or Path(config.get("out") or "").name
-    problem = check_model_name(name, registry())
+    reg = registry()
+    problem = check_model_name(name, reg)
     if problem:
         raise ValueError(f"{problem} (the model's name is --name, or --out's last folder)")
+    if config.get("out"):
+        from biofm.models.registry import check_training_out, trained_models_dir
+
+        s = load_settings()
+        problem = check_training_out(config["out"], reg, (*s.model_dirs, trained_models_dir(s)))
+        if problem:
+            raise ValueError(f"--out {problem}")
     return kind.train(config, progress=progress, should_stop=should_stop)
 
 

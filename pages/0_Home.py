@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 import webui
+from webui.text import card as show_card
 
 st.title("biofm")
 st.write("Run fine-tuned biomedical foundation models on your own data, on this machine, and see why they "
@@ -47,5 +48,5 @@ else:
         "labels": ", ".join(s.labels),
     } for s in specs]), hide_index=True)
     card = st.selectbox("Model card", [s.name for s in specs])
-    with st.expander(f"Card: {card}"):
-        st.markdown(webui.registry().get(card).card_text())
+    with st.expander(f"Card: {webui.md(card)}"):
+        show_card(webui.registry().get(card))

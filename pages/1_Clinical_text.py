@@ -23,7 +23,7 @@ webui.run_batch(TASK, spec, read, "clinical", "Classifying")
 state = webui.batch_result("clinical")
 if state:
     preds, used = state["preds"], state["spec"]
-    st.success(f"{len(preds.ids)} document(s) classified with {used.name}.")
+    st.success(f"{len(preds.ids)} document(s) classified with {webui.md(used.name)}.")
     if preds.n_windowed:
         st.info(f"{preds.n_windowed} document(s) were longer than the model's {used.max_length} tokens and were "
                 "classified with overlapping sliding windows (window logits averaged); see the 'windows' column. "
@@ -48,7 +48,7 @@ if state:
         st.metric("Accuracy", f"{accuracy:.1%}", help=f"on the {len(truth)} document(s) with a true label")
         unknown = sorted(set(truth["true_label"]) - set(preds.label_names))
         if unknown:
-            st.warning("True labels the model does not know (always counted wrong): " + ", ".join(map(str, unknown)))
+            st.warning("True labels the model does not know (always counted wrong): " + ", ".join(map(webui.md, unknown)))
         st.plotly_chart(confusion_figure(truth["true_label"].tolist(), truth["label"].tolist(), preds.label_names),
                         key="clinical-confusion")
     d1, d2 = st.columns(2)

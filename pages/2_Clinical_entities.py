@@ -28,7 +28,7 @@ if state:
     preds, used = state["preds"], state["spec"]
     kinds = entity_types(used.labels)
     counts = preds.counts()
-    st.success(f"{sum(counts.values())} entities in {len(preds.ids)} document(s) with {used.name}.")
+    st.success(f"{sum(counts.values())} entities in {len(preds.ids)} document(s) with {webui.md(used.name)}.")
     if preds.n_windowed:
         st.info(f"{preds.n_windowed} document(s) were longer than {used.max_length} tokens and were read with "
                 "overlapping windows; every word was tagged from the window where it had the most context.")

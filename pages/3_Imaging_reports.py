@@ -44,7 +44,7 @@ state = webui.batch_result("reports")
 if state:
     preds, used = state["preds"], state["spec"]
     final = preds.final()
-    st.success(f"{len(preds.ids)} report(s) labelled with {used.name} and the rule labeler.")
+    st.success(f"{len(preds.ids)} report(s) labelled with {webui.md(used.name)} and the rule labeler.")
     table = pd.DataFrame([{"id": rid, **{o: cell(*f[o]) for o in OBSERVATIONS}} for rid, f in zip(preds.ids, final)])
     st.subheader("Batch")
     f1, f2 = st.columns(2)

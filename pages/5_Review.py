@@ -69,7 +69,7 @@ def review_queue() -> None:
         st.error(st.session_state.pop("review-error"))
     queue = store.queue(batch_id, reviewer, order, pending_only=pending_only)
     done = len(store.reviewed(batch_id, reviewer))
-    st.progress(done / max(batch["items"], 1), text=f"{reviewer}: {done} of {batch['items']} accepted or corrected")
+    st.progress(done / max(batch["items"], 1), text=f"{webui.md(reviewer)}: {done} of {batch['items']} accepted or corrected")
     if not queue:
         st.success("Nothing left to review in this batch.")
         return

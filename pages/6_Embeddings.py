@@ -28,5 +28,5 @@ else:
 
     state = webui.batch_result("embed", task)
     if state:
-        st.success(f"{len(state['preds'].ids)} item(s) embedded with {state['spec'].name}.")
+        st.success(f"{len(state['preds'].ids)} item(s) embedded with {webui.md(state['spec'].name)}.")
         webui.batch_map(task, state["preds"], state["records"], state["spec"], key="embed", explain_any=True)

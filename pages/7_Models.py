@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 import webui
+from webui.text import card as show_card
 from biofm import api
 from biofm.io import InputError
 from biofm.models import trained_models_dir
@@ -26,8 +27,8 @@ st.dataframe(pd.DataFrame([{"name": s.name, "task": s.task, "source": s.source, 
                             "metrics": ", ".join(f"{k} {v}" for k, v in s.metrics.items() if v is not None)}
                            for s in specs]), hide_index=True, key="models-table")
 card = st.selectbox("Card", [s.name for s in specs], key="models-card")
-with st.expander(f"Model card: {card}"):
-    st.markdown(webui.registry().get(card).card_text())
+with st.expander(f"Model card: {webui.md(card)}"):
+    show_card(webui.registry().get(card))
 
 st.subheader("Train a new model")
 task = st.selectbox("Task", task_names("train"), key="train-task",
@@ -47,12 +48,12 @@ if start:
                                                      "out": str(trained_models_dir(settings) / name)})
             summary = get_task(task).check_training_file(train_path, config)
         except (TrainingDataError, InputError, ValueError) as exc:
-            st.error(f"Not started: {exc}")
+            st.error(f"Not started: {webui.md(exc)}")
         else:
             job = start_job(data_dir, task, config, description=f"{task} · {summary}")
             st.session_state["train-job"] = job.id
             st.session_state["train-job-pick"] = job.id  # the panel below follows the new job
-            st.success(f"Started job {job.id}: {summary}. It runs in the background; you can leave this page.")
+            st.success(f"Started job {job.id}: {webui.md(summary)}. It runs in the background; you can leave this page.")
 
 st.subheader("Training jobs")
 jobs = list_jobs(data_dir)

@@ -79,9 +79,4 @@ def progress_callback(text: str):
     return update
 
 
-MARKDOWN_SPECIAL = "\\`*_{}[]()#+-.!|<>~$:"
-
-
-def md(text) -> str:
-    """User text (an id, a file name) made literal for Streamlit's Markdown: no links, images, HTML or emphasis."""
-    return "".join("\\" + ch if ch in MARKDOWN_SPECIAL else ch for ch in str(text)).replace("\n", " ")
+from webui.text import md  # noqa: E402,F401  (the one helper for user text; kept importable from here)

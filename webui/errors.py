@@ -13,6 +13,7 @@ from pathlib import Path
 import streamlit as st
 
 from webui.core import settings
+from webui.text import md
 
 log = logging.getLogger("biofm.app")
 
@@ -46,9 +47,9 @@ def guarded(what: str, hint: str = ""):
     try:
         yield
     except InputError as exc:  # the input's fault, and its message already says which file and what: no traceback
-        st.error(str(exc))
+        st.error(md(exc))
     except Exception as exc:  # noqa: BLE001  (Streamlit's rerun/stop are BaseExceptions and pass through)
         path = log_path()
         log.exception("%s failed", what)
-        st.error(f"{what} failed: {short(exc)}. {hint + ' ' if hint else ''}The details are in `{path}`.",
+        st.error(f"{what} failed: {md(short(exc))}. {hint + ' ' if hint else ''}The details are in `{path}`.",
                  icon=":material/error:")

@@ -13,6 +13,7 @@ from biofm.models import ModelSpec
 from biofm.tasks import get_task
 from webui.core import explainer_model
 from webui.errors import guarded
+from webui.text import md
 
 
 def explanation_panel(spec: ModelSpec, text: str, targets: list, key: str, format_target=str) -> None:
@@ -30,7 +31,7 @@ def explanation_panel(spec: ModelSpec, text: str, targets: list, key: str, forma
             try:
                 st.session_state[run_key] = api.explain(spec.task, explainer_model(spec), text, target, method, **opts)
             except ValueError as exc:  # this input or target cannot be explained: say why
-                st.error(f"Not explained: {exc}")
+                st.error(f"Not explained: {md(exc)}")
     attr = st.session_state.get(run_key)
     if attr is None or getattr(attr, "text", getattr(attr, "smiles", None)) != text:
         return

@@ -10,6 +10,7 @@ from biofm.records import RowError
 from biofm.tasks import get_task
 from webui.core import loaded_model, progress_callback, settings
 from webui.errors import guarded
+from webui.text import md
 
 PASTE = {"text": ("Notes", "Paste a note, or several with 'one per line' ticked."),
          "report": ("Reports", "Paste one or more reports, separated by a blank line."),
@@ -43,7 +44,7 @@ def _column_options(kind, data: bytes, name: str, key: str, with_label: bool) ->
             return {"one_per_line": st.checkbox("One document per line", key=f"{key}-upload-per-line")}
         return {}
     rows = peek_rows(data, name)
-    with st.expander(f"Preview: the first {len(rows)} row(s) of {name}", expanded=False):
+    with st.expander(f"Preview: the first {len(rows)} row(s) of {md(name)}", expanded=False):
         st.dataframe(pd.DataFrame(rows, columns=columns).astype(str), hide_index=True, key=f"{key}-preview")
     guess = kind.guess_text_column(columns)
     if guess is None and kind.input_kind != "smiles":
@@ -51,7 +52,7 @@ def _column_options(kind, data: bytes, name: str, key: str, with_label: bool) ->
     opts = {"text_column": st.selectbox(f"{kind.input_kind.capitalize()} column", columns,
                                         index=columns.index(guess) if guess else 0, key=f"{key}-text-column")}
     if kind.input_kind != "smiles" and looks_like_ids([r.get(opts["text_column"]) for r in rows]):
-        st.warning(f"The column {opts['text_column']!r} looks like ids or codes, not text (short, "
+        st.warning(f"The column '{md(opts['text_column'])}' looks like ids or codes, not text (short, "
                    "distinct values): choose the column that holds the notes.")
     id_guess, id_options = guess_column(columns, "id"), ["(row number)"] + columns
     pick = st.selectbox("ID column", id_options, index=id_options.index(id_guess) if id_guess else 0,

@@ -10,6 +10,7 @@ from biofm import api
 from biofm.models import ModelSpec
 from biofm.tasks import get_task
 from webui.errors import guarded
+from webui.text import md
 
 
 def embedding_panel(embeddings, colour_columns: dict, hover: list[str], ids: list[str], key: str,
@@ -82,7 +83,7 @@ def _neighbours(embeddings, colour_columns: dict, hover, ids, key: str, candidat
     table = {"id": [ids[j] for j in top], "cosine distance": np.round(dist, 4),
              **{name: [col[j] for j in top] for name, col in colour_columns.items()},
              "text": [" ".join(str(hover[j]).split())[:160] for j in top]}
-    st.caption(f"The 10 items nearest to {rid} in the model's embedding space (not the 2-D distance on the map).")
+    st.caption(f"The 10 items nearest to {md(rid)} in the model's embedding space (not the 2-D distance on the map).")
     st.dataframe(pd.DataFrame(table), hide_index=True, key=f"{key}-nn")
 
 

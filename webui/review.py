@@ -11,6 +11,7 @@ from biofm import api
 from biofm.models import ModelSpec
 from biofm.tasks import get_task
 from webui.core import registry, settings
+from webui.text import md
 
 
 @st.cache_resource
@@ -79,7 +80,7 @@ def explain_item(batch: dict, item, key: str) -> None:
         try:
             spec = registry().get(batch["model"])
         except Exception:  # noqa: BLE001  (a model trained elsewhere or since deleted)
-            st.caption(f"The model {batch['model']!r} is not registered here, so it cannot be explained.")
+            st.caption(f"The model '{md(batch['model'])}' is not registered here, so it cannot be explained.")
             return
         explanation_panel(spec, item.text, targets, key=key)
 
@@ -87,7 +88,7 @@ def explain_item(batch: dict, item, key: str) -> None:
 def _single_choice(codec, editor, item) -> dict | None:
     """One value with a set of choices (a document's label): a selectbox rather than a table."""
     row, column = editor.rows[0], editor.editable[0]
-    st.write(f"Model: **{row.get('model', row[column])}**")
+    st.write(f"Model: **{md(row.get('model', row[column]))}**")
     options = editor.options[column]
     choice = st.selectbox("Correct label", options, index=options.index(row[column]) if row[column] in options else 0,
                           key=f"review-label-{item.id}")
@@ -115,7 +116,7 @@ def agreement(store, batch_id: int, reviewer: str) -> None:
         st.caption("Cohen's kappa appears once two reviewers have reviewed this batch.")
     metrics = store.model_metrics(batch_id, reviewer)
     if metrics:
-        st.write(f"The model against {reviewer}'s labels:")
+        st.write(f"The model against {md(reviewer)}'s labels:")
         st.dataframe(pd.DataFrame([{"label": k, **{m: round(v, 3) if isinstance(v, float) else v
                                                    for m, v in row.items()}} for k, row in metrics.items()]),
                      hide_index=True, key="review-metrics")

@@ -15,6 +15,12 @@ import sys
 def main() -> None:
     from streamlit.web import cli
 
+    from biofm.cli import _tighten_data_dir
+    from biofm.privacy import private_umask
+
+    private_umask()  # uploads, the review database, job files and logs: readable by the user only
+    _tighten_data_dir()
+
     try:
         from streamlit.runtime.pages_manager import PagesManager
 

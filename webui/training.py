@@ -11,6 +11,7 @@ import streamlit as st
 
 from biofm.tasks import get_task
 from webui.review import review_store
+from webui.text import md
 
 HIDDEN = {"train", "dev", "test", "out", "resume", "device", "encoder", "base", "label_map", "smiles_column",
           "text_column", "description", "licence", "name", "target_names"}
@@ -86,7 +87,7 @@ def job_panel(job) -> None:
     early = next((e for e in events if e.get("event") == "early_stop"), None)
     total = steps[-1]["total_steps"] if steps else 1
     fraction = 1.0 if status == "finished" else min(1.0, (steps[-1]["step"] if steps else 0) / total)
-    st.progress(fraction, text=f"Job {job.id} · {status} · {job.meta.get('description', '')}")
+    st.progress(fraction, text=f"Job {job.id} · {status} · {md(job.meta.get('description', ''))}")
     if early:
         st.info(f"Stopped early after epoch {early['epoch']} of {early['epochs']}: the dev metric did not improve for "
                 f"{early['patience']} epoch(s); the weights of epoch {early['best_epoch']} were kept.")
@@ -104,11 +105,11 @@ def job_panel(job) -> None:
         if st.button("Cancel training", key=f"train-cancel-{job.id}"):
             job.cancel(grace=0.5)
     elif status == "finished":
-        st.success(f"Finished: {job.meta['out']} is registered and selectable on every page.")
+        st.success(f"Finished: {md(job.meta['out'])} is registered and selectable on every page.")
     elif status == "cancelled":
         st.warning("Cancelled: nothing was registered. Start it again to train from the beginning.")
     else:
-        st.error(f"Job {status}: {_last_error(job.log_tail(40))}")
+        st.error(f"Job {status}: {md(_last_error(job.log_tail(40)))}")
         with st.expander("Log (last lines)"):
             st.code(_plain(job.log_tail(15)) or "(no output)", language=None)
 

@@ -48,7 +48,7 @@ def parse_file(task: str, name: str, data: bytes, options: dict, chunk_rows: int
     except InputError as exc:
         message = str(exc)
         message = message[len(source) + 2:] if message.startswith(source + ": ") else message
-        return [_chunk(source, 0, [], [RowError(0, "file", message, source)])]
+        return [{**_chunk(source, 0, [], [RowError(0, "file", message, source)]), "path": str(name)}]
     records, errors = result.records, list(result.errors)
     chunks = []
     for index, start in enumerate(range(0, max(len(records), 1), chunk_rows)):
@@ -58,12 +58,17 @@ def parse_file(task: str, name: str, data: bytes, options: dict, chunk_rows: int
         mine = [e for e in errors if upto is None or e.row <= upto]
         errors = [e for e in errors if upto is not None and e.row > upto]
         chunks.append(_chunk(source, index, part, mine))
-    return chunks
+    return [{**c, "path": str(name)} for c in chunks]
 
 
 def _chunk(source: str, index: int, records: list, errors: list[RowError]) -> dict:
     return {"source": source, "chunk": index, "records": json.dumps([record_to_json(r) for r in records]),
             "errors": json.dumps([e.as_dict() for e in errors])}
+
+
+def chunk_key(chunk: dict) -> tuple[str, int]:
+    """(input path, chunk number): sorting keys gives input order (inputs are sorted paths)."""
+    return (str(chunk.get("path", chunk["source"])), int(chunk["chunk"]))
 
 
 def decode_chunk(chunk: dict) -> tuple[list, list[RowError]]:
@@ -104,10 +109,12 @@ class ChunkPredictor:
         """Ray's ``map_batches`` entry: a batch of chunk rows (numpy columns) to output rows."""
         kinds, payloads = [], []
         for i in range(len(batch["records"])):
-            rows, errors = self.rows({k: batch[k][i] for k in ("source", "chunk", "records", "errors")})
-            kinds += ["row"] * len(rows) + ["error"] * len(errors)
+            chunk = {k: batch[k][i] for k in ("source", "chunk", "records", "errors", "path") if k in batch}
+            rows, errors = self.rows(chunk)
+            kinds += ["row"] * len(rows) + ["error"] * len(errors) + ["done"]
             payloads += [json.dumps(r, ensure_ascii=False, default=_plain) for r in rows]
             payloads += [json.dumps(e.as_dict(), ensure_ascii=False) for e in errors]
+            payloads.append(json.dumps(list(chunk_key(chunk))))  # the chunk's end: the driver stores it as a part
         return {"kind": kinds, "json": payloads}
 
 

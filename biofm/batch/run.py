@@ -1,7 +1,8 @@
 """``biofm batch``: one task over many files, in-process (``local``) or on a Ray cluster (``ray``).
 
 Both engines run the same two steps (:func:`biofm.batch.chunks.parse_file`, :class:`ChunkPredictor`) and the driver
-writes what comes back, in input order, through one :class:`RowSink`. On Ray, files are read by Ray (any path Ray
+stores what comes back chunk by chunk (:mod:`biofm.batch.parts`) and, once every chunk is done, writes the output in
+input order through one :class:`RowSink` and moves it into place. On Ray, files are read by Ray (any path Ray
 reads: local, ``s3://``, ``gs://``), parsed in tasks, and predicted by a fixed pool of actors that each load the model
 once and hold one GPU where ``gpus_per_worker`` asks for it.
 """
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from biofm.batch.chunks import CHUNK_ROWS, ChunkPredictor, error_from_json, parse_file
-from biofm.batch.sink import RowSink, output_format
+from biofm.batch.sink import output_format
 from biofm.records import RowError
 
 RAY_MISSING = "the ray engine needs Ray: pip install 'biofm[ray]' (or use --engine local)"
@@ -42,8 +43,10 @@ class BatchResult:
     seconds: float = 0.0
 
 
-def expand_inputs(spec: str) -> list[str]:
-    """A file, a directory (its readable files, sorted), a glob, or a remote URI (left for Ray to list)."""
+def expand_inputs(spec: str, exclude=()) -> list[str]:
+    """A file, a directory (its readable files, sorted), a glob, or a remote URI (left for Ray to list).
+
+    ``exclude``: files or folders never taken as input (a batch's own output, its errors file and parts folder)."""
     if "://" in spec:
         return [spec]
     path = Path(spec).expanduser()
@@ -53,47 +56,86 @@ def expand_inputs(spec: str) -> list[str]:
         found = sorted(p for p in glob.glob(str(path), recursive=True) if Path(p).is_file())
     else:
         found = [str(path)] if path.is_file() else []
+    if exclude and (path.is_dir() or any(ch in spec for ch in "*?[")):
+        mine = [Path(e).expanduser().resolve() for e in exclude]
+        found = [p for p in found if not any(Path(p).resolve() == m or m in Path(p).resolve().parents
+                                              for m in mine)]
     if not found:
         raise FileNotFoundError(f"{spec}: no input files found")
     return found
 
 
-def run_batch(job: BatchJob, engine: str = "local", workers: int | None = None, gpus_per_worker: float = 0.0,
-              progress: Callable[[int], None] | None = None) -> BatchResult:
-    """Predict every row of every input; write ``job.output``; return row count and row errors (in input order)."""
-    import time
+def own_outputs(output: str | Path) -> list[Path]:
+    """What a batch writing ``output`` writes: the output, its row-errors file and its parts folder."""
+    from biofm.batch.parts import parts_dir
 
+    output = Path(output)
+    return [output, output.with_name(output.stem + ".errors.csv"), parts_dir(output)]
+
+
+def check_job(job: BatchJob) -> str:
+    """The output's format, checked before any work (suffix, not a directory, not an input, writable)."""
+    from biofm.io.writers import check_output
     from biofm.tasks import get_task
 
-    kind = get_task(job.task)
-    fmt = output_format(job.output, kind.flat_rows)
+    fmt = output_format(job.output, get_task(job.task).flat_rows)
+    check_output(job.output, None, job.inputs)
+    return fmt
+
+
+def run_batch(job: BatchJob, engine: str = "local", workers: int | None = None, gpus_per_worker: float = 0.0,
+              progress: Callable[[int], None] | None = None, resume: bool = False,
+              note: Callable[[str], None] | None = None) -> BatchResult:
+    """Predict every row of every input; write ``job.output``; return row count and row errors (in input order).
+
+    Finished chunks are kept in the output's parts folder (:mod:`biofm.batch.parts`); ``job.output`` is replaced
+    only when every chunk is done. ``resume`` continues an interrupted run of the same job (ResumeError if its
+    inputs, model or options changed)."""
+    import time
+
+    from biofm.batch.parts import Parts, job_fingerprint
+
+    fmt = check_job(job)
     detail = fmt != "csv"
-    start, sink, result = time.perf_counter(), RowSink(job.output, fmt), BatchResult()
-    stream = _local(job, detail) if engine == "local" else _ray(job, detail, workers, gpus_per_worker)
-    try:
-        for rows, errors in stream:
-            sink.write(rows)
-            result.rows += len(rows)
-            result.errors += errors
-            if progress:
-                progress(len(rows))
-    finally:
-        sink.close()
+    start, result = time.perf_counter(), BatchResult()
+    parts = Parts(job.output, {**job_fingerprint(job, fmt), "engine": engine})
+    message = parts.open(resume)
+    if message and note:
+        note(message)
+    if parts.done and progress:
+        progress(parts.rows_done())
+    done = set(parts.done)
+    stream = _local(job, detail, done) if engine == "local" else _ray(job, detail, workers, gpus_per_worker, done)
+    for key, rows, errors in stream:
+        parts.add(key, rows, [e.as_dict() for e in errors])
+        if progress:
+            progress(len(rows))
+    result.rows, errors = parts.assemble(fmt)
+    result.errors = [error_from_json(e) for e in errors]
+    parts.remove()
     result.seconds = time.perf_counter() - start
     return result
 
 
-def _local(job: BatchJob, detail: bool):
+def _local(job: BatchJob, detail: bool, done: set = frozenset()):
+    from biofm.batch.chunks import chunk_key
+
     remote = [p for p in job.inputs if "://" in p]
     if remote:
         raise ValueError(f"{remote[0]}: --engine local reads local files; use --engine ray for remote paths")
-    predictor = ChunkPredictor(job.task, job.model, job.settings, job.predict_options, detail)
+    predictor = None
     for path in job.inputs:
         for chunk in parse_file(job.task, path, Path(path).read_bytes(), job.read_options, job.chunk_rows):
-            yield predictor.rows(chunk)
+            key = chunk_key(chunk)
+            if key in done:
+                continue
+            if predictor is None:  # the model loads once, and not at all when everything was done
+                predictor = ChunkPredictor(job.task, job.model, job.settings, job.predict_options, detail)
+            rows, errors = predictor.rows(chunk)
+            yield key, json.loads(json.dumps(rows, ensure_ascii=False, default=_plain)), errors
 
 
-def _ray(job: BatchJob, detail: bool, workers: int | None, gpus_per_worker: float):
+def _ray(job: BatchJob, detail: bool, workers: int | None, gpus_per_worker: float, done: set = frozenset()):
     try:
         import ray
         import ray.data
@@ -109,22 +151,24 @@ def _ray(job: BatchJob, detail: bool, workers: int | None, gpus_per_worker: floa
     ds = ray.data.read_binary_files(job.inputs if len(job.inputs) > 1 else job.inputs[0], include_paths=True,
                                     num_cpus=0.25)
     ds = ds.flat_map(_parse_row, fn_kwargs={"task": job.task, "options": job.read_options,
-                                            "chunk_rows": job.chunk_rows}, num_cpus=0.25)
+                                            "chunk_rows": job.chunk_rows, "done": sorted(done)}, num_cpus=0.25)
     ds = ds.repartition(target_num_rows_per_block=1)  # one chunk a block, so every actor gets work
     ds = ds.map_batches(ChunkPredictor, batch_size=1, compute=ray.data.ActorPoolStrategy(size=workers),
                         fn_constructor_kwargs={"task": job.task, "model": job.model, "settings": job.settings,
                                                "predict_options": job.predict_options, "detail": detail,
                                                "threads": threads},
                         num_gpus=gpus_per_worker or None, num_cpus=_actor_cpus(total_cpus, workers))
+    rows, errors = [], []
     for batch in ds.iter_batches(batch_size=None, batch_format="numpy"):
-        rows, errors = [], []
         for kind, payload in zip(batch["kind"], batch["json"]):
             value = json.loads(payload)
             if kind == "row":
                 rows.append(value)
-            else:
+            elif kind == "error":
                 errors.append(error_from_json(value))
-        yield rows, errors
+            else:  # "done": the end of one chunk's output
+                yield (str(value[0]), int(value[1])), rows, errors
+                rows, errors = [], []
 
 
 def _actor_cpus(total_cpus: int, workers: int) -> float:
@@ -133,8 +177,19 @@ def _actor_cpus(total_cpus: int, workers: int) -> float:
     return max(0.1, (total_cpus - 1) / workers)
 
 
-def _parse_row(row: dict, task: str, options: dict, chunk_rows: int) -> list[dict]:
-    return parse_file(task, row["path"], bytes(row["bytes"]), options, chunk_rows)
+def _parse_row(row: dict, task: str, options: dict, chunk_rows: int, done=()) -> list[dict]:
+    from biofm.batch.chunks import chunk_key
+
+    skip = {(str(p), int(c)) for p, c in done}
+    return [c for c in parse_file(task, row["path"], bytes(row["bytes"]), options, chunk_rows)
+            if chunk_key(c) not in skip]
+
+
+def _plain(value):
+    """numpy scalars in output rows, as plain JSON values."""
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)
 
 
 def _connect(ray) -> None:

@@ -19,7 +19,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from biofm.privacy import private_umask
+
+    private_umask()  # whatever this command writes under the data dir (or anywhere) is the user's only
     args = build_parser().parse_args(argv)
+    _tighten_data_dir()
     from biofm.io import InputError
     from biofm.models import ModelNotAvailableError, UnknownModelError
     from biofm.train.common import TrainingDataError
@@ -33,6 +37,22 @@ def main(argv: list[str] | None = None) -> int:
             ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a disk or permission problem outside the writers (which name it themselves)
+        print(f"error: {exc.filename + ': ' if exc.filename else ''}{exc.strerror or exc}", file=sys.stderr)
+        return 2
+
+
+def _tighten_data_dir() -> None:
+    """An existing data dir (an older biofm made it 755/644) becomes 0700/0600 on the next command."""
+    from biofm.config import load_settings
+    from biofm.privacy import private_dir
+
+    try:
+        data_dir = load_settings().data_dir
+        if data_dir.is_dir():
+            private_dir(data_dir)
+    except (OSError, ValueError):
+        pass  # a bad config file is reported by the command itself
 
 
 __all__ = ["build_parser", "main"]

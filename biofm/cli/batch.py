@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from biofm import api
+from biofm.cli.argtypes import non_negative_float, positive_int
 from biofm.cli.common import option_values, settings, task_parsers, write_errors
 from biofm.tasks import get_task
 
@@ -18,26 +19,37 @@ def add_parser(sub) -> None:
                            "e.g. s3://bucket/notes/, with --engine ray)", "OUT.parquet, OUT.csv or OUT.jsonl", run,
                            description=description):
         tp.add_argument("--engine", choices=["local", "ray"], default="ray", help="where to run (default: ray)")
-        tp.add_argument("--workers", type=int, default=None,
+        tp.add_argument("--workers", type=positive_int, default=None,
                         help="actors that each load the model once (default: one per GPU, or cores / 2)")
-        tp.add_argument("--gpus-per-worker", type=float, default=0.0, help="GPUs each worker holds (e.g. 1 or 0.5)")
-        tp.add_argument("--chunk-rows", type=int, default=256, help="rows a worker takes at a time")
+        tp.add_argument("--gpus-per-worker", type=non_negative_float, default=0.0, help="GPUs each worker holds (e.g. 1 or 0.5)")
+        tp.add_argument("--chunk-rows", type=positive_int, default=256,
+                        help="rows a worker takes at a time (each finished chunk is kept for --resume)")
+        tp.add_argument("--resume", action="store_true",
+                        help="continue an interrupted run of the same inputs, model and options into OUT")
 
 
 def run(args) -> int:
     from biofm.batch import BatchJob, expand_inputs, run_batch
 
+    from biofm.batch.run import check_job, own_outputs
+
     kind = get_task(args.task)
-    s = settings(args)
     out = Path(args.output)
-    job = BatchJob(args.task, expand_inputs(args.input), out, api.resolve_spec(args.model, args.task, s), s,
-                   option_values(args, kind.read_options), option_values(args, getattr(kind, "predict_options", ())),
-                   args.chunk_rows)
+    inputs = expand_inputs(args.input, exclude=own_outputs(out))
+    job = BatchJob(args.task, inputs, out, None, None, option_values(args, kind.read_options),
+                   option_values(args, getattr(kind, "predict_options", ())), args.chunk_rows)
+    check_job(job)  # before the model is resolved or loaded
+    job.settings = s = settings(args)
+    job.model = api.resolve_spec(args.model, args.task, s)
     try:
-        result = run_batch(job, args.engine, args.workers, args.gpus_per_worker, None if args.quiet else _bar())
+        result = run_batch(job, args.engine, args.workers, args.gpus_per_worker, None if args.quiet else _bar(),
+                           resume=args.resume, note=lambda m: print(f"note: {m}", file=sys.stderr))
     except RuntimeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    stale = out.with_name(out.stem + ".errors.csv")
+    if not result.errors and stale.exists():
+        stale.unlink()  # the errors of an earlier run into OUT no longer describe it
     write_errors(result.errors, out)
     rate = result.rows / result.seconds if result.seconds else 0.0
     print(f"{result.rows} row(s) from {len(job.inputs)} file(s) written to {out} in {result.seconds:.1f} s "

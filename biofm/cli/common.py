@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+from biofm.cli.argtypes import device, for_option, positive_int
 from biofm.config import load_settings
 
 
@@ -57,7 +58,7 @@ def add_options(p: argparse.ArgumentParser, options, suppress_defaults: bool = F
         if o.type is bool:
             kwargs["action"] = "store_true"
         else:
-            kwargs["type"] = _comma_list if o.type is list else o.type
+            kwargs["type"] = _comma_list if o.type is list else for_option(o.name, o.type)
             if o.choices:
                 kwargs["choices"] = o.choices
         p.add_argument(o.flag, *o.aliases, **kwargs)
@@ -88,9 +89,9 @@ def option_values(args, options) -> dict:
 
 def run_options(p: argparse.ArgumentParser, model_help: str = "registered name, model directory or hub id") -> None:
     p.add_argument("--model", default=None, help=model_help)
-    p.add_argument("--batch-size", type=int, default=None, help="rows per batch (default: by device)")
-    p.add_argument("--max-tokens", type=int, default=None, help="padded tokens per batch (default: by device)")
-    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default=None)
+    p.add_argument("--batch-size", type=positive_int, default=None, help="rows per batch (default: by device)")
+    p.add_argument("--max-tokens", type=positive_int, default=None, help="padded tokens per batch (default: by device)")
+    p.add_argument("--device", type=device, default=None, metavar="{auto,cpu,cuda}")
     p.add_argument("-q", "--quiet", action="store_true")
 
 

@@ -26,7 +26,11 @@ def run(args) -> int:
     from biofm.phi.actions import Surrogates
     from biofm.phi.gate import counts, deidentify_records, scan
 
-    kind, s, out = get_task("phi"), settings(args), Path(args.output)
+    from biofm.io.writers import check_output
+
+    out = Path(args.output)
+    check_output(out, {".jsonl": "jsonl", ".json": "jsonl", ".csv": "csv"}, inputs=[args.input])
+    kind, s = get_task("phi"), settings(args)
     result = read_input(kind, args, s, out, report=False)
     write_errors(result.errors, out)
     if not result.records:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from biofm import api
+from biofm.cli.argtypes import positive_float, positive_int
 from biofm.cli.common import add_options, bar, read_input, run_options, settings, union_options
 from biofm.tasks import get_task, task_names
 
@@ -18,9 +19,9 @@ def add_parser(sub) -> None:
     p.add_argument("--task", choices=task_names("embed"), required=True)
     p.add_argument("-o", "--output", required=True, help="OUT.html or OUT.csv")
     p.add_argument("--method", choices=["tsne", "pca", "umap"], default="tsne")
-    p.add_argument("--perplexity", type=float, default=30.0)
+    p.add_argument("--perplexity", type=positive_float, default=30.0)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--max-points", type=int, default=50_000)
+    p.add_argument("--max-points", type=positive_int, default=50_000)
     p.add_argument("--colour", default=None, help="column to colour the HTML by (default: the first)")
     add_options(p, union_options("embed"))
     run_options(p)
@@ -30,9 +31,11 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     from biofm.embed import scatter_figure
 
-    kind, s, out = get_task(args.task), settings(args), Path(args.output)
-    if out.suffix.lower() not in (".html", ".csv"):
-        raise ValueError("output must end in .html or .csv")
+    from biofm.io.writers import check_output, write_bytes, write_text
+
+    out = Path(args.output)
+    check_output(out, {".html": "html", ".csv": "csv"}, inputs=[args.input])
+    kind, s = get_task(args.task), settings(args)
     result = read_input(kind, args, s, out)
     if len(result.records) < 3:
         print("error: a map needs at least 3 readable rows", file=sys.stderr)
@@ -50,12 +53,11 @@ def run(args) -> int:
     idx = proj.indices
     frame = pd.DataFrame({"id": [preds.ids[i] for i in idx], "x": proj.coords[:, 0], "y": proj.coords[:, 1],
                           **{name: [vals[i] for i in idx] for name, vals in cols.items()}})
-    out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() == ".csv":
-        frame.to_csv(out, index=False)
+        write_bytes(out, frame.to_csv(index=False).encode("utf-8", errors="backslashreplace"))
     else:
         fig = scatter_figure(proj.coords, [cols[colour][i] for i in idx], [preds.texts[i] for i in idx],
                              ids=[preds.ids[i] for i in idx], title=f"{args.task} · {args.method}", color_name=colour)
-        fig.write_html(out, include_plotlyjs=True, full_html=True)
+        write_text(out, fig.to_html(include_plotlyjs=True, full_html=True))
     print(f"{len(frame)} points written to {out} (colour columns: {', '.join(cols)})", file=sys.stderr)
     return 0

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from biofm import api
+from biofm.cli.argtypes import positive_int
 from biofm.cli.common import add_options, read_input, run_options, settings, union_options
 from biofm.tasks import get_task, task_names
 
@@ -21,7 +22,7 @@ def add_parser(sub) -> None:
     p.add_argument("--method", choices=["ig", "gxi", "occlusion"], default="ig")
     p.add_argument("--target", default=None, help="target label, observation or entity type/text (default: predicted)")
     p.add_argument("--entity", default=None, help="an entity's character span START-END (entity tasks)")
-    p.add_argument("--steps", type=int, default=50, help="Integrated Gradients steps")
+    p.add_argument("--steps", type=positive_int, default=50, help="Integrated Gradients steps")
     add_options(p, union_options("explain"))
     run_options(p)
     p.set_defaults(func=run)
@@ -41,7 +42,13 @@ def run(args) -> int:
     kind = get_task(args.task)
     if args.method not in kind.explain_methods:
         raise ValueError(f"{args.task} explanations use {', '.join(kind.explain_methods)}")
-    s, out = settings(args), Path(args.output)
+    from biofm.io.writers import check_output, write_text
+
+    out = Path(args.output)
+    check_output(out, {".json": "json"}, inputs=[args.input] if args.input else [])
+    if args.html:
+        check_output(args.html, {".html": "html", ".htm": "html"}, inputs=[args.input] if args.input else [])
+    s = settings(args)
     records = _records(kind, args, s, out)
     if not records:
         print("error: no readable rows in the input", file=sys.stderr)
@@ -58,11 +65,9 @@ def run(args) -> int:
             pages.append(standalone_html(attr) if hasattr(attr, "units") else "")
             for w in attr.warnings:
                 print(f"warning: {rid}: {w}", file=sys.stderr)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(items, ensure_ascii=False, indent=1), encoding="utf-8")
+    write_text(out, json.dumps(items, ensure_ascii=False, indent=1))
     if args.html:
-        Path(args.html).write_text("\n<hr>\n".join(p for p in pages if p) or "<p>nothing explained</p>",
-                                   encoding="utf-8")
+        write_text(args.html, "\n<hr>\n".join(p for p in pages if p) or "<p>nothing explained</p>")
     print(f"{len(items)} explanation(s) written to {out}", file=sys.stderr)
     return 0
 

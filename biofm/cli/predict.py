@@ -17,9 +17,12 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
+    from biofm.io.writers import check_output
+
     kind = get_task(args.task)
-    s = settings(args)
     out = Path(args.output)
+    check_output(out, kind.output_formats(args.input), inputs=[args.input])
+    s = settings(args)
     result = read_input(kind, args, s, out, report=False)
     if not result.records and not getattr(kind, "keeps_rejected_rows", False):
         write_errors(result.errors, out)

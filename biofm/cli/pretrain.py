@@ -8,16 +8,17 @@ import shlex
 import sys
 from pathlib import Path
 
+from biofm.cli.argtypes import new_model_dir, positive_float, positive_int
 from biofm.cli.common import train_progress
 
 
 def add_parser(sub) -> None:
     pt = sub.add_parser("pretrain-smiles", help="masked-language-model pre-training of the SMILES encoder")
     pt.add_argument("corpus", nargs="+", help="CSV files with a smiles column")
-    pt.add_argument("--out", required=True)
-    pt.add_argument("--epochs", type=int, default=3)
-    pt.add_argument("--batch-size", type=int, default=128)
-    pt.add_argument("--lr", type=float, default=5e-4)
+    pt.add_argument("--out", required=True, type=new_model_dir)
+    pt.add_argument("--epochs", type=positive_int, default=3)
+    pt.add_argument("--batch-size", type=positive_int, default=128)
+    pt.add_argument("--lr", type=positive_float, default=5e-4)
     pt.add_argument("--seed", type=int, default=13)
     pt.add_argument("-q", "--quiet", action="store_true")
     pt.add_argument("--progress-file", default=None, help=argparse.SUPPRESS)

@@ -83,8 +83,10 @@ def tags_for_tokens(spans: list[tuple[int, int]], entities) -> list[str]:
 
 def write_conll(path: str | Path, sentences: list[Sentence], predicted: list[list[str]]) -> Path:
     """``token<TAB>gold<TAB>predicted`` lines (gold is ``_`` where the input had none)."""
+    from biofm.io.writers import atomic_output
+
     path = Path(path)
-    with path.open("w", encoding="utf-8") as fh:
+    with atomic_output(path) as fh:
         for sent, pred in zip(sentences, predicted):
             gold = sent.tags or ["_"] * len(sent.tokens)
             for tok, g, p in zip(sent.tokens, gold, pred):

@@ -192,6 +192,25 @@ def _read_jsonl(text: str, source: str, text_column: str | None, id_column: str 
     return result
 
 
+ZIP_READ = 64 * 1024
+
+
+def read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, limit: int) -> bytes | None:
+    """A member's bytes inflated in 64 KB reads that stop past ``limit`` bytes (None then), whatever its header
+    declares: ``ZipFile.read`` asks zlib for up to 2 GB in one call, so a member whose header says 10 bytes could
+    inflate gigabytes before the CRC check refuses it."""
+    pieces, size = [], 0
+    with archive.open(member) as fh:
+        while True:
+            piece = fh.read(ZIP_READ)
+            if not piece:
+                return b"".join(pieces)
+            size += len(piece)
+            if size > limit:
+                return None
+            pieces.append(piece)
+
+
 def _read_zip(data: bytes, source: str, max_rows: int | None, max_members: int,
               max_chars: int | None = None) -> ReadResult:
     try:
@@ -205,7 +224,7 @@ def _read_zip(data: bytes, source: str, max_rows: int | None, max_members: int,
         raise InputError(f"{source}: the archive is empty")
     if sum(m.file_size for m in members) > MAX_ZIP_UNCOMPRESSED:
         raise InputError(f"{source}: the archive unpacks to more than {MAX_ZIP_UNCOMPRESSED // 2**20} MB")
-    limit = min(max_rows or max_members, max_members)
+    limit, inflated = min(max_rows or max_members, max_members), 0
     _cap(result, len(members), limit, source)
     for idx, member in enumerate(members[:limit], start=1):
         name = member.filename
@@ -216,8 +235,15 @@ def _read_zip(data: bytes, source: str, max_rows: int | None, max_members: int,
             result.errors.append(RowError(idx, name, f"{member.file_size / 2**20:.1f} MB unpacked: over the "
                                           f"{max_chars:,}-character document limit (BIOFM_MAX_DOC_CHARS)", source))
             continue
+        limit = min(4 * max_chars if max_chars is not None else MAX_ZIP_UNCOMPRESSED, MAX_ZIP_UNCOMPRESSED - inflated)
         try:
-            text = decode_text(archive.read(member), name)
+            data = read_member(archive, member, limit)
+            inflated += len(data or b"")
+            if data is None:
+                result.errors.append(RowError(idx, name, f"unpacks to more than {limit / 2**20:.1f} MB (whatever its "
+                                              "header says): over the document limit (BIOFM_MAX_DOC_CHARS)", source))
+                continue
+            text = decode_text(data, name)
         except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, InputError) as exc:
             result.errors.append(RowError(idx, name, f"could not read this member: {exc}", source))
             continue

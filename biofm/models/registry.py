@@ -54,8 +54,12 @@ class Registry:
         root = Path(root)
         if not root.is_dir():
             return
-        candidates = [root] if (root / SPEC_FILE).is_file() else sorted(p for p in root.iterdir() if p.is_dir())
-        for path in candidates:
+        subdirs = sorted(p for p in root.iterdir() if p.is_dir())
+        # a root is one model only when it is not the shipped folder and holds no model folders: a stray biofm.json
+        # at a models root never hides the models inside it
+        alone = (root / SPEC_FILE).is_file() and source != "shipped" and not any((p / SPEC_FILE).is_file()
+                                                                                for p in subdirs)
+        for path in [root] if alone else subdirs:
             if (path / SPEC_FILE).is_file():
                 self.add(spec_from_dir(path, source=source))
 
@@ -104,6 +108,27 @@ def default_registry(settings: Settings | None = None) -> Registry:
 def trained_models_dir(settings: Settings) -> Path:
     """Where models trained from the app or the CLI's default output land; always registered."""
     return Path(settings.data_dir) / "models"
+
+
+def check_training_out(out: str | Path, registry: "Registry", roots=()) -> str | None:
+    """Why a training run may not write to ``out`` (None when it may): shipped models are read-only, so ``out`` is
+    never inside ``assets/models/`` or a shipped model's folder, never inside another registered model's folder, and
+    never a models root itself (``roots``: the folders scanned for models), where it would hide every model."""
+    out = Path(out).expanduser().resolve()
+    shipped = SHIPPED_MODELS_DIR.resolve()
+    if out == shipped or shipped in out.parents:
+        return f"{out} is inside the shipped models folder {shipped}; shipped models are read-only, train into " \
+               "another folder"
+    for root in roots:
+        if out == Path(root).expanduser().resolve():
+            return f"{out} is a models folder (each model is a folder inside it); give a new folder inside it"
+    for spec in registry.specs():
+        if spec.source == "hub":
+            continue
+        home = Path(spec.location).resolve()
+        if home in out.parents or (out == home and spec.source == "shipped"):
+            return f"{out} is inside the folder of the registered model {spec.name!r} ({home}); train into a new folder"
+    return None
 
 
 MODEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")

@@ -56,7 +56,13 @@ class ReviewStore:
         if url.startswith("sqlite"):
             path = url.split("///", 1)[-1]
             if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                from biofm.privacy import private_dir, private_file
+
+                if not Path(path).parent.exists():
+                    private_dir(Path(path).parent)
+                for suffix in ("", "-wal", "-shm"):  # SQLite gives its WAL and shm files the database's mode
+                    if suffix == "" or Path(path + suffix).exists():
+                        private_file(path + suffix)
             kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
         self.engine = create_engine(url, **kwargs)
         if url.startswith("sqlite"):

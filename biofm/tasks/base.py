@@ -258,6 +258,11 @@ class TaskKind:
         """The rows ``biofm predict`` and ``biofm batch`` write (``detail``: the JSONL form)."""
         return preds.rows(detail=detail or not self.flat_rows)
 
+    def output_formats(self, input_path=None) -> dict[str, str]:
+        """Output suffix -> format ``biofm predict`` writes for this input (checked before any work)."""
+        return {".csv": "csv", ".jsonl": "jsonl", ".json": "jsonl"} if self.flat_rows else {".jsonl": "jsonl",
+                                                                                          ".json": "jsonl"}
+
     def write(self, preds: Predictions, out: Path, read_result=None) -> None:
         """Write predictions by the output's suffix: CSV rows, or JSONL detail rows."""
         detail = out.suffix.lower() in (".jsonl", ".json") or not self.flat_rows

@@ -189,6 +189,12 @@ class NerKind(TaskKind):
             return read_conll_records(path)
         return super().read(path, **options)
 
+    def output_formats(self, input_path=None) -> dict[str, str]:
+        """CoNLL in, CoNLL out (token, input tag, predicted tag); otherwise JSONL (entities nest: no CSV)."""
+        if input_path is not None and Path(str(input_path)).suffix.lower() in CONLL_SUFFIXES:
+            return {suffix: "conll" for suffix in CONLL_SUFFIXES}
+        return super().output_formats(input_path)
+
     def write(self, preds: NerPredictions, out: Path, read_result=None) -> None:
         if read_result is not None and getattr(read_result, "sentences", None) is not None:
             write_conll_tags(out, read_result.sentences, preds)

@@ -137,3 +137,37 @@ def test_txt_blocks_separated_by_blank_lines_keep_their_line_breaks():
     res = read_text_upload(data, "reports.txt", blocks=True)
     assert [r.text for r in res.records] == ["FINDINGS: Clear.\nIMPRESSION: Normal.", "No pneumothorax.", "Last report"]
     assert [r.id for r in res.records] == ["1", "6", "8"]  # ids are the first line of each block
+
+
+def _lying_zip(real_bytes: int, declared: int = 10) -> bytes:
+    """A ZIP whose one member inflates to ``real_bytes`` zeros while both its headers declare ``declared`` bytes."""
+    import io as _io
+    import struct
+    import zipfile as _zipfile
+
+    buf = _io.BytesIO()
+    with _zipfile.ZipFile(buf, "w", _zipfile.ZIP_DEFLATED) as zf, zf.open("note.txt", "w") as fh:
+        block = b"\0" * 2**20
+        for _ in range(real_bytes // 2**20):
+            fh.write(block)
+    data = bytearray(buf.getvalue())
+    local, central = data.find(b"PK\x03\x04"), data.find(b"PK\x01\x02")
+    struct.pack_into("<I", data, local + 22, declared)
+    struct.pack_into("<I", data, central + 24, declared)
+    return bytes(data)
+
+
+def test_a_zip_member_is_inflated_in_bounded_reads_whatever_its_header_says():
+    import tracemalloc
+
+    from biofm.io import read_text_upload
+
+    data = _lying_zip(150 * 2**20)
+    assert len(data) < 400_000
+    tracemalloc.start()
+    result = read_text_upload(data, "notes.zip", max_chars=1_000_000)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 30 * 2**20, f"{peak / 2**20:.0f} MB inflated for a member declaring 10 bytes"
+    assert result.records == [] and len(result.errors) == 1
+    assert result.errors[0].field == "note.txt"
