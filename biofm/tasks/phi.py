@@ -3,11 +3,14 @@
 The model is the embedded MiniLM encoder fine-tuned (LoRA) on synthetic notes that biofm generates from its own
 templates with Faker values (``biofm.phi.synth``); a word is tagged PHI when the model gives it at least
 ``threshold`` probability of being any identifier (chosen for recall on held-out templates), and every rule match is
-added (``source``: ``model`` or ``rules``).
+added (``source``: ``model`` or ``rules``). Each model span must have the shape of its type
+(``biofm.phi.validate``: a NAME is capitalised and not a clinical or common word, a DATE parses, an ID has 5+ digits,
+...), which removes most flags on real prose; ``reason`` says why a span was flagged.
 """
 
 from __future__ import annotations
 
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,13 +26,28 @@ DEFAULT_THRESHOLD = 0.3
 @dataclass
 class PhiEntity(Entity):
     source: str = "model"  # or "rules"
+    reason: str = ""  # why it was flagged: "rule: <name>" or "model: <score>"
 
 
-def _over_89(text: str) -> bool:
-    import re
+NAMEISH = {"NAME", "ORGANIZATION", "LOCATION"}
 
-    digits = re.findall(r"\d+", text)
-    return bool(digits) and int(digits[0]) > 89
+
+def _join_pieces(text: str, spans: list) -> list:
+    """Model spans split by the tokenizer ("001-206" "-" "272"; "White," "Alexandra") joined into one, so the shape
+    check sees the whole identifier: pieces touching or joined by one of ``-/.``, or name-like pieces joined by a comma
+    or a space. The joined span takes the label of its longest piece and the mean score."""
+    out: list = []
+    for e in sorted(spans, key=lambda e: e.start):
+        if out:
+            last, gap = out[-1], text[out[-1].end:e.start]
+            if re.fullmatch(r"[-/.]?", gap) or last.label in NAMEISH and e.label in NAMEISH and \
+                    re.fullmatch(r",? ?", gap):
+                label = last.label if last.end - last.start >= e.end - e.start else e.label
+                out[-1] = PhiEntity(last.start, e.end, label, text[last.start:e.end], (last.score + e.score) / 2,
+                                    "model")
+                continue
+        out.append(e)
+    return out
 
 
 class PhiTagger(NerTagger):
@@ -41,6 +59,7 @@ class PhiTagger(NerTagger):
 
     def tag_document(self, text, words, starts, window_logits):
         from biofm.phi.rules import find_rule_spans, merge_spans
+        from biofm.phi.validate import keep_model_span
         from biofm.tasks.ner import best_window
 
         tagged = []
@@ -60,8 +79,12 @@ class PhiTagger(NerTagger):
             start, end = tagged[a][0].start, tagged[b][0].end
             found.append(PhiEntity(start, end, kind, text[start:end],
                                 float(np.mean([p for _, _, p in tagged[a:b + 1]])), "model"))
-        found = [e for e in found if e.label != "AGE" or _over_89(e.text)]  # Safe Harbor: only ages over 89
-        rules = [PhiEntity(s.start, s.end, s.label, s.text, 1.0, "rules") for s in find_rule_spans(text)]
+        found = _join_pieces(text, found)
+        found = [e for e in found if keep_model_span(e.label, e.text, text[max(0, e.start - 40):e.start],
+                                                     text[e.end:e.end + 40])]  # the shape of its type
+        for e in found:
+            e.reason = f"model: {e.score:.2f}"
+        rules = [PhiEntity(s.start, s.end, s.label, s.text, 1.0, "rules", s.reason) for s in find_rule_spans(text)]
         return merge_spans(rules + found), tagged
 
 
