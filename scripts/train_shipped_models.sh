@@ -43,9 +43,10 @@ chem)
     --description "Blood-brain-barrier penetration (probability) from SMILES. Fine-tuned from biofm's pre-trained SMILES encoder."
   $BIOFM train molecules --train $MN/tox21.csv \
     --targets NR-AR,NR-AR-LBD,NR-AhR,NR-Aromatase,NR-ER,NR-ER-LBD,NR-PPAR-gamma,SR-ARE,SR-ATAD5,SR-HSE,SR-MMP,Class \
+    --target-names NR-AR,NR-AR-LBD,NR-AhR,NR-Aromatase,NR-ER,NR-ER-LBD,NR-PPAR-gamma,SR-ARE,SR-ATAD5,SR-HSE,SR-MMP,SR-p53 \
     --kind multilabel --split scaffold --skip-invalid --out assets/models/tox21 --name tox21 --epochs 8 -q \
     --licence "MIT (MoleculeNet Tox21)" \
-    --description "Tox21: probability of activity in 12 assays. The twelfth label column is named 'Class' in the MoleculeNet file used here and is kept under that name."
+    --description "Tox21: probability of activity in 12 assays. The MoleculeNet file names its twelfth column 'Class'; it is the SR-p53 assay (the Tox21 challenge's column order) and is named so."
   ;;
 *) echo "unknown stage $stage" >&2; exit 2 ;;
 esac

@@ -61,10 +61,24 @@ def parse_smiles(smiles: str, strip_salts: bool = False) -> ParsedMolecule:
         return ParsedMolecule(smiles, None, None, "empty molecule")
     stripped = False
     if strip_salts and len(Chem.GetMolFrags(mol)) > 1:
-        with contextlib.redirect_stderr(io.StringIO()):
-            mol = rdMolStandardize.LargestFragmentChooser(preferOrganic=True).choose(mol)
-        stripped = True
+        parent = fragment_parent(mol)
+        if not any(a.GetAtomicNum() == 6 for a in parent.GetAtoms()):
+            return ParsedMolecule(smiles, None, None, "no organic parent to keep: every fragment is inorganic "
+                                  f"({Chem.MolToSmiles(mol)}); predict it without --strip-salts or drop the row")
+        mol, stripped = parent, True
     return ParsedMolecule(smiles, mol, Chem.MolToSmiles(mol), None, stripped)
+
+
+def fragment_parent(mol: Chem.Mol) -> Chem.Mol:
+    """The molecule's parent fragment by RDKit's standardiser (``rdMolStandardize.LargestFragmentChooser``): the
+    fragment with the most heavy atoms, organic fragments preferred. biofm's one definition of "parent": salt
+    stripping and duplicate flags both use it (tafamidis meglumine -> tafamidis, not the 13-heavy-atom meglumine
+    that has more atoms once hydrogens are counted)."""
+    params = rdMolStandardize.CleanupParameters()
+    params.preferOrganic = True
+    params.largestFragmentChooserCountHeavyAtomsOnly = True
+    with contextlib.redirect_stderr(io.StringIO()):
+        return rdMolStandardize.LargestFragmentChooser(params).choose(mol)
 
 
 def tokenize_smiles(smiles: str) -> list[tuple[str, int, int]]:
@@ -177,6 +191,11 @@ class SmilesTokenizer:
         if n > max_length - 2:
             return f"{n} SMILES tokens; the model reads at most {max_length - 2} (too long to predict without cutting)"
         return None
+
+    def unknown_tokens(self, smiles: str) -> list[str]:
+        """Tokens of ``smiles`` outside the vocabulary (they would all read as [UNK]); raises ValueError for text
+        that does not tokenise."""
+        return list(dict.fromkeys(t for t, _, _ in tokenize_smiles(smiles) if t not in self.index))
 
     def encode(self, smiles: str, max_length: int | None = None) -> Encoding:
         """[CLS] tokens [SEP]; raises ValueError for text that is not SMILES. Check :meth:`fits` first: a longer

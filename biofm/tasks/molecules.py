@@ -87,13 +87,21 @@ class MoleculePredictor(Adapter):
             return list(records), []
         kept, refused = [], []
         for r in records:
-            reason = self.tokenizer.fits(r.canonical, self.spec.max_length)
+            reason = self.tokenizer.fits(r.canonical, self.spec.max_length) or self._unknown(r.canonical)
             if reason:
                 refused.append(RowError(getattr(r, "row", 0), getattr(r, "smiles", r.canonical), reason,
                                         r.meta.get("source", "")))
             else:
                 kept.append(r)
         return kept, refused
+
+    def _unknown(self, smiles: str) -> str | None:
+        """Why the transformer cannot read ``smiles`` faithfully: tokens it never saw in training (None if none)."""
+        unknown = self.tokenizer.unknown_tokens(smiles)
+        if not unknown:
+            return None
+        return (f"token(s) {', '.join(unknown)} are not in the transformer's vocabulary (it would read each as an "
+                "unknown token); the fingerprint model (--model-kind forest) can predict this molecule")
 
     def preprocess(self, records: Sequence) -> Prepared:
         return Prepared([self.tokenizer.encode(r.canonical, max_length=self.spec.max_length).ids for r in records])
