@@ -130,7 +130,11 @@ def cancel_check(cancel_file: str | None):
 
 
 def train_progress(quiet: bool, progress_file: str | None = None):
-    """Training events to a tqdm bar (and, for background jobs, to a JSONL file the Models page reads)."""
+    """Training events to a tqdm bar (and, for background jobs, to a JSONL file the Models page reads).
+
+    Every event the trainers send is accepted: steps (``step``, ``total_steps``, ``loss``), ``epoch`` summaries,
+    ``early_stop`` and any other ``event`` (printed as its fields); a field an event lacks is simply not shown.
+    """
     from tqdm import tqdm
 
     tbar = tqdm(total=None, desc="training", unit="step", file=sys.stderr, disable=quiet)
@@ -140,13 +144,28 @@ def train_progress(quiet: bool, progress_file: str | None = None):
         if sink is not None:
             sink.write(json.dumps({**ev, "time": time.time()}) + "\n")
             sink.flush()
-        tbar.total = ev["total_steps"]
-        if ev.get("event") == "epoch":
-            metric = ev["metric"]
-            tbar.write(f"epoch {ev['epoch']}: train loss {ev['train_loss']:.4f}, dev {metric} "
-                       f"{ev['dev_' + metric]:.4f} ({ev['seconds']} s)")
-        else:
+        if ev.get("total_steps"):
+            tbar.total = ev["total_steps"]
+        kind = ev.get("event")
+        if isinstance(ev.get("step"), int) and ev["step"] >= tbar.n:
             tbar.update(ev["step"] - tbar.n)
-            tbar.set_postfix(loss=f"{ev['loss']:.3f}")
+        if kind == "epoch":
+            metric = ev.get("metric", "")
+            dev = ev.get(f"dev_{metric}")
+            tbar.write(f"epoch {ev.get('epoch')}: train loss {_num(ev.get('train_loss'))}, dev {metric} "
+                       f"{_num(dev)} ({ev.get('seconds', '?')} s)", file=sys.stderr)
+        elif kind == "early_stop":
+            tbar.write(f"stopped early after epoch {ev.get('epoch')} of {ev.get('epochs')}: the dev metric did not "
+                       f"improve for {ev.get('patience')} epoch(s); the weights of epoch {ev.get('best_epoch')} "
+                       "were kept", file=sys.stderr)
+        elif kind is not None:
+            tbar.write(f"{kind}: " + ", ".join(f"{k} {v}" for k, v in ev.items() if k != "event"),
+                       file=sys.stderr)
+        elif "loss" in ev:
+            tbar.set_postfix(loss=_num(ev["loss"], 3))
 
     return progress
+
+
+def _num(value, digits: int = 4) -> str:
+    return f"{value:.{digits}f}" if isinstance(value, (int, float)) else "?"
