@@ -31,7 +31,10 @@ class Settings:
     max_upload_mb: int = 50
     max_zip_members: int = 10_000
     max_doc_chars: int = 1_000_000  # a longer document is a row error (memory), never read in full
-    phi_gate: str = "warn"  # require: only de-identified text runs; warn: scan and ask; off: no scan
+    phi_gate: str = "warn"  # require: identified input is refused; warn: de-identified first (said so); off: no scan
+    phi_allow: str = ""  # the site's allow list (terms never flagged); "": <data dir>/phi/allow.txt
+    phi_deny: str = ""  # the deny list (terms always flagged); "": <data dir>/phi/deny.txt
+    phi_roster: str = ""  # known patients' names and record numbers (always flagged); "": <data dir>/phi/roster.txt
 
     def __post_init__(self) -> None:
         if self.device not in DEVICES:
