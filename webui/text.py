@@ -12,13 +12,19 @@ from __future__ import annotations
 
 # CommonMark's backslash-escapable ASCII punctuation that Markdown, GFM autolinks or KaTeX act on. Escaping ':' and
 # '.' also breaks GFM's bare-URL autolinks (http://..., www....).
-MARKDOWN_SPECIAL = "\\`*_{}[]()#+-.!|<>~$:&=\"'/^%@"
+# '-' acts only where a line starts (a list item, a rule): md() makes one line, so it is escaped there only, and
+# names such as "disease-category" read as they are written.
+MARKDOWN_SPECIAL = "\\`*_{}[]()#+.!|<>~$:&=\"'/^%@"
 
 
 def md(text) -> str:
     """``text`` made literal inside Streamlit Markdown (one line: newlines become spaces)."""
-    return "".join("\\" + ch if ch in MARKDOWN_SPECIAL else ch for ch in str(text)).replace("\r", " ").replace(
-        "\n", " ")
+    line = str(text).replace("\r", " ").replace("\n", " ")
+    out = "".join("\\" + ch if ch in MARKDOWN_SPECIAL else ch for ch in line)
+    stripped = out.lstrip(" ")
+    if stripped.startswith("-"):
+        out = out[: len(out) - len(stripped)] + "\\" + stripped
+    return out
 
 
 def plain(text, container=None) -> None:

@@ -17,3 +17,10 @@ def app_env(tiny_model_dir, tiny_tagger_dir, tiny_report, tiny_molecule_dir, mon
 def submit(at):
     """The page's own action button (Classify, Label reports...), not "Try the example"."""
     return next(b for b in at.button if b.label != "Try the example")
+
+
+def shown(markdown: str) -> str:
+    """What a reader sees of an escaped Markdown string (``webui.md`` backslash-escapes user text)."""
+    import re
+
+    return re.sub(r"\\(.)", r"\1", markdown)
