@@ -146,3 +146,18 @@ def test_explain_messages_name_the_real_problem(tmp_path, capsys):
     assert "the text is empty" in capsys.readouterr().err
     assert main(["explain", "molecules", "--text", "C1CC", "-o", str(tmp_path / "x.json")]) == 2
     assert "unclosed ring" in capsys.readouterr().err
+
+
+def test_iob1_tags_are_read_as_iob2_by_the_cli_and_the_page(tmp_path):
+    """I- without B- (IOB1) opens an entity: the page's file check counts it, training sees B- tags (issue #20)."""
+    from biofm.io.conll import read_conll
+    from biofm.tasks.ner_parts import check_conll_file
+
+    path = tmp_path / "iob1.conll"
+    path.write_text("Aspirin\tI-Chemical\ncauses\tO\ngastric\tI-Disease\nulcers\tI-Disease\n\n"
+                    "Naproxen\tI-Chemical\nand\tO\naspirin\tI-Chemical\n")
+    sentences, errors = read_conll(path)
+    assert errors == []
+    assert sentences[0].tags == ["B-Chemical", "O", "B-Disease", "I-Disease"]
+    assert sentences[1].tags == ["B-Chemical", "O", "B-Chemical"]
+    assert "entities: Chemical 3, Disease 1" in check_conll_file(path)
