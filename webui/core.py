@@ -66,7 +66,7 @@ def model_picker(task: str, key: str) -> ModelSpec | None:
     try:
         return registry().get(where.strip(), task=task, input_kind=kind.input_kind)
     except (UnknownModelError, RuntimeError) as exc:
-        st.error(str(exc))
+        st.error(md(exc))
         return None
 
 

@@ -10,20 +10,25 @@ make the browser fetch the image: a request leaving the computer.
 
 from __future__ import annotations
 
-# CommonMark's backslash-escapable ASCII punctuation that Markdown, GFM autolinks or KaTeX act on. Escaping ':' and
-# '.' also breaks GFM's bare-URL autolinks (http://..., www....).
-# '-' acts only where a line starts (a list item, a rule): md() makes one line, so it is escaped there only, and
-# names such as "disease-category" read as they are written.
-MARKDOWN_SPECIAL = "\\`*_{}[]()#+.!|<>~$:&=\"'/^%@"
+import re
+
+# The characters that start an inline Markdown construct (emphasis, code, link, image, raw HTML, strikethrough,
+# table, KaTeX formula, entity). Characters that only act at the start of a line (list, heading, quote) are escaped
+# there alone: md() returns one line.
+MARKDOWN_SPECIAL = "\\`*_[]<>$~|&"
+LINE_START = "-+#>=0123456789"
+# GFM turns bare URLs and e-mail addresses into links after escapes are resolved, so no backslash stops it; an
+# invisible word joiner (U+2060) after the scheme, 'www' or '@' does.
+AUTOLINK = re.compile(r"(?i)(https?|ftp|mailto|www|file|data)(?=[:.])|(@)")
+JOINER = "\u2060"
 
 
 def md(text) -> str:
     """``text`` made literal inside Streamlit Markdown (one line: newlines become spaces)."""
-    line = str(text).replace("\r", " ").replace("\n", " ")
-    out = "".join("\\" + ch if ch in MARKDOWN_SPECIAL else ch for ch in line)
-    stripped = out.lstrip(" ")
-    if stripped.startswith("-"):
-        out = out[: len(out) - len(stripped)] + "\\" + stripped
+    out = "".join("\\" + ch if ch in MARKDOWN_SPECIAL else ch for ch in str(text))
+    out = AUTOLINK.sub(lambda m: m.group(0) + JOINER, out.replace("\r", " ").replace("\n", " "))
+    if out[:1] in LINE_START and out[:1]:
+        out = "\\" + out if not out[0].isdigit() else out.replace(".", "\\.", 1)
     return out
 
 

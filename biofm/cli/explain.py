@@ -29,10 +29,15 @@ def add_parser(sub) -> None:
 
 
 def _records(kind, args, s, out: Path):
-    if bool(args.text) == bool(args.input):
+    if (args.text is None) == (args.input is None):
         raise ValueError("give exactly one of --text or --input")
-    if args.text:
-        return kind.read_paste(args.text).records
+    if args.text is not None:
+        result = kind.read_paste(args.text)  # an empty text: InputError "the text is empty"
+        if not result.records and result.errors:  # say why (RDKit's reason for a SMILES), not just "no rows"
+            from biofm.io import InputError
+
+            raise InputError(f"--text: {result.errors[0].message}")
+        return result.records
     return read_input(kind, args, s, out).records
 
 

@@ -44,7 +44,7 @@ def read_conll(path: str | Path) -> tuple[list[Sentence], list[RowError]]:
             if tags and untagged:  # some lines of a tagged sentence lost their tag: say which
                 errors.extend(RowError(n, "tag", "token has no tag (the rest of its sentence has tags)", path.name)
                               for n in untagged)
-            sentences.append(Sentence(tokens, tags if len(tags) == len(tokens) else None, start))
+            sentences.append(Sentence(tokens, iob2(tags) if len(tags) == len(tokens) else None, start))
 
     for no, line in enumerate(decode_text(raw, path.name).splitlines(), start=1):
         if not line.strip():
@@ -69,6 +69,19 @@ def read_conll(path: str | Path) -> tuple[list[Sentence], list[RowError]]:
             untagged.append(no)
     close()
     return sentences, errors
+
+
+def iob2(tags: list[str]) -> list[str]:
+    """IOB1 (``I-X`` opens an entity; ``B-X`` only between two adjacent ones) to IOB2 (every entity opens with
+    ``B-X``): an ``I-X`` that does not continue an ``X`` becomes ``B-X``. IOB2 input is unchanged. The decoder reads
+    both the same way; training, the page's file check and seqeval all see IOB2."""
+    out, prev = [], "O"
+    for tag in tags:
+        if tag.startswith("I-") and prev[2:] != tag[2:]:
+            tag = "B-" + tag[2:]
+        out.append(tag)
+        prev = tag
+    return out
 
 
 def tags_for_tokens(spans: list[tuple[int, int]], entities) -> list[str]:

@@ -62,6 +62,13 @@ def check_header(header: list[str], source: str) -> None:
     bad = next((h for h in header if bad_utf8(h)), None)
     if bad is not None:
         raise InputError(f"{source}: the header row is {bad_utf8(bad)}")
+    seen: dict[str, list[int]] = {}
+    for i, h in enumerate(header, start=1):
+        seen.setdefault(h, []).append(i)
+    dupes = {h: cols for h, cols in seen.items() if len(cols) > 1 and h}
+    if dupes:  # reading the first silently would drop the other: name them instead
+        raise InputError(f"{source}: duplicate column names: " + "; ".join(
+            f"{h!r} (columns {', '.join(map(str, cols))})" for h, cols in dupes.items()) + "; rename them")
 
 
 def limit_length(result: ReadResult, max_chars: int | None) -> ReadResult:

@@ -69,8 +69,24 @@ def _make_record(row: int, text, rid, label, source: str, field_name: str,
         result.errors.append(RowError(row, field_name, "empty text", source))
         return
     rid = str(rid).strip() if rid not in (None, "") else str(row)
-    result.records.append(TextRecord(id=rid, text=text, label=None if label in (None, "") else str(label),
+    result.records.append(TextRecord(id=rid, text=text, label=label_value(label),
                                      meta={"row": row, "source": source, **(meta or {})}))
+
+
+NAN_LABELS = ("nan", "NaN", "NAN")
+
+
+def label_value(value) -> str | None:
+    """A label as text, or None when there is none: empty, JSON null or NaN (never a class called 'nan').
+    A whole number is one label however it is written (JSON ``0`` and ``0.0`` are both ``"0"``)."""
+    if value is None or isinstance(value, bool):
+        return None if value is None else str(value)
+    if isinstance(value, float):
+        if value != value:
+            return None
+        return str(int(value)) if value.is_integer() else repr(value)
+    text = str(value).strip()
+    return None if text == "" or text in NAN_LABELS else text
 
 
 def read_paste(text: str, one_per_line: bool = False, blocks: bool = False) -> ReadResult:
@@ -155,7 +171,7 @@ def _read_jsonl(text: str, source: str, text_column: str | None, id_column: str 
                 label_column: str | None, max_rows: int | None) -> ReadResult:
     result = ReadResult([], [])
     tkey = text_column or None
-    total = 0
+    total, first_keys = 0, None
     for row_no, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -175,7 +191,13 @@ def _read_jsonl(text: str, source: str, text_column: str | None, id_column: str 
             result.errors.append(RowError(row_no, "line", "each line must be a JSON object", source))
             continue
         if tkey is None:
-            tkey = _pick_column(list(obj), None, TEXT_COLUMN_GUESSES, "text", required=True)
+            tkey = _guess(list(obj), TEXT_COLUMN_GUESSES)
+            if tkey is None:  # this row has no text key: the next one that has one decides
+                first_keys = first_keys or list(obj)
+                result.errors.append(RowError(row_no, "line", "no text key (one of "
+                                              f"{', '.join(TEXT_COLUMN_GUESSES[:4])}, ...); keys: "
+                                              f"{', '.join(map(str, obj)) or 'none'}", source))
+                continue
             result.text_column = tkey
         if tkey not in obj:
             result.errors.append(RowError(row_no, tkey, f"key {tkey!r} missing", source))
@@ -187,6 +209,8 @@ def _read_jsonl(text: str, source: str, text_column: str | None, id_column: str 
         _make_record(row_no, obj[tkey], rid, obj.get(label_column) if label_column else None, source, tkey, result)
     if total == 0:
         raise InputError(f"{source}: the file has no JSON lines")
+    if tkey is None and first_keys is not None:
+        _pick_column(first_keys, None, TEXT_COLUMN_GUESSES, "text", required=True)  # no row had one: say so
     _cap(result, total, max_rows, source)
     result.text_column = result.text_column or tkey
     return result

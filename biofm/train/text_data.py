@@ -17,12 +17,23 @@ def read_label_map(path: str | None) -> dict[str, str]:
     return {r[0].strip(): r[1].strip() for r in rows[1:] if len(r) >= 2}
 
 
+NO_LABEL = "no label (empty, null or NaN): row skipped"
+
+
 def read_labelled(path, config: dict, errors_to: Path | None = None):
     """Labelled records of a CSV/JSONL file, label values mapped through ``label_map``; row errors refuse it."""
     from biofm.io import read_text_file
 
     res = read_text_file(path, text_column=config.get("text_column"), label_column=config.get("label_column"),
                          max_rows=None)
+    from biofm.records import RowError
+
+    column = config.get("label_column") or "label"
+    missing = [r for r in res.records if r.label is None]
+    if missing:  # an empty or NaN label is no class: the row is skipped and says why
+        res.errors = sorted(res.errors + [RowError(r.meta.get("row", 0), column, NO_LABEL, r.meta.get("source", ""))
+                                          for r in missing], key=lambda e: e.row)
+        res.records = [r for r in res.records if r.label is not None]
     if res.errors and errors_to is not None:
         from biofm.io.writers import write_row_errors
 
@@ -40,17 +51,20 @@ def read_labelled(path, config: dict, errors_to: Path | None = None):
 def check_text_file(path, config: dict) -> str:
     """A one-line summary of a usable training file; raises TrainingDataError (or InputError) otherwise."""
     res = read_labelled(path, {"label_column": "label", **config})
-    if res.errors:
-        first = res.errors[0]
-        raise TrainingDataError(f"{len(res.errors)} unreadable row(s); first: row {first.row} ({first.field}): "
+    unreadable = [e for e in res.errors if e.message != NO_LABEL]
+    if unreadable:
+        first = unreadable[0]
+        raise TrainingDataError(f"{len(unreadable)} unreadable row(s); first: row {first.row} ({first.field}): "
                                 f"{first.message}")
     labels = check_labels([r.label for r in res.records], rows=[r.meta.get("row") for r in res.records])
     counts = Counter(r.label for r in res.records)
     single = [lab for lab, n in counts.items() if n < 2]
     if single:
         raise TrainingDataError(f"label(s) with a single example cannot be split into train and dev: {single}")
-    return f"{len(res.records)} documents, {len(labels)} labels: " + ", ".join(f"{k} {v}" for k, v in
-                                                                             counts.most_common())
+    skipped = len(res.errors) - len(unreadable)
+    return (f"{len(res.records)} documents, {len(labels)} labels: " + ", ".join(f"{k} {v}" for k, v in
+                                                                              counts.most_common())
+            + (f" ({skipped} row(s) without a label skipped)" if skipped else ""))
 
 
 def train_text_task(kind, config: dict, progress=None, should_stop=None) -> str:

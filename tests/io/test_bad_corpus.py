@@ -34,6 +34,8 @@ CASES = {
     "bad_smiles.smi": ("molecules", 2, {2: "unclosed ring", 3: "unparsable SMILES", 4: "valence"}),
     "latin1_name.smi": ("molecules", 2, {2: "not valid UTF-8"}),
     "broken.sdf": ("molecules", 1, {2: "could not read the SDF record"}),
+    "duplicate_columns.csv": ("text-classify", "duplicate column names: 'text' (columns 2, 3); rename them"),
+    "first_lacks_text.jsonl": ("text-classify", 2, {1: "no text key"}),
 }
 
 
@@ -117,3 +119,45 @@ def test_conll_lines_without_a_tag_or_with_bad_bytes_are_reported(tmp_path):
     assert [(e.row, e.field) for e in errors] == [(2, "tag"), (5, "line")]
     assert "has no tag" in errors[0].message and "not valid UTF-8 (byte 0xef" in errors[1].message
     assert sentences[0].tags is None and sentences[1].tags == ["O", "O"]
+
+
+def test_training_labels_nan_are_skipped_and_numeric_labels_are_one_class(tmp_path):
+    """A NaN or empty label is a row error, not a class 'nan'; JSON 0 and 0.0 are the same class (issue #20)."""
+    from biofm.train.text_data import check_text_file, read_labelled
+
+    csv_file = tmp_path / "train.csv"
+    csv_file.write_text("text,label\nfever,a\ncough,NaN\nstroke,b\npain,\nseizure,a\nglioma,b\n")
+    res = read_labelled(csv_file, {"label_column": "label"})
+    assert sorted({r.label for r in res.records}) == ["a", "b"]
+    assert [(e.row, e.field) for e in res.errors] == [(2, "label"), (4, "label")]
+    assert "no label" in res.errors[0].message
+    assert "2 row(s) without a label skipped" in check_text_file(csv_file, {})
+    jsonl = tmp_path / "train.jsonl"
+    jsonl.write_text('{"text": "fever", "label": 0}\n{"text": "cough", "label": 0.0}\n{"text": "pain", "label": 1}\n'
+                     '{"text": "stroke", "label": NaN}\n{"text": "glioma", "label": 1.0}\n')
+    res = read_labelled(jsonl, {"label_column": "label"})
+    assert [r.label for r in res.records] == ["0", "0", "1", "1"] and [e.row for e in res.errors] == [4]
+
+
+def test_explain_messages_name_the_real_problem(tmp_path, capsys):
+    from biofm.cli import main
+
+    assert main(["explain", "text-classify", "--text", "", "-o", str(tmp_path / "x.json")]) == 2
+    assert "the text is empty" in capsys.readouterr().err
+    assert main(["explain", "molecules", "--text", "C1CC", "-o", str(tmp_path / "x.json")]) == 2
+    assert "unclosed ring" in capsys.readouterr().err
+
+
+def test_iob1_tags_are_read_as_iob2_by_the_cli_and_the_page(tmp_path):
+    """I- without B- (IOB1) opens an entity: the page's file check counts it, training sees B- tags (issue #20)."""
+    from biofm.io.conll import read_conll
+    from biofm.tasks.ner_parts import check_conll_file
+
+    path = tmp_path / "iob1.conll"
+    path.write_text("Aspirin\tI-Chemical\ncauses\tO\ngastric\tI-Disease\nulcers\tI-Disease\n\n"
+                    "Naproxen\tI-Chemical\nand\tO\naspirin\tI-Chemical\n")
+    sentences, errors = read_conll(path)
+    assert errors == []
+    assert sentences[0].tags == ["B-Chemical", "O", "B-Disease", "I-Disease"]
+    assert sentences[1].tags == ["B-Chemical", "O", "B-Chemical"]
+    assert "entities: Chemical 3, Disease 1" in check_conll_file(path)

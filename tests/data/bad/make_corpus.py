@@ -44,6 +44,9 @@ FILES: dict[str, bytes] = {
     "dative.smi": b"[NH3]->[Pt](<-[NH3])(Cl)Cl cisplatin\nCCO ethanol\nC%(123)CC%(123) cyclopropane\n",
     "bad_smiles.smi": b"CCO ethanol\nC1CC open_ring\nnot_a_smiles junk\nC(C)(C)(C)(C)C pentavalent\nc1ccccc1 benzene\n",
     "latin1_name.smi": b"CCO ethanol\nCCN \xe9thylamine\nCCC propane\n",
+    "duplicate_columns.csv": b"id,text,text\nd1,Fever,Chest pain\nd2,Cough,Stroke\n",
+    "first_lacks_text.jsonl": b'{"id": "k1", "body_text": "Fever"}\n{"id": "k2", "text": "Cough"}\n'
+                              b'{"id": "k3", "text": "Stroke"}\n',
     "broken.sdf": b"water\n  RDKit\n\n  1  0  0  0  0  0  0  0  0  0999 V2000\n    0.0000    0.0000    0.0000 O   0  0\n"
                   b"M  END\n$$$$\nbroken\n\n\n garbage line\nM  END\n$$$$\n",
 }
