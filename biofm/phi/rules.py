@@ -171,7 +171,7 @@ def _name_cue(m: re.Match):
     from biofm.phi.validate import person_names, vocabulary
 
     start, words = m.start(1), []
-    for w in re.finditer(r"[^\W\d_]+(?:['’-][^\W\d_]+)*(?![\d_])", m.string[start:start + 60]):
+    for w in re.finditer(r"\b[^\W\d_]+(?:['’-][^\W\d_]+)*\b", m.string[start:start + 60]):
         if words and m.string[start + words[-1].end():start + w.start()].strip() not in ("", ",", "."):
             break
         low = w.group(0).lower()
