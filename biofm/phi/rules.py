@@ -53,7 +53,7 @@ def age_context(text: str, before: str, after: str) -> bool:
     """An age identifier: a number over 89 (digits or words) next to an age word (years old, yo, aged, age:)."""
     n = words_to_number(re.sub(r"(?i)[\s-]*(?:years?|yrs?|yo|y/o)?[\s-]*(?:old)?$", "", text.strip())) \
         if not text.strip().isdigit() else int(text)
-    if n is None or not 89 < n < 130:
+    if n is None or not 89 < n < 130 or re.match(r"(?i)[\s-]*(?:days?|weeks?|months?|h|hours?|min)\b", after):
         return False
     tail = re.sub(r"(?i)^.*?(?=[\s-]*(?:years?|yrs?|yo|y/o)\b)", "", text) if re.search(r"(?i)years?|yo\b", text) \
         else ""
