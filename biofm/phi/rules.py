@@ -53,7 +53,7 @@ def age_context(text: str, before: str, after: str) -> bool:
     """An age identifier: a number over 89 (digits or words) next to an age word (years old, yo, aged, age:)."""
     n = words_to_number(re.sub(r"(?i)[\s-]*(?:years?|yrs?|yo|y/o)?[\s-]*(?:old)?$", "", text.strip())) \
         if not text.strip().isdigit() else int(text)
-    if n is None or not 89 < n < 130:
+    if n is None or not 89 < n < 130 or re.match(r"(?i)[\s-]*(?:days?|weeks?|months?|h|hours?|min)\b", after):
         return False
     tail = re.sub(r"(?i)^.*?(?=[\s-]*(?:years?|yrs?|yo|y/o)\b)", "", text) if re.search(r"(?i)years?|yo\b", text) \
         else ""
@@ -113,6 +113,8 @@ def _valid_iso_date(m: re.Match) -> bool:
 
 
 def _valid_ip(m: re.Match) -> bool:
+    if re.search(r"(?i)\bE\.?\s?C\.?\s*$", m.string[max(0, m.start() - 8):m.start()]):
+        return False  # an enzyme number (EC 1.13.11.15)
     try:
         ipaddress.ip_address(m.group(0))
         return True
@@ -171,7 +173,7 @@ def _name_cue(m: re.Match):
     from biofm.phi.validate import person_names, vocabulary
 
     start, words = m.start(1), []
-    for w in re.finditer(r"[^\W\d_]+(?:['’-][^\W\d_]+)*(?![\d_])", m.string[start:start + 60]):
+    for w in re.finditer(r"\b[^\W\d_]+(?:['’-][^\W\d_]+)*\b", m.string[start:start + 60]):
         if words and m.string[start + words[-1].end():start + w.start()].strip() not in ("", ",", "."):
             break
         low = w.group(0).lower()
@@ -233,7 +235,9 @@ RULES: list[tuple[str, str, re.Pattern, object, int]] = [
     ("month-year date", "DATE", re.compile(rf"\b{MONTHS}\.?,?\s+(?:19|20)\d\d\b"), _always, 0),
     ("age over 89", "AGE", re.compile(rf"(?i)\b(\d{{2,3}}|(?:(?:{UNITS})[\s-]*){{1,5}})(?=[\s-]*(?:years?|yrs?|yo\b|y/o|"
                                       r"y\.o\.|year-old))"), _age_ok, 1),
-    ("age over 89", "AGE", re.compile(r"(?i)(?<=\bage[d:]\s)(9\d|1[01]\d)\b|(?<=\bage\s)(9\d|1[01]\d)\b"), _always, 0),
+    ("age over 89", "AGE", re.compile(r"(?i)(?<=\bage[d:]\s)(9\d|1[01]\d)\b(?!\s*(?:days?|weeks?|months?|h|hours?)\b)|"
+                                      r"(?<=\bage\s)(9\d|1[01]\d)\b(?!\s*(?:days?|weeks?|months?|h|hours?)\b)"),
+     _always, 0),
     ("zip code", "LOCATION", re.compile(rf"\b(?:{STATES})\s+(\d{{5}}(?:-\d{{4}})?)\b"), _always, 1),
     ("zip code", "LOCATION", re.compile(r"(?i)\bzip(?: code)?:?\s*(\d{5}(?:-\d{4})?)\b"), _always, 1),
     ("military address", "LOCATION", re.compile(r"\b(?:PSC|CMR|Unit)\s+\d{3,5},?\s+Box\s+\d{1,5},?\s+(?:APO|FPO|DPO)"

@@ -37,7 +37,13 @@ EPONYM_NEXT = re.compile(r"^(?:['’]s?)?(?:-[A-Z]|[\s-]*(?:disease|syndrome|sig
                          r"ring|cyst|node|lines?|method|technique|blot|cells?|type|monitor(?:ing)?|edema|oedema|"
                          r"muscular|dystrophy|ataxia|anomaly|malformation|disorder|ulcer|triad|maneuver|manoeuvre|"
                          r"position|incision|catheter|tube|stain|staining|assay|equation|formula|index|grade|"
-                         r"stage|staging|et al)\b)")
+                         r"stage|staging|et al|survivorship|survival|analysis|scales?|mice|rats?|strains?|curves?|estimates?|plots?|"
+                         r"lactate|solution|phenotype|variants?|repeats?|hypothesis|model|scan|view)\b)")
+PARTICLES = {"van", "von", "de", "der", "den", "da", "del", "della", "di", "du", "la", "le", "bin", "ibn", "al", "el",
+             "st", "jr", "sr", "ii", "iii", "iv"}
+BODIES = {"world", "national", "international", "federal", "united", "american", "european", "british", "japanese",
+          "chinese", "german", "french", "canadian", "australian", "royal", "society", "association", "college",
+          "academy", "agency", "administration", "committee", "organization", "organisation", "federation"}
 STATE_CODES = set("AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC "
                   "ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC PR GU VI".split())
 
@@ -100,13 +106,43 @@ def looks_like_name(text: str, after: str) -> bool:
     if re.search(r"\d", text):
         return False
     words = [w for w in _words(text) if len(w) > 1 or not w.isupper()]
-    if not words or EPONYM_NEXT.match(after) and len(words) == 1:
-        return False
+    if not words or re.match(r"\s*,?\s*et al\b", after) or any(demonym(w) for w in words):
+        return False  # a citation ("Smith et al."), a people ("Scandinavian")
+    if EPONYM_NEXT.match(after) and (len(words) == 1 or re.fullmatch(r"[^\W\d_]+[-/][^\W\d_]+", text)):
+        return False  # "Parkinson's disease", "Kaplan-Meier survival"
+    if any(not w[:1].isupper() and w.lower() not in PARTICLES for w in words):
+        return False  # a name's words are capitalised ("Stair climbing", "aniridia, Peters" are not names)
     return any(name_word(w) for w in words if len(w) > 1)
+
+
+def trim_name(text: str) -> tuple[int, int]:
+    """Offsets of ``text`` without its leading and trailing lower-case words ("Jessica Baker Jr. and her")."""
+    words = [m for m in re.finditer(r"\S+", text)]
+    keep = [m for m in words if m.group(0)[:1].isupper() or m.group(0).strip(".,").lower() in PARTICLES]
+    if not keep:
+        return 0, 0
+    first, last = words.index(keep[0]), words.index(keep[-1])
+    while first <= last and not (words[first].group(0)[:1].isupper()):
+        first += 1
+    while last >= first and not (words[last].group(0)[:1].isupper() or words[last].group(0).lower() in
+                                 ("jr.", "sr.", "jr", "sr", "ii", "iii", "iv")):
+        last -= 1
+    if first > last:
+        return 0, 0
+    return words[first].start(), words[last].end()
+
+
+def demonym(w: str) -> bool:
+    """A people or language word seen in prose (Scandinavian, Hispanic, Jewish), not a person's name."""
+    return (w[:1].isupper() and w.lower() not in person_names() and bool(re.search(r"(?:an|ese|ish|ic|id|ite)$", w))
+            and _known(w) > 0)
 
 
 def looks_like_place(text: str, before: str = "", organisation: bool = False) -> bool:
     text = text.strip(" ,;:.")
+    first = _words(text)[:1]
+    if first and (first[0].lower() in BODIES or demonym(first[0])) or re.match(r"\s*,?\s*et al\b", text[-8:] + " "):
+        return False  # national and international bodies, peoples ("North American" is handled by the vocabulary)
     if re.fullmatch(r"\d{5}(?:-\d{4})?", text):
         return not organisation  # a ZIP code
     parts = []

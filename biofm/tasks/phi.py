@@ -50,6 +50,18 @@ def _join_pieces(text: str, spans: list) -> list:
     return out
 
 
+def _trimmed(text: str, e):
+    """A model NAME span without leading or trailing lower-case words."""
+    from biofm.phi.validate import trim_name
+
+    if e.label != "NAME":
+        return e
+    a, b = trim_name(e.text)
+    if (a, b) == (0, len(e.text)) or a == b:
+        return e
+    return PhiEntity(e.start + a, e.start + b, e.label, text[e.start + a:e.start + b], e.score, e.source)
+
+
 class PhiTagger(NerTagger):
     def __init__(self, loaded, threshold: float | None = None, **options) -> None:
         super().__init__(loaded, **options)
@@ -79,7 +91,7 @@ class PhiTagger(NerTagger):
             start, end = tagged[a][0].start, tagged[b][0].end
             found.append(PhiEntity(start, end, kind, text[start:end],
                                 float(np.mean([p for _, _, p in tagged[a:b + 1]])), "model"))
-        found = _join_pieces(text, found)
+        found = [_trimmed(text, e) for e in _join_pieces(text, found)]
         found = [e for e in found if keep_model_span(e.label, e.text, text[max(0, e.start - 40):e.start],
                                                      text[e.end:e.end + 40])]  # the shape of its type
         for e in found:
