@@ -33,6 +33,7 @@ class BatchJob:
     read_options: dict = field(default_factory=dict)
     predict_options: dict = field(default_factory=dict)
     chunk_rows: int = CHUNK_ROWS
+    phi: dict = field(default_factory=dict)  # the PHI gate's action, columns and as_is (mode: settings.phi_gate)
 
 
 @dataclass
@@ -40,6 +41,7 @@ class BatchResult:
     rows: int = 0
     errors: list[RowError] = field(default_factory=list)
     seconds: float = 0.0
+    phi: dict = field(default_factory=dict)  # identifiers the PHI gate found, by type ("_refused": rows refused)
 
 
 def expand_inputs(spec: str) -> list[str]:
@@ -71,7 +73,9 @@ def run_batch(job: BatchJob, engine: str = "local", workers: int | None = None, 
     start, sink, result = time.perf_counter(), RowSink(job.output, fmt), BatchResult()
     stream = _local(job, detail) if engine == "local" else _ray(job, detail, workers, gpus_per_worker)
     try:
-        for rows, errors in stream:
+        for rows, errors, phi in stream:
+            for k, v in phi.items():
+                result.phi[k] = result.phi.get(k, 0) + v
             sink.write(rows)
             result.rows += len(rows)
             result.errors += errors
@@ -87,10 +91,11 @@ def _local(job: BatchJob, detail: bool):
     remote = [p for p in job.inputs if "://" in p]
     if remote:
         raise ValueError(f"{remote[0]}: --engine local reads local files; use --engine ray for remote paths")
-    predictor = ChunkPredictor(job.task, job.model, job.settings, job.predict_options, detail)
+    predictor = ChunkPredictor(job.task, job.model, job.settings, job.predict_options, detail, phi=job.phi)
     for path in job.inputs:
         for chunk in parse_file(job.task, path, Path(path).read_bytes(), job.read_options, job.chunk_rows):
-            yield predictor.rows(chunk)
+            rows, errors = predictor.rows(chunk)
+            yield rows, errors, predictor.phi_counts
 
 
 def _ray(job: BatchJob, detail: bool, workers: int | None, gpus_per_worker: float):
@@ -114,17 +119,20 @@ def _ray(job: BatchJob, detail: bool, workers: int | None, gpus_per_worker: floa
     ds = ds.map_batches(ChunkPredictor, batch_size=1, compute=ray.data.ActorPoolStrategy(size=workers),
                         fn_constructor_kwargs={"task": job.task, "model": job.model, "settings": job.settings,
                                                "predict_options": job.predict_options, "detail": detail,
-                                               "threads": threads},
+                                               "threads": threads, "phi": job.phi},
                         num_gpus=gpus_per_worker or None, num_cpus=_actor_cpus(total_cpus, workers))
     for batch in ds.iter_batches(batch_size=None, batch_format="numpy"):
-        rows, errors = [], []
+        rows, errors, phi = [], [], {}
         for kind, payload in zip(batch["kind"], batch["json"]):
             value = json.loads(payload)
             if kind == "row":
                 rows.append(value)
+            elif kind == "phi":
+                for k, v in value.items():
+                    phi[k] = phi.get(k, 0) + v
             else:
                 errors.append(error_from_json(value))
-        yield rows, errors
+        yield rows, errors, phi
 
 
 def _actor_cpus(total_cpus: int, workers: int) -> float:

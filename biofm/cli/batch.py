@@ -26,23 +26,41 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
     from biofm.batch import BatchJob, expand_inputs, run_batch
+    from biofm.phi.gate import applies
 
     kind = get_task(args.task)
     s = settings(args)
     out = Path(args.output)
     job = BatchJob(args.task, expand_inputs(args.input), out, api.resolve_spec(args.model, args.task, s), s,
                    option_values(args, kind.read_options), option_values(args, getattr(kind, "predict_options", ())),
-                   args.chunk_rows)
+                   args.chunk_rows, phi={"action": args.phi_action, "columns": args.phi_columns,
+                                         "as_is": args.phi_as_is})
     try:
         result = run_batch(job, args.engine, args.workers, args.gpus_per_worker, None if args.quiet else _bar())
     except RuntimeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     write_errors(result.errors, out)
+    refused = result.phi.pop("_refused", 0)
+    if s.phi_gate == "off" or not applies(args.task):
+        pass
+    elif refused:
+        print(f"error: the PHI gate (BIOFM_PHI_GATE=require) refused {refused} row(s) holding identifiers "
+              f"({_counts(result.phi)}); each is a row error in the errors file; nothing identified was written",
+              file=sys.stderr)
+    else:
+        done = "run as is (acknowledged; audited)" if args.phi_as_is else f"de-identified ({args.phi_action})"
+        print(f"PHI gate ({s.phi_gate}): " + (f"{sum(result.phi.values())} identifier(s) ({_counts(result.phi)}) "
+                                              f"{done} before the model ran" if result.phi else
+                                              "no identifiers found"), file=sys.stderr)
     rate = result.rows / result.seconds if result.seconds else 0.0
     print(f"{result.rows} row(s) from {len(job.inputs)} file(s) written to {out} in {result.seconds:.1f} s "
           f"({rate:.1f} rows/s, engine {args.engine})", file=sys.stderr)
-    return 0 if result.rows else 2
+    return 0 if result.rows and not refused else 2
+
+
+def _counts(found: dict) -> str:
+    return ", ".join(f"{k} {v}" for k, v in sorted(found.items()))
 
 
 def _bar():

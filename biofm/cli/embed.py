@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from biofm import api
-from biofm.cli.common import add_options, bar, read_input, run_options, settings, union_options
+from biofm.cli.common import add_options, bar, gate, gate_options, read_input, run_options, settings, union_options
 from biofm.tasks import get_task, task_names
 
 
@@ -24,6 +24,7 @@ def add_parser(sub) -> None:
     p.add_argument("--colour", default=None, help="column to colour the HTML by (default: the first)")
     add_options(p, union_options("embed"))
     run_options(p)
+    gate_options(p)
     p.set_defaults(func=run)
 
 
@@ -33,7 +34,7 @@ def run(args) -> int:
     kind, s, out = get_task(args.task), settings(args), Path(args.output)
     if out.suffix.lower() not in (".html", ".csv"):
         raise ValueError("output must end in .html or .csv")
-    result = read_input(kind, args, s, out)
+    result = gate(args.task, args, s, read_input(kind, args, s, out), args.quiet)
     if len(result.records) < 3:
         print("error: a map needs at least 3 readable rows", file=sys.stderr)
         return 2

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from biofm import api
-from biofm.cli.common import add_options, read_input, run_options, settings, union_options
+from biofm.cli.common import add_options, gate, gate_options, read_input, run_options, settings, union_options
 from biofm.tasks import get_task, task_names
 
 
@@ -24,15 +24,15 @@ def add_parser(sub) -> None:
     p.add_argument("--steps", type=int, default=50, help="Integrated Gradients steps")
     add_options(p, union_options("explain"))
     run_options(p)
+    gate_options(p)
     p.set_defaults(func=run)
 
 
 def _records(kind, args, s, out: Path):
     if bool(args.text) == bool(args.input):
         raise ValueError("give exactly one of --text or --input")
-    if args.text:
-        return kind.read_paste(args.text).records
-    return read_input(kind, args, s, out).records
+    result = kind.read_paste(args.text) if args.text else read_input(kind, args, s, out)
+    return gate(args.task, args, s, result, args.quiet).records
 
 
 def run(args) -> int:

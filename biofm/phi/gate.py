@@ -171,6 +171,7 @@ def record_fields(rec, columns: set[str] | None = None) -> tuple[list[tuple[str,
             skipped.append(f"column {name} (nested values)")
         elif value is not None and str(value).strip():
             fields.append((f"column {name}", str(value)))
+    skipped += [f"column {name} (nested values)" for name in rec.meta.get("nested", ())]
     if getattr(rec, "label", None) not in (None, ""):
         skipped.append("label (labels are kept as they are)")
     return fields, skipped
