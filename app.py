@@ -26,6 +26,7 @@ PAGES = {
         st.Page("pages/5_Review.py", title="Review", icon=":material/fact_check:", url_path="Review"),
         st.Page("pages/7_Models.py", title="Models and training", icon=":material/model_training:",
                 url_path="Models"),
+        st.Page("pages/8_Privacy.py", title="Privacy", icon=":material/shield:", url_path="Privacy"),
     ],
 }
 

@@ -14,6 +14,7 @@ from biofm.models.registry import check_model_name
 from biofm.tasks import get_task, task_names
 from biofm.train.common import TrainingDataError
 from biofm.train.jobs import list_jobs, start_job
+from webui.phi import gate_now
 from webui.training import job_panel, options_form, training_file
 
 st.set_page_config(page_title="Models · biofm", page_icon=webui.FAVICON, layout="wide")
@@ -82,6 +83,9 @@ if len(names) >= 2:
     if dev is not None and st.button("Compare", key="cmp-run"):
         try:
             recs = get_task(task_c).read_upload(dev.getvalue(), dev.name, label_column="label", max_rows=None).records
+            recs = gate_now(recs, task_c)
+            if recs is None:
+                st.stop()
             rows = [{"model": n, **api.evaluate(task_c, webui.loaded_model(webui.registry().get(n)), recs)}
                     for n in (a, b)]
             st.dataframe(pd.DataFrame(rows), hide_index=True, key="cmp-table")

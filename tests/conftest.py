@@ -11,6 +11,8 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# tests of other features run without the PHI gate; the gate's own tests set BIOFM_PHI_GATE (or delete it: warn)
+os.environ.setdefault("BIOFM_PHI_GATE", "off")
 
 TINY_LABELS = ["cardiac", "neuro", "onco"]
 

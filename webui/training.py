@@ -3,7 +3,6 @@ of a background job."""
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import plotly.graph_objects as go
@@ -44,10 +43,16 @@ def training_file(task: str, data_dir: Path) -> Path | None:
                            format_func=lambda i: f"#{i} ({next(b['items'] for b in batches if b['id'] == i)} items)")
         fmt = kind.codec.train_export_format()
         data, name = review_store().export(bid, fmt), f"review-{bid}.{fmt}"
-    uploads.mkdir(parents=True, exist_ok=True)
-    path = uploads / f"{hashlib.sha256(data).hexdigest()[:12]}-{name}"
-    path.write_bytes(data)
-    return path
+    from biofm.phi.files import save_private
+    from webui.phi import gate_training_upload
+
+    passed = gate_training_upload(data, name, task)  # before anything is saved under the data dir
+    if passed is None:
+        return None
+    data, note = passed
+    if note:
+        st.info(f"Protected health information: {note}.")
+    return save_private(data, uploads, f"training{Path(name).suffix.lower()}")  # the user's file name stays out
 
 
 def _field(col, o, key: str):

@@ -82,7 +82,8 @@ class ChunkPredictor:
     Output rows are ``{"kind": "row"|"error", "json": ...}``: the task's output rows, then the chunk's row errors.
     A chunk whose inference fails is retried one record at a time, so one bad row costs only itself."""
 
-    def __init__(self, task: str, model, settings, predict_options: dict, detail: bool, threads: int = 0) -> None:
+    def __init__(self, task: str, model, settings, predict_options: dict, detail: bool, threads: int = 0,
+                 phi: dict | None = None) -> None:
         from biofm import api
 
         if threads:
@@ -91,12 +92,41 @@ class ChunkPredictor:
             torch.set_num_threads(threads)
         self.task, self.options, self.detail, self.settings = task, predict_options, detail, settings
         self.loaded = api.load(model, task, settings)
+        self.phi = phi or {}  # the PHI gate's action, columns and as_is (its mode is settings.phi_gate)
+        self.phi_counts: dict = {}  # identifiers the gate found in the last chunk, by type, and rows refused
+
+    def gate(self, records: list, errors: list[RowError], source: str) -> tuple[list, list[RowError]]:
+        """The chunk through the PHI gate: de-identified (warn), or each row with identifiers refused as a row
+        error naming its types (require); the others go on."""
+        from collections import Counter
+
+        from biofm.phi.gate import PhiRefused, applies, check
+
+        self.phi_counts = {}
+        if not records or self.settings is None or self.settings.phi_gate == "off" or not applies(self.task):
+            return records, errors
+        try:
+            result = check(records, self.settings.phi_gate, action=self.phi.get("action", "redact"),
+                           columns=self.phi.get("columns"), as_is=self.phi.get("as_is", False),
+                           settings=self.settings, task=self.task)
+        except PhiRefused as refused:
+            result = refused.result
+            bad = {f.index for f in result.findings}
+            for row, rid, counts, fields in result.rows_with_phi():
+                errors = errors + [RowError(row, "phi", "refused by the PHI gate (require): " + ", ".join(
+                    f"{k} {v}" for k, v in sorted(counts.items())) + f" in {', '.join(fields)} (id {rid})",
+                    result.sources.get(source, source))]
+            self.phi_counts = {**result.counts(), "_refused": len(bad)}
+            return [r for i, r in enumerate(records) if i not in bad], result.clean_errors(errors)
+        self.phi_counts = dict(Counter(result.counts()))
+        return result.records, errors if result.as_is else result.clean_errors(errors)
 
     def rows(self, chunk: dict) -> tuple[list[dict], list[RowError]]:
         from biofm import api
         from biofm.tasks import get_task
 
         records, errors = decode_chunk(chunk)
+        records, errors = self.gate(records, errors, str(chunk["source"]))
         kind = get_task(self.task)
         good, preds, failed = api.predict_isolating(self.task, records, self.loaded, self.settings, **self.options)
         if failed:
@@ -111,9 +141,13 @@ class ChunkPredictor:
         for i in range(len(batch["records"])):
             chunk = {k: batch[k][i] for k in ("source", "chunk", "records", "errors", "path") if k in batch}
             rows, errors = self.rows(chunk)
-            kinds += ["row"] * len(rows) + ["error"] * len(errors) + ["done"]
+            kinds += ["row"] * len(rows) + ["error"] * len(errors)
             payloads += [json.dumps(r, ensure_ascii=False, default=_plain) for r in rows]
             payloads += [json.dumps(e.as_dict(), ensure_ascii=False) for e in errors]
+            if self.phi_counts:
+                kinds.append("phi")
+                payloads.append(json.dumps(self.phi_counts))
+            kinds.append("done")
             payloads.append(json.dumps(list(chunk_key(chunk))))  # the chunk's end: the driver stores it as a part
         return {"kind": kinds, "json": payloads}
 

@@ -34,6 +34,7 @@ class BatchJob:
     read_options: dict = field(default_factory=dict)
     predict_options: dict = field(default_factory=dict)
     chunk_rows: int = CHUNK_ROWS
+    phi: dict = field(default_factory=dict)  # the PHI gate's action, columns and as_is (mode: settings.phi_gate)
 
 
 @dataclass
@@ -41,6 +42,7 @@ class BatchResult:
     rows: int = 0
     errors: list[RowError] = field(default_factory=list)
     seconds: float = 0.0
+    phi: dict = field(default_factory=dict)  # identifiers the PHI gate found, by type ("_refused": rows refused)
 
 
 def expand_inputs(spec: str, exclude=()) -> list[str]:
@@ -106,7 +108,9 @@ def run_batch(job: BatchJob, engine: str = "local", workers: int | None = None, 
         progress(parts.rows_done())
     done = set(parts.done)
     stream = _local(job, detail, done) if engine == "local" else _ray(job, detail, workers, gpus_per_worker, done)
-    for key, rows, errors in stream:
+    for key, rows, errors, phi in stream:
+        for k, v in phi.items():
+            result.phi[k] = result.phi.get(k, 0) + v
         parts.add(key, rows, [e.as_dict() for e in errors])
         if progress:
             progress(len(rows))
@@ -130,9 +134,10 @@ def _local(job: BatchJob, detail: bool, done: set = frozenset()):
             if key in done:
                 continue
             if predictor is None:  # the model loads once, and not at all when everything was done
-                predictor = ChunkPredictor(job.task, job.model, job.settings, job.predict_options, detail)
+                predictor = ChunkPredictor(job.task, job.model, job.settings, job.predict_options, detail,
+                                           phi=job.phi)
             rows, errors = predictor.rows(chunk)
-            yield key, json.loads(json.dumps(rows, ensure_ascii=False, default=_plain)), errors
+            yield key, json.loads(json.dumps(rows, ensure_ascii=False, default=_plain)), errors, predictor.phi_counts
 
 
 def _ray(job: BatchJob, detail: bool, workers: int | None, gpus_per_worker: float, done: set = frozenset()):
@@ -156,9 +161,9 @@ def _ray(job: BatchJob, detail: bool, workers: int | None, gpus_per_worker: floa
     ds = ds.map_batches(ChunkPredictor, batch_size=1, compute=ray.data.ActorPoolStrategy(size=workers),
                         fn_constructor_kwargs={"task": job.task, "model": job.model, "settings": job.settings,
                                                "predict_options": job.predict_options, "detail": detail,
-                                               "threads": threads},
+                                               "threads": threads, "phi": job.phi},
                         num_gpus=gpus_per_worker or None, num_cpus=_actor_cpus(total_cpus, workers))
-    rows, errors = [], []
+    rows, errors, phi = [], [], {}
     for batch in ds.iter_batches(batch_size=None, batch_format="numpy"):
         for kind, payload in zip(batch["kind"], batch["json"]):
             value = json.loads(payload)
@@ -166,9 +171,12 @@ def _ray(job: BatchJob, detail: bool, workers: int | None, gpus_per_worker: floa
                 rows.append(value)
             elif kind == "error":
                 errors.append(error_from_json(value))
+            elif kind == "phi":
+                for k, v in value.items():
+                    phi[k] = phi.get(k, 0) + v
             else:  # "done": the end of one chunk's output
-                yield (str(value[0]), int(value[1])), rows, errors
-                rows, errors = [], []
+                yield (str(value[0]), int(value[1])), rows, errors, phi
+                rows, errors, phi = [], [], {}
 
 
 def _actor_cpus(total_cpus: int, workers: int) -> float:

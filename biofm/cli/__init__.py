@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from biofm.cli import app, batch, deid, embed, explain, models, predict, pretrain, train
+from biofm.cli import app, batch, deid, deid_eval, embed, explain, models, predict, pretrain, train
 
-VERBS = (app, models, predict, batch, deid, explain, embed, train, pretrain)
+VERBS = (app, models, predict, batch, deid, deid_eval, explain, embed, train, pretrain)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,6 +22,9 @@ def main(argv: list[str] | None = None) -> int:
     from biofm.privacy import private_umask
 
     private_umask()  # whatever this command writes under the data dir (or anywhere) is the user's only
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:2] == ["deid", "eval"]:  # ``biofm deid eval GOLD``
+        argv = ["deid-eval", *argv[2:]]
     args = build_parser().parse_args(argv)
     _tighten_data_dir()
     from biofm.io import InputError

@@ -30,6 +30,7 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
     from biofm.batch import BatchJob, expand_inputs, run_batch
+    from biofm.phi.gate import applies
 
     from biofm.batch.run import check_job, own_outputs
 
@@ -37,7 +38,8 @@ def run(args) -> int:
     out = Path(args.output)
     inputs = expand_inputs(args.input, exclude=own_outputs(out))
     job = BatchJob(args.task, inputs, out, None, None, option_values(args, kind.read_options),
-                   option_values(args, getattr(kind, "predict_options", ())), args.chunk_rows)
+                   option_values(args, getattr(kind, "predict_options", ())), args.chunk_rows,
+                   phi={"action": args.phi_action, "columns": args.phi_columns, "as_is": args.phi_as_is})
     check_job(job)  # before the model is resolved or loaded
     job.settings = s = settings(args)
     job.model = api.resolve_spec(args.model, args.task, s)
@@ -51,10 +53,26 @@ def run(args) -> int:
     if not result.errors and stale.exists():
         stale.unlink()  # the errors of an earlier run into OUT no longer describe it
     write_errors(result.errors, out)
+    refused = result.phi.pop("_refused", 0)
+    if s.phi_gate == "off" or not applies(args.task):
+        pass
+    elif refused:
+        print(f"error: the PHI gate (BIOFM_PHI_GATE=require) refused {refused} row(s) holding identifiers "
+              f"({_counts(result.phi)}); each is a row error in the errors file; nothing identified was written",
+              file=sys.stderr)
+    else:
+        done = "run as is (acknowledged; audited)" if args.phi_as_is else f"de-identified ({args.phi_action})"
+        print(f"PHI gate ({s.phi_gate}): " + (f"{sum(result.phi.values())} identifier(s) ({_counts(result.phi)}) "
+                                              f"{done} before the model ran" if result.phi else
+                                              "no identifiers found"), file=sys.stderr)
     rate = result.rows / result.seconds if result.seconds else 0.0
     print(f"{result.rows} row(s) from {len(job.inputs)} file(s) written to {out} in {result.seconds:.1f} s "
           f"({rate:.1f} rows/s, engine {args.engine})", file=sys.stderr)
-    return 0 if result.rows else 2
+    return 0 if result.rows and not refused else 2
+
+
+def _counts(found: dict) -> str:
+    return ", ".join(f"{k} {v}" for k, v in sorted(found.items()))
 
 
 def _bar():

@@ -30,7 +30,40 @@ def bar(desc: str):
 
 def settings(args):
     return load_settings(device=getattr(args, "device", None), batch_size=getattr(args, "batch_size", None),
-                         max_tokens=getattr(args, "max_tokens", None))
+                         max_tokens=getattr(args, "max_tokens", None), phi_gate=getattr(args, "phi_gate", None))
+
+
+def gate_options(p: argparse.ArgumentParser) -> None:
+    """The PHI gate's flags, the same on every verb that reads user text."""
+    from biofm.config import PHI_GATES
+
+    g = p.add_argument_group("PHI gate (text and report tasks)")
+    g.add_argument("--phi-gate", choices=PHI_GATES, default=argparse.SUPPRESS,
+                   help="require: refuse input with identifiers; warn (default): de-identify it first and say so; "
+                        "off: no scan (default: BIOFM_PHI_GATE, the config file, warn)")
+    g.add_argument("--phi-action", choices=["redact", "mask", "surrogate"], default="redact",
+                   help="how warn replaces identifiers (default redact)")
+    g.add_argument("--phi-columns", type=_comma_list, default=None,
+                   help="scan only these extra columns (default: every column; the text, id and file name always)")
+    g.add_argument("--phi-as-is", action="store_true",
+                   help="warn mode: run identified input as it is (acknowledged; written to the audit log)")
+
+
+def gate(task: str, args, s, result, quiet: bool = False):
+    """``result`` through the PHI gate (see :mod:`biofm.phi.gate`): its records de-identified (warn) or refused
+    (require: :class:`~biofm.phi.gate.PhiRefused`, exit 2); what was scanned and done goes to stderr."""
+    from biofm.phi.gate import applies, check
+
+    if not applies(task) or not result.records:
+        return result
+    gated = check(result.records, s.phi_gate, action=getattr(args, "phi_action", "redact"),
+                  columns=getattr(args, "phi_columns", None), as_is=getattr(args, "phi_as_is", False), settings=s,
+                  progress=None if quiet or s.phi_gate == "off" else bar("scanning for PHI"), task=task)
+    result.records = gated.records
+    if not gated.as_is:
+        result.errors = gated.clean_errors(result.errors)
+    print(gated.summary(), file=sys.stderr)
+    return result
 
 
 def write_errors(errors, out: Path) -> None:
@@ -111,6 +144,7 @@ def task_parsers(sub, verb: str, help_text: str, input_help: str, output_help: s
         add_options(tp, kind.read_options)
         add_options(tp, getattr(kind, "predict_options", ()))
         run_options(tp)
+        gate_options(tp)
         tp.set_defaults(func=func)
         parsers.append(tp)
     return parsers

@@ -9,7 +9,7 @@ import pandas as pd
 
 from biofm import api
 from biofm.cli.argtypes import positive_float, positive_int
-from biofm.cli.common import add_options, bar, read_input, run_options, settings, union_options
+from biofm.cli.common import add_options, bar, gate, gate_options, read_input, run_options, settings, union_options
 from biofm.tasks import get_task, task_names
 
 
@@ -25,6 +25,7 @@ def add_parser(sub) -> None:
     p.add_argument("--colour", default=None, help="column to colour the HTML by (default: the first)")
     add_options(p, union_options("embed"))
     run_options(p)
+    gate_options(p)
     p.set_defaults(func=run)
 
 
@@ -36,7 +37,7 @@ def run(args) -> int:
     out = Path(args.output)
     check_output(out, {".html": "html", ".csv": "csv"}, inputs=[args.input])
     kind, s = get_task(args.task), settings(args)
-    result = read_input(kind, args, s, out)
+    result = gate(args.task, args, s, read_input(kind, args, s, out), args.quiet)
     if len(result.records) < 3:
         print("error: a map needs at least 3 readable rows", file=sys.stderr)
         return 2

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from biofm import api
 from biofm.cli.argtypes import positive_int
-from biofm.cli.common import add_options, read_input, run_options, settings, union_options
+from biofm.cli.common import add_options, gate, gate_options, read_input, run_options, settings, union_options
 from biofm.tasks import get_task, task_names
 
 
@@ -25,6 +25,7 @@ def add_parser(sub) -> None:
     p.add_argument("--steps", type=positive_int, default=50, help="Integrated Gradients steps")
     add_options(p, union_options("explain"))
     run_options(p)
+    gate_options(p)
     p.set_defaults(func=run)
 
 
@@ -37,8 +38,9 @@ def _records(kind, args, s, out: Path):
             from biofm.io import InputError
 
             raise InputError(f"--text: {result.errors[0].message}")
-        return result.records
-    return read_input(kind, args, s, out).records
+    else:
+        result = read_input(kind, args, s, out)
+    return gate(args.task, args, s, result, args.quiet).records
 
 
 def run(args) -> int:

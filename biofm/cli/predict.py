@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from biofm import api
-from biofm.cli.common import bar, option_values, read_input, settings, task_parsers, write_errors
+from biofm.cli.common import bar, gate, option_values, read_input, settings, task_parsers, write_errors
 from biofm.tasks import get_task
 
 
@@ -28,6 +28,7 @@ def run(args) -> int:
         write_errors(result.errors, out)
         print("error: no readable rows in the input", file=sys.stderr)
         return 2
+    result = gate(args.task, args, s, result, args.quiet)
     preds = api.predict(args.task, result.records, model=args.model, settings=s,
                         progress=None if args.quiet or not result.records else bar("predicting"),
                         **option_values(args, getattr(kind, "predict_options", ())))

@@ -202,11 +202,16 @@ def _read_jsonl(text: str, source: str, text_column: str | None, id_column: str 
         if tkey not in obj:
             result.errors.append(RowError(row_no, tkey, f"key {tkey!r} missing", source))
             continue
-        rid = obj.get(id_column) if id_column else next((obj[k] for k in ID_COLUMN_GUESSES if k in obj), None)
+        ikey = id_column if id_column else next((k for k in ID_COLUMN_GUESSES if k in obj), None)
+        rid = obj.get(ikey) if ikey else None
         for key in obj:
             if key not in result.columns:
                 result.columns.append(key)
-        _make_record(row_no, obj[tkey], rid, obj.get(label_column) if label_column else None, source, tkey, result)
+        rest = {k: v for k, v in obj.items() if k not in (tkey, ikey, label_column) and v is not None}
+        extra = {"columns": {k: v for k, v in rest.items() if not isinstance(v, (dict, list))}}
+        nested = [k for k, v in rest.items() if isinstance(v, (dict, list))]
+        _make_record(row_no, obj[tkey], rid, obj.get(label_column) if label_column else None, source, tkey, result,
+                     meta={**extra, **({"nested": nested} if nested else {})})
     if total == 0:
         raise InputError(f"{source}: the file has no JSON lines")
     if tkey is None and first_keys is not None:

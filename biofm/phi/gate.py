@@ -171,6 +171,7 @@ def record_fields(rec, columns: set[str] | None = None) -> tuple[list[tuple[str,
             skipped.append(f"column {name} (nested values)")
         elif value is not None and str(value).strip():
             fields.append((f"column {name}", str(value)))
+    skipped += [f"column {name} (nested values)" for name in rec.meta.get("nested", ())]
     if getattr(rec, "label", None) not in (None, ""):
         skipped.append("label (labels are kept as they are)")
     return fields, skipped
@@ -284,7 +285,7 @@ def check(records: Sequence, mode: str | None = None, *, action: str = "redact",
     result = GateResult(mode, list(records), findings, scanned, unscanned, action, as_is and mode != "require")
     if action == "surrogate" and surrogates is None:
         surrogates = Surrogates()
-    cleaned = _deidentify_all(records, findings, action, surrogates)
+    cleaned = deidentify_findings(records, findings, action, surrogates)
     result.ids = [str(r.id) for r in cleaned]
     result.sources = {str(a.meta.get("source")): str(b.meta.get("source")) for a, b in zip(records, cleaned)
                       if a.meta.get("source") != b.meta.get("source")}
@@ -298,7 +299,10 @@ def check(records: Sequence, mode: str | None = None, *, action: str = "redact",
     return result
 
 
-def _deidentify_all(records, findings: list[Finding], action: str, surrogates) -> list:
+def deidentify_findings(records, findings: list[Finding], action: str = "redact", surrogates=None) -> list:
+    """Copies of ``records`` with every field's findings replaced (ids kept unique); ``meta["phi"]``: counts."""
+    if action == "surrogate" and surrogates is None:
+        surrogates = Surrogates()
     by: dict[int, dict[str, list]] = {}
     for f in findings:
         by.setdefault(f.index, {})[f.field] = f.spans
