@@ -32,6 +32,7 @@ class Settings:
     max_zip_members: int = 10_000
     max_doc_chars: int = 1_000_000  # a longer document is a row error (memory), never read in full
     phi_gate: str = "warn"  # require: only de-identified text runs; warn: scan and ask; off: no scan
+    curators: tuple[str, ...] = ()  # signed-in users (e-mails) who see every reviewer's decisions and adjudicate
 
     def __post_init__(self) -> None:
         if self.device not in DEVICES:
@@ -59,6 +60,10 @@ def _coerce(name: str, value: Any) -> Any:
         if isinstance(value, str):
             value = [v for v in value.split(os.pathsep) if v]
         return tuple(Path(v).expanduser() for v in value)
+    if name == "curators":
+        if isinstance(value, str):
+            value = value.split(",")
+        return tuple(v.strip() for v in value if str(v).strip())
     if "int" in str(kind):
         try:
             return int(value)

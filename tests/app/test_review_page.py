@@ -68,3 +68,61 @@ def test_empty_review_page_tries_the_example(app_env, tmp_path, monkeypatch):
     assert batch["items"] == 20 and batch["model"] == "disease-category"
     assert "true label in the input file" in " ".join(c.value for c in at.caption)
     assert not at.warning or "Enter your name" not in at.warning[0].value
+
+
+def _named(at, name="Dr Ada"):
+    at.text_input(key="reviewer").input(name).run()
+    return at
+
+
+def test_the_reviewer_name_survives_a_browser_reload(review_env):
+    at = _named(AppTest.from_file(PAGE, default_timeout=30).run())
+    assert at.text_input(key="reviewer").value == "Dr Ada"
+    reloaded = AppTest.from_file(PAGE, default_timeout=30).run()  # a reload: a new session, empty session state
+    assert reloaded.text_input(key="reviewer").value == "Dr Ada"
+    assert not reloaded.error
+
+
+def test_a_stale_card_in_a_second_tab_stores_nothing_and_says_so(review_env):
+    store, batch = review_env
+    tab_a = _named(AppTest.from_file(PAGE, default_timeout=30).run())
+    tab_b = _named(AppTest.from_file(PAGE, default_timeout=30).run())
+    assert tab_a.subheader[0].value.startswith("n1") and tab_b.subheader[0].value.startswith("n1")
+    tab_a.button(key="review-accept").click().run()
+    tab_b.button(key="review-correct").click().run()  # "s" in tab B, which still shows n1
+    assert "This card was stale: n1 was decided meanwhile in another tab" in tab_b.warning[0].value
+    assert [(d["item"], d["action"]) for d in store.audit_log(batch)] == [("n1", "accept")]  # nothing for n2
+    tab_b.run()
+    assert tab_b.subheader[0].value.startswith("n2")  # the queue is current again
+    tab_a2 = _named(AppTest.from_file(PAGE, default_timeout=30).run())
+    tab_b.button(key="review-accept").click().run()  # B decides n2; A's fresh card also showed n2
+    tab_a2.button(key="review-reject").click().run()
+    assert "This card was stale: n2" in tab_a2.warning[0].value
+    assert [(d["item"], d["action"]) for d in store.audit_log(batch)] == [("n1", "accept"), ("n2", "accept")]
+    assert not tab_a.error and not tab_b.error and not tab_a2.error
+
+
+def test_an_unchanged_save_correction_is_an_accept(review_env):
+    store, batch = review_env
+    at = _named(AppTest.from_file(PAGE, default_timeout=30).run())
+    at.button(key="review-correct").click().run()  # the label left as the model said
+    assert [d["action"] for d in store.audit_log(batch)] == ["accept"]
+    assert not at.error
+
+
+def test_sending_the_same_batch_twice_offers_the_stored_one(app_env, tmp_path, monkeypatch):
+    monkeypatch.setenv("BIOFM_DATA_DIR", str(tmp_path))
+    at = AppTest.from_file(str(Path(PAGE).parent / "1_Clinical_text.py"), default_timeout=60).run()
+    at.selectbox(key="clinical-model").set_value("tiny-text").run()
+    at.text_area(key="clinical-text").input("Chest pain on exertion.\n\nNew glioma on MRI.\n")
+    at.checkbox(key="clinical-one-per-line").check()
+    next(b for b in at.button if b.label == "Classify").click().run()
+    at.button(key="clinical-send-review").click().run()
+    assert any("Batch 1 (2 items) is ready to review" in s.value for s in at.success)
+    at.button(key="clinical-send-review").click().run()
+    store = ReviewStore(f"sqlite:///{tmp_path / 'biofm.db'}")
+    assert len(store.batches()) == 1  # no silent duplicate
+    assert "already stored as batch 1" in at.info[-1].value
+    at.button(key="clinical-send-review-copy").click().run()  # asked for: a second copy
+    assert [b["id"] for b in store.batches()] == [2, 1]
+    assert not at.error
