@@ -79,6 +79,8 @@ def gate_panel(key: str):
     st.session_state.pop(f"{key}-gate")
     if choice == "deid":
         return deidentify_records(records, preds, action), f"de-identified ({action}) before the model ran"
-    audit(settings().data_dir, {"event": "phi_run_as_is", "task": state["task"], "documents": len(records),
-                                "identifiers": found})
+    from webui.identity import acting_user
+
+    audit(settings().data_dir, {"event": "phi_run_as_is", "user": acting_user(), "task": state["task"],
+                                "documents": len(records), "identifiers": found})
     return records, "run as is (acknowledged; written to the audit log)"
