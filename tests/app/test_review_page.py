@@ -126,3 +126,49 @@ def test_sending_the_same_batch_twice_offers_the_stored_one(app_env, tmp_path, m
     at.button(key="clinical-send-review-copy").click().run()  # asked for: a second copy
     assert [b["id"] for b in store.batches()] == [2, 1]
     assert not at.error
+
+
+AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32, "client_id": "biofm",
+        "client_secret": "s", "server_metadata_url": "http://localhost:1/.well-known/openid-configuration"}
+
+
+def _signed_in(email, curators=""):
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    at.secrets["auth"] = AUTH
+    at.user = {"is_logged_in": True, "email": email, "name": email.split("@")[0]}
+    return at.run()
+
+
+def test_with_a_login_the_account_is_the_reviewer_blind_and_curators_adjudicate(review_env, monkeypatch):
+    store, batch = review_env
+    monkeypatch.setenv("BIOFM_CURATORS", "cur@example.org")
+    store.set_reviews_per_item(batch, 2, "setup")
+    ann = _signed_in("ann@example.org")
+    assert "reviewer" not in [t.key for t in ann.text_input]  # no name field: the account is recorded
+    ann.button(key="review-accept").click().run()
+    bob = _signed_in("bob@example.org")
+    assert bob.subheader[0].value.startswith("n1")  # n1 still needs a second review
+    assert not any("Your last decision" in i.value for i in bob.info)  # blind: ann's decision is not shown
+    bob.selectbox(key=f"review-label-{store.queue(batch, 'x', 'input')[1].id}").set_value("cardiac")
+    bob.button(key="review-correct").click().run()
+    assert {d["reviewer"] for d in store.audit_log(batch)} == {"ann@example.org", "bob@example.org"}
+    log = next(d.value for d in _signed_in("bob@example.org").dataframe if "input_hash" in d.value.columns)
+    assert set(log["reviewer"]) == {"bob@example.org"}  # a reviewer's audit log holds only their own decisions
+    cur = _signed_in("cur@example.org")
+    cur.radio(key="review-work").set_value("adjudicate").run()
+    assert not cur.error
+    assert cur.subheader[0].value.startswith("n1")
+    gold = next(b for b in cur.button if b.label == "Gold: neuro")
+    gold.click().run()
+    trail = store.adjudications(batch)
+    assert [(a["item"], a["curator"], a["new_value"]) for a in trail] == [("n1", "cur@example.org", {"label": "neuro"})]
+    assert trail[0]["reviewer_values"] == {"ann@example.org": {"label": "neuro"}, "bob@example.org": {"label": "cardiac"}}
+    assert "No open disagreements" in " ".join(s.value for s in cur.success)
+
+
+def test_with_a_login_nobody_signed_in_sees_only_a_sign_in(review_env):
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    at.secrets["auth"] = AUTH
+    at.user = {"is_logged_in": False}
+    at.run()
+    assert at.button(key="identity-login").label == "Sign in" and not at.text_input and not at.subheader
