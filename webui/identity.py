@@ -109,9 +109,7 @@ def local_name_field() -> str:
     """Single-user mode only: the name recorded on decisions, kept across reloads. Returns the name ('' if none)."""
     if "reviewer" not in st.session_state:
         st.session_state["reviewer"] = local_name()
-    name = st.text_input("Your name (recorded on every decision)", key="reviewer",
-                         help="single-user mode: kept on this computer; with a login configured the account "
-                              "is recorded instead").strip()
+    name = st.text_input("Your name (recorded on every decision)", key="reviewer").strip()
     if name and name != local_name():
         save_local_name(name)
     return name
