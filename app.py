@@ -5,6 +5,7 @@ import streamlit as st
 
 from webui.core import FAVICON
 from webui.errors import guarded
+from webui.identity import sidebar as identity_sidebar
 
 st.set_page_config(page_title="biofm", page_icon=FAVICON, layout="wide")
 
@@ -31,5 +32,6 @@ PAGES = {
 }
 
 page = st.navigation(PAGES)
+identity_sidebar()  # every page: who is signed in, or single-user mode on localhost
 with guarded(f"The {page.title} page", "Reload the page; if it happens again, the log says why."):
     page.run()

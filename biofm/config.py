@@ -35,6 +35,7 @@ class Settings:
     phi_allow: str = ""  # the site's allow list (terms never flagged); "": <data dir>/phi/allow.txt
     phi_deny: str = ""  # the deny list (terms always flagged); "": <data dir>/phi/deny.txt
     phi_roster: str = ""  # known patients' names and record numbers (always flagged); "": <data dir>/phi/roster.txt
+    curators: tuple[str, ...] = ()  # signed-in users (e-mails) who see every reviewer's decisions and adjudicate
 
     def __post_init__(self) -> None:
         if self.device not in DEVICES:
@@ -62,6 +63,10 @@ def _coerce(name: str, value: Any) -> Any:
         if isinstance(value, str):
             value = [v for v in value.split(os.pathsep) if v]
         return tuple(Path(v).expanduser() for v in value)
+    if name == "curators":
+        if isinstance(value, str):
+            value = value.split(",")
+        return tuple(v.strip() for v in value if str(v).strip())
     if "int" in str(kind):
         try:
             return int(value)

@@ -15,6 +15,7 @@ from biofm.tasks import get_task, task_names
 from biofm.train.common import TrainingDataError
 from biofm.train.jobs import list_jobs, start_job
 from webui.phi import gate_now
+from webui.identity import acting_user
 from webui.training import job_panel, options_form, training_file
 
 st.set_page_config(page_title="Models · biofm", page_icon=webui.FAVICON, layout="wide")
@@ -51,7 +52,7 @@ if start:
         except (TrainingDataError, InputError, ValueError) as exc:
             st.error(f"Not started: {webui.md(exc)}")
         else:
-            job = start_job(data_dir, task, config, description=f"{task} · {summary}")
+            job = start_job(data_dir, task, config, description=f"{task} · {summary}", user=acting_user())
             st.session_state["train-job"] = job.id
             st.session_state["train-job-pick"] = job.id  # the panel below follows the new job
             st.success(f"Started job {job.id}: {webui.md(summary)}. It runs in the background; you can leave this page.")

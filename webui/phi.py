@@ -105,8 +105,10 @@ def gate_panel(key: str):
                         if a.meta.get("source") != b.meta.get("source")}
         state["result"].errors = gate.clean_errors(state["result"].errors)  # file names in row errors too
         return clean, f"de-identified ({action}) before the model ran, in every scanned field"
-    audit(settings().data_dir, {"event": "phi_run_as_is", "task": state["task"], "documents": len(records),
-                                "rows_with_identifiers": len(rows), "identifiers": found})
+    from webui.identity import acting_user
+
+    audit(settings().data_dir, {"event": "phi_run_as_is", "user": acting_user(), "task": state["task"],
+                                "documents": len(records), "rows_with_identifiers": len(rows), "identifiers": found})
     return records, "run as is (acknowledged; written to the audit log)"
 
 

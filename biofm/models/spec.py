@@ -56,6 +56,9 @@ def write_spec(out_dir: str | Path, *, name: str, task: str, labels, input_kind:
             "adapter": adapter, "base": base if adapter else None, "version": version, "metrics": metrics}
     if extra:
         data["extra"] = extra
+    import os
+
+    data["registered_by"] = os.environ.get("BIOFM_ACTING_USER", "")  # the app's signed-in user (a training job)
     path = Path(out_dir) / SPEC_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")

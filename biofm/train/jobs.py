@@ -88,7 +88,7 @@ def jobs_dir(data_dir: Path) -> Path:
     return Path(data_dir) / "jobs"
 
 
-def start_job(data_dir: Path, task: str, config: dict, description: str = "") -> Job:
+def start_job(data_dir: Path, task: str, config: dict, description: str = "", user: str = "") -> Job:
     """Train ``task`` from ``config`` (written to ``config.json``) in a new process session."""
     job_id = time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
     folder = jobs_dir(data_dir) / job_id
@@ -100,9 +100,10 @@ def start_job(data_dir: Path, task: str, config: dict, description: str = "") ->
                "open(sys.argv[1], 'w').write(str(code))", str(folder / "exit_code"), *cmd]
     log = open(folder / "log.txt", "w")
     proc = subprocess.Popen(wrapper, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                            env={**os.environ, "PYTHONUNBUFFERED": "1", "BIOFM_ACTING_USER": user})
     (folder / "job.json").write_text(json.dumps({"id": job_id, "task": task, "out": str(config["out"]), "pid": proc.pid,
-                                                 "started": time.time(), "description": description}))
+                                                 "started": time.time(), "description": description,
+                                                 "user": user}))
     return Job(job_id, folder)
 
 

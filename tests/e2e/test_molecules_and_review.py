@@ -42,9 +42,19 @@ def test_review_two_items_and_export(server, page, tmp_path):
     page.get_by_role("button", name="Accept").wait_for()
     page.get_by_role("button", name="Accept").click()
     page.get_by_text("1 of 2 accepted or corrected").wait_for()
+    page.get_by_text("The model against the batch's labels").wait_for()  # agreement/metrics update without a reload
     page.get_by_role("button", name="Accept").click()
     page.get_by_text("Nothing left to review in this batch").wait_for()
     shot(page, "review")
-    out = download(page, "Export CSV", tmp_path / "reviewed.csv")
-    frame = pd.read_csv(out)
-    assert list(frame.columns) == ["id", "text", "label"] and len(frame) == 2
+    with page.expect_download() as first:  # CSV then JSONL within a second: both download
+        page.get_by_role("button", name="Export CSV").first.click()
+        page.get_by_role("button", name="Export JSONL").first.click()
+        with page.expect_download() as second:
+            pass
+    first.value.save_as(tmp_path / "reviewed.csv")
+    second.value.save_as(tmp_path / "reviewed.jsonl")
+    frame = pd.read_csv(tmp_path / "reviewed.csv")
+    assert list(frame.columns) == ["id", "text", "label", "adjudicated"] and len(frame) == 2
+    assert len((tmp_path / "reviewed.jsonl").read_text().splitlines()) == 2
+    out = download(page, "Export CSV", tmp_path / "again.csv")
+    assert len(pd.read_csv(out)) == 2

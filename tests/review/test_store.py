@@ -30,7 +30,7 @@ def test_schema_is_created_by_alembic_and_is_idempotent(tmp_path):
 
     assert {"batches", "items", "decisions", "alembic_version"} <= set(inspect(store.engine).get_table_names())
     with store.engine.connect() as c:
-        assert c.execute(text("select version_num from alembic_version")).scalar() == "0001"
+        assert c.execute(text("select version_num from alembic_version")).scalar() == "0002"
         assert c.execute(text("PRAGMA journal_mode")).scalar() == "wal"
 
 
@@ -40,7 +40,10 @@ def test_queue_orders(store):
     assert [v.external_id for v in store.queue(b, "ann", "uncertainty")] == ["d1", "d3", "d2", "d0"]
     store.decide(store.queue(b, "ann", "input")[1].id, "ann", "accept")
     assert [v.external_id for v in store.queue(b, "ann", "uncertainty", pending_only=True)] == ["d3", "d2", "d0"]
-    assert len(store.queue(b, "bob", "input", pending_only=True)) == 4  # per reviewer
+    assert len(store.queue(b, "bob", "input", pending_only=True)) == 3  # k = 1: d1 has its one review
+    store.set_reviews_per_item(b, 2, "curator")
+    assert len(store.queue(b, "bob", "input", pending_only=True)) == 4  # k = 2: d1 still needs a second reviewer
+    assert len(store.queue(b, "ann", "input", pending_only=True)) == 3  # but not ann again
     with pytest.raises(ValueError, match="order must be"):
         store.queue(b, "ann", "random")
 
@@ -211,3 +214,32 @@ def test_molecule_review_export_reads_back_for_training(store, tmp_path):
     assert smiles[:3] == ["CCO", "CCN", "c1ccccc1"] and y[:3, 0].tolist() == [1.0, 1.0, 1.0]
     m = store.model_metrics(b, "ann")
     assert m["active"]["precision"] == 1.0 and m["active"]["recall"] == pytest.approx(8 / 12)
+
+
+def test_a_stale_card_stores_nothing(store):
+    from biofm.review import StaleDecision
+
+    b = text_batch(store)
+    item = store.queue(b, "ann", "input")[0]
+    first = store.decide(item.id, "ann", "accept", expect=None)  # the card showed no decision: current
+    with pytest.raises(StaleDecision, match="d0 was decided meanwhile"):
+        store.decide(item.id, "ann", "correct", {"label": "cardiac"}, expect=None)  # a second tab's old card
+    assert [h["id"] for h in store.history(item.id)] == [first]
+    store.decide(item.id, "ann", "correct", {"label": "cardiac"}, expect=first)  # a card that showed `first`
+    assert len(store.history(item.id)) == 2
+
+
+def test_a_correction_to_the_predicted_value_is_an_accept(store):
+    b = text_batch(store)
+    item = store.queue(b, "ann", "input")[0]  # predicted neuro
+    store.decide(item.id, "ann", "correct", {"label": "neuro"})
+    assert [h["action"] for h in store.history(item.id)] == ["accept"]
+
+
+def test_the_same_items_and_model_find_the_stored_batch(store):
+    b = text_batch(store)
+    items = [{"external_id": f"d{i}", "text": f"note {i}"} for i in range(4)]
+    assert store.same_batch("text-classify", "m", "1", items) == b
+    assert store.same_batch("text-classify", "m", "2", items) is None  # another model version
+    assert store.same_batch("text-classify", "m", "1", items[:3]) is None
+    assert store.same_batch("text-classify", "m", "1", [{**items[0], "text": "other"}, *items[1:]]) is None
