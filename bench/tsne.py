@@ -1,6 +1,10 @@
 """biofm's t-SNE (``biofm.embed.tsne``) vs scikit-learn TSNE (Barnes-Hut) and openTSNE's defaults, in one run.
 
-Run: .venv/bin/python bench/tsne.py [--sizes 10000 50000] [--no-opentsne]
+Run: .venv/bin/python bench/tsne.py [--sizes 10000 50000] [--no-opentsne] [--small 3 100 500 999]
+
+The small-map table compares biofm's t-SNE now (identical rows merged, Barnes-Hut below 10,000 points, one thread
+below 1,000) with the earlier path (every row embedded, FFT gradients at every size), best of three runs each, and
+prints the machine's load average beside it: timings on a busy machine are not idle timings.
 
 The embeddings are the embedded MiniLM's pooled vectors of sentences from the BC5CDR and NCBI-disease files and
 the Medical Abstracts file (read at run time); past about 33k sentences, clauses and halves of the longer
@@ -98,6 +102,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=int, nargs="+", default=[10000, 50000])
     ap.add_argument("--no-opentsne", action="store_true", help="skip openTSNE with its default settings")
+    ap.add_argument("--small", type=int, nargs="*", default=[3, 100, 500, 999],
+                    help="small map sizes to time before/after (nothing to skip)")
     args = ap.parse_args()
     from openTSNE import TSNE as OpenTSNE
     from sklearn.manifold import TSNE as SkTSNE
@@ -108,6 +114,7 @@ def main() -> None:
     emb = cached_embeddings(max(args.sizes))
     print(f"{len(emb)} embeddings of {emb.shape[1]} dims ({time.perf_counter() - t0:.0f} s); 2 threads each\n")
     tsne(emb[:500])  # warm-up: imports and the FFT plans' first use
+    small(emb, args.small)
     print("| points | contender | seconds | vs sklearn | trustworthiness (k=10) |\n|---|---|---|---|---|")
     for n in args.sizes:
         x = emb[:n]
@@ -122,6 +129,28 @@ def main() -> None:
         for name, y, t in results:
             print(f"| {n} | {name} | {t:.1f} | {t_sk / t:.2f}x | {trust(x, y, np.random.default_rng(0)):.4f} |",
                   flush=True)
+
+
+def small(emb: np.ndarray, sizes: list[int]) -> None:
+    """Small maps: the earlier path (FFT at every size, duplicates embedded apart) against the current one."""
+    from sklearn.manifold import trustworthiness
+
+    from biofm.embed.tsne import tsne
+
+    if not sizes:
+        return
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n")
+    print("| points | before (FFT, no dedup) s | after s | trustworthiness before | after |\n|---|---|---|---|---|")
+    for n in sizes:
+        x = emb[:n] if n > 3 else np.repeat(emb[:1], n, axis=0)  # 3 points: three copies of one molecule
+        before = [timed(lambda: tsne(x, gradient="fft", deduplicate=False)) for _ in range(3)]
+        after = [timed(lambda: tsne(x)) for _ in range(3)]
+        yb, tb = min(before, key=lambda r: r[1])
+        ya, ta = min(after, key=lambda r: r[1])
+        k = min(10, (n - 1) // 2)
+        tw = [f"{trustworthiness(x, y, n_neighbors=k):.4f}" if n > 3 else "n/a (identical)" for y in (yb, ya)]
+        print(f"| {n} | {tb:.2f} | {ta:.2f} | {tw[0]} | {tw[1]} |", flush=True)
+    print()
 
 
 if __name__ == "__main__":

@@ -71,26 +71,57 @@ def _as_example(result):
 
 
 def document_input(task: str, key: str, action: str, with_label: bool = False, extra: dict | None = None):
-    """Paste or upload widgets for a task's input. Returns a reader to call once ``action`` is pressed, else None."""
+    """Paste or upload widgets for a task's input. Returns a reader to call once ``action`` is pressed, else None.
+
+    Every widget is drawn on every run (the example button does not hide Paste / Upload), and a result belongs to
+    the input it was read from: a new upload, or a different model in the picker, clears the previous result so it
+    can neither be shown nor sent to review as if it were the new input's (:func:`batch_result`)."""
     kind, s, extra = get_task(task), settings(), extra or {}
+    reader = None
     if kind.example:
         left, right = st.columns([1, 3], vertical_alignment="center")
         right.caption(f"No data at hand? Run the model on biofm's example (`assets/examples/{kind.example}`).")
         if left.button("Try the example", key=f"{key}-example", icon=":material/play_arrow:"):
-            return lambda: _as_example(kind.read_example(**extra))
+            reader = lambda: _as_example(kind.read_example(**extra))  # noqa: E731
+            _input_changed(key, "example")
     source = st.radio("Input", ["Paste", "Upload a file"], horizontal=True, key=f"{key}-source")
     if source == "Paste":
-        return _paste(kind, key, action, extra)
+        pasted = _paste(kind, key, action, extra)
+        if pasted is not None:
+            _input_changed(key, "paste")
+        return reader or pasted
     upload = st.file_uploader(f"File ({', '.join('.' + t for t in kind.upload_types)})", type=list(kind.upload_types),
                               key=f"{key}-upload")
     if upload is None:
-        return None
+        return reader
     data = upload.getvalue()
+    if reader is None:
+        _input_changed(key, f"upload:{getattr(upload, 'file_id', '')}:{upload.name}:{len(data)}", keep_same=True)
     opts = {**_column_options(kind, data, upload.name, key, with_label), **extra}
     if st.button(action, type="primary", key=f"{key}-run"):
         return lambda: kind.read_upload(data, upload.name, max_rows=s.max_upload_rows,
                                         max_bytes=s.max_upload_mb * 2**20, max_chars=s.max_doc_chars, **opts)
-    return None
+    return reader
+
+
+def _input_changed(key: str, signature: str, keep_same: bool = False) -> None:
+    """Record which input the page now holds; a stored result read from another input is dropped. With
+    ``keep_same`` an unchanged signature keeps the result (the same upload, seen again on a rerun)."""
+    previous = st.session_state.get(f"{key}-input-sig")
+    if keep_same and previous == signature:
+        return
+    st.session_state[f"{key}-input-sig"] = signature
+    state = st.session_state.get(f"{key}-result")
+    if state and state.get("input_sig") != signature and previous != signature:
+        st.session_state.pop(f"{key}-result", None)
+
+
+def current_model_choice(key: str) -> str | None:
+    """The model name the page's picker shows now (None for a typed directory or before the picker is drawn)."""
+    from webui.core import LOCAL_DIR_OPTION
+
+    choice = st.session_state.get(f"{key}-model")
+    return None if choice in (None, LOCAL_DIR_OPTION) else choice
 
 
 def run_batch(task: str, spec, read, key: str, progress_text: str, **options) -> None:
@@ -141,13 +172,14 @@ def _predict(task: str, spec, result, key: str, progress_text: str, note: str, *
             return
     _reset_result_widgets(key)
     st.session_state[f"{key}-result"] = {"task": task, "preds": preds, "errors": result.errors, "spec": spec,
-                                         "records": result.records, "read": result, "phi_note": note}
+                                         "records": result.records, "read": result, "phi_note": note,
+                                         "input_sig": st.session_state.get(f"{key}-input-sig")}
 
 
 # widgets of the input form (kept across runs); every other "{key}-..." widget belongs to a result
 INPUT_WIDGETS = ("model", "model-path", "source", "text", "one-per-line", "upload", "upload-per-line", "text-column",
                  "id-column", "label-column", "run", "example", "paste", "result", "gate", "gated-result", "gate-ack",
-                 "gate-action", "gate-choice", "gate-go", "strip", "preview", "task", "from", "earlier")
+                 "gate-action", "gate-choice", "gate-go", "strip", "preview", "task", "from", "earlier", "input-sig")
 
 
 def _reset_result_widgets(key: str) -> None:
@@ -185,6 +217,11 @@ def batch_result(key: str, task: str | None = None, stop_when_empty: bool = True
     """The stored result of :func:`run_batch`, with its row errors shown; stops the page when nothing was read."""
     state = st.session_state.get(f"{key}-result")
     if not state or (task is not None and state.get("task") != task):
+        return None
+    chosen = current_model_choice(key)
+    if chosen is not None and state.get("spec") is not None and state["spec"].name != chosen:
+        st.session_state.pop(f"{key}-result", None)  # another model is picked: these results are not its
+        st.info(f"The model changed to {md(chosen)}: run again to see its results.")
         return None
     if state.get("phi_note"):
         st.info(f"Protected health information: {state['phi_note']}.")

@@ -1,5 +1,9 @@
-"""t-SNE for embedding maps: exact nearest neighbours by blocked matrix products, openTSNE's perplexity affinities
-and FFT-accelerated gradients, PCA initialisation and a learning rate of n/12.
+"""t-SNE for embedding maps: exact nearest neighbours by blocked matrix products, openTSNE's perplexity affinities,
+Barnes-Hut gradients below :data:`FFT_FROM` points and FFT-accelerated (interpolation) gradients from there, PCA
+initialisation and a learning rate of n/12 (Belkina et al. 2019).
+
+Identical rows (the same molecule or note twice) are projected once and share one position. openTSNE itself picks
+Barnes-Hut below 10,000 points for the same reason: the FFT grid costs seconds whatever the number of points.
 
 Measured against scikit-learn's Barnes-Hut t-SNE in ``bench/tsne.py`` (speed and trustworthiness). The k-NN step
 is exact (blocked fp32 products; no approximate index to build or compile).
@@ -13,6 +17,8 @@ import torch
 EARLY_EXAGGERATION = 12.0
 EARLY_ITERATIONS = 125
 ITERATIONS = 250
+FFT_FROM = 10_000  # points: FFT gradients from here, Barnes-Hut below
+ONE_THREAD_BELOW = 1_000  # points: below this a second thread costs more in synchronisation than it saves
 
 
 def knn(x: np.ndarray, k: int, block: int = 1024) -> tuple[np.ndarray, np.ndarray]:
@@ -38,23 +44,63 @@ def knn(x: np.ndarray, k: int, block: int = 1024) -> tuple[np.ndarray, np.ndarra
     return idx_out, dist_out
 
 
+def gradient_method(n: int) -> str:
+    """openTSNE's negative-gradient method for ``n`` points: ``"bh"`` (Barnes-Hut) below :data:`FFT_FROM`, else
+    ``"fft"``."""
+    return "bh" if n < FFT_FROM else "fft"
+
+
 def tsne(x: np.ndarray, *, perplexity: float = 30.0, seed: int = 0, n_jobs: int = 2,
-         early_iterations: int = EARLY_ITERATIONS, iterations: int = ITERATIONS) -> np.ndarray:
-    """2-D t-SNE coordinates of ``x`` (rows are points)."""
+         early_iterations: int = EARLY_ITERATIONS, iterations: int = ITERATIONS, gradient: str | None = None,
+         deduplicate: bool = True) -> np.ndarray:
+    """2-D t-SNE coordinates of ``x`` (``(n, d)`` rows are points) as an ``(n, 2)`` float array.
+
+    Identical rows get identical coordinates: the distinct rows are embedded and the result is mapped back. With
+    fewer than 4 distinct rows there is nothing for t-SNE to arrange: the distinct rows are placed by PCA.
+    ``gradient`` (``"bh"`` or ``"fft"``) overrides :func:`gradient_method`; ``deduplicate=False`` and
+    ``gradient="fft"`` reproduce the earlier behaviour (``bench/tsne.py`` uses them as the "before" row)."""
+    x = np.asarray(x, dtype=np.float32)
+    if len(x) == 0:
+        return np.zeros((0, 2), dtype=np.float32)
+    if deduplicate:
+        distinct, inverse = np.unique(x, axis=0, return_inverse=True)
+        inverse = np.asarray(inverse).reshape(-1)
+    else:
+        distinct, inverse = x, np.arange(len(x))
+    if len(distinct) < 4:
+        return _few(distinct)[inverse]
+    return _tsne_distinct(distinct, perplexity=perplexity, seed=seed, n_jobs=n_jobs,
+                          early_iterations=early_iterations, iterations=iterations, gradient=gradient)[inverse]
+
+
+def _few(distinct: np.ndarray) -> np.ndarray:
+    """1-3 distinct points: on the first principal axis, scaled to unit spread (one point sits at the origin)."""
+    out = np.zeros((len(distinct), 2), dtype=np.float32)
+    if len(distinct) > 1:
+        centred = distinct - distinct.mean(0)
+        axis = np.linalg.svd(centred, full_matrices=False)[2][0]
+        line = centred @ axis
+        out[:, 0] = line / (np.abs(line).max() or 1.0)
+    return out
+
+
+def _tsne_distinct(x: np.ndarray, *, perplexity: float, seed: int, n_jobs: int, early_iterations: int,
+                   iterations: int, gradient: str | None = None) -> np.ndarray:
     from openTSNE import TSNEEmbedding
     from openTSNE.affinity import PrecomputedAffinities, joint_probabilities_nn
     from openTSNE.initialization import pca
 
-    x = np.asarray(x, dtype=np.float32)
     n = len(x)
+    method = gradient or gradient_method(n)
+    if n < ONE_THREAD_BELOW and method == "bh":
+        n_jobs = 1
     perplexity = max(2.0, min(perplexity, (n - 1) / 3))
     neighbours, distances = knn(x, int(3 * perplexity))
     p = joint_probabilities_nn(neighbours, distances, [perplexity], symmetrize=True, n_jobs=n_jobs)
     init = pca(x, random_state=seed)
-    emb = TSNEEmbedding(init, PrecomputedAffinities(p, normalize=False), negative_gradient_method="fft",
+    emb = TSNEEmbedding(init, PrecomputedAffinities(p, normalize=False), negative_gradient_method=method,
                         n_jobs=n_jobs, random_state=seed, verbose=False)
     lr = max(n / EARLY_EXAGGERATION, 50.0)
     emb = emb.optimize(n_iter=early_iterations, exaggeration=EARLY_EXAGGERATION, momentum=0.5, learning_rate=lr)
     emb = emb.optimize(n_iter=iterations, momentum=0.8, learning_rate=lr)
-    return np.asarray(emb)
-
+    return np.asarray(emb, dtype=np.float32)

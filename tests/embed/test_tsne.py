@@ -34,3 +34,24 @@ def test_map_keeps_neighbourhoods():
     y = tsne(x, perplexity=20, seed=0)
     assert trustworthiness(x, y, n_neighbors=10) > 0.9
     np.testing.assert_allclose(tsne(x, perplexity=20, seed=0), y)  # seeded: the same map twice
+
+
+def test_identical_rows_share_one_position():
+    """Three copies of one molecule are one point on the map, not three (first-hour issue, item 9)."""
+    rng = np.random.default_rng(1)
+    one = rng.normal(size=(1, 16)).astype(np.float32)
+    y = tsne(np.repeat(one, 3, axis=0))
+    assert y.shape == (3, 2) and np.allclose(y, y[0])
+    x = rng.normal(size=(40, 16)).astype(np.float32)
+    x[5] = x[17] = x[30]
+    y = tsne(x)
+    assert np.allclose(y[5], y[17]) and np.allclose(y[5], y[30])
+    others = np.delete(y, [5, 17, 30], axis=0)
+    assert np.linalg.norm(others - y[5], axis=1).min() > 0  # the merged point is not glued onto another one
+
+
+def test_gradient_method_follows_size():
+    from biofm.embed.tsne import gradient_method
+
+    assert gradient_method(999) == "bh" and gradient_method(9_999) == "bh"
+    assert gradient_method(10_000) == "fft"
