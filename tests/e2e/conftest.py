@@ -24,7 +24,8 @@ def server(server_data_dir, tiny_model_dir):
     port, data_dir = free_port(), server_data_dir
     log = open(data_dir / "server.log", "w")
     try:
-        proc = start_biofm_app(port, {"BIOFM_DATA_DIR": str(data_dir), "BIOFM_MODEL_DIRS": str(tiny_model_dir.parent)},
+        proc = start_biofm_app(port, {"BIOFM_DATA_DIR": str(data_dir), "BIOFM_MODEL_DIRS": str(tiny_model_dir.parent),
+                                      "BIOFM_PHI_GATE": "warn"},
                                ROOT, log)
     except RuntimeError as exc:
         raise RuntimeError(f"{exc}: {(data_dir / 'server.log').read_text()[-2000:]}") from None

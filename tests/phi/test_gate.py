@@ -118,3 +118,14 @@ def test_lists_from_the_settings_reach_the_gate(settings):
     spans = result.entities(0)
     assert [(s.text, s.reason) for s in spans if getattr(s, "reason", "")] == [("oduya", "roster: Oduya")]
     assert "Ward 7B" in result.records[0].text
+
+
+@pytest.mark.slow
+def test_scanning_reports_progress_with_counts(settings):
+    from biofm.records import TextRecord
+
+    records = [TextRecord(f"n{i}", f"Note {i}: cough for {i % 7 + 2} days, lungs clear.", meta={"row": i + 1})
+               for i in range(100)]
+    seen = []
+    check(records, "warn", settings=settings, progress=lambda done, total: seen.append((done, total)))
+    assert seen and seen[-1][0] == seen[-1][1] >= 100 and all(t == seen[-1][1] for _, t in seen)
