@@ -46,7 +46,7 @@ def run(args) -> int:
         print("error: no readable rows in the input", file=sys.stderr)
         return 2
     gated = check(result.records, "warn", action=args.action, columns=args.columns, model=args.model, settings=s,
-                  surrogates=Surrogates(args.seed) if args.action == "surrogate" else None,
+                  surrogates=Surrogates(args.seed) if args.action == "surrogate" and args.seed is not None else None,
                   progress=None if args.quiet else bar("scanning for PHI"), task="phi")
     write_errors(gated.clean_errors(result.errors), out)
     clean = gated.records

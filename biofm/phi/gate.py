@@ -283,9 +283,15 @@ def check(records: Sequence, mode: str | None = None, *, action: str = "redact",
     findings, scanned, unscanned = find(records, columns, model=model, settings=settings, lists=lists,
                                         progress=progress)
     result = GateResult(mode, list(records), findings, scanned, unscanned, action, as_is and mode != "require")
+    vault = None
     if action == "surrogate" and surrogates is None:
-        surrogates = Surrogates()
+        from biofm.phi.actions import SurrogateVault
+
+        # the same original maps to the same surrogate, and a patient keeps one date shift, across runs (encrypted)
+        surrogates = vault = SurrogateVault(settings.data_dir) if settings is not None else Surrogates()
     cleaned = deidentify_findings(records, findings, action, surrogates)
+    if isinstance(vault, Surrogates) and hasattr(vault, "save"):
+        vault.save()
     result.ids = [str(r.id) for r in cleaned]
     result.sources = {str(a.meta.get("source")): str(b.meta.get("source")) for a, b in zip(records, cleaned)
                       if a.meta.get("source") != b.meta.get("source")}
