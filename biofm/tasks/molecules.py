@@ -101,7 +101,7 @@ class MoleculePredictor(Adapter):
         if not unknown:
             return None
         return (f"token(s) {', '.join(unknown)} are not in the transformer's vocabulary (it would read each as an "
-                "unknown token); the fingerprint model (--model-kind forest) can predict this molecule")
+                "unknown token), so it is not predicted rather than predicted as something else")
 
     def preprocess(self, records: Sequence) -> Prepared:
         return Prepared([self.tokenizer.encode(r.canonical, max_length=self.spec.max_length).ids for r in records])
