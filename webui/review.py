@@ -56,7 +56,7 @@ def send_to_review(task: str, preds, spec: ModelSpec, key: str) -> None:
     offered = st.session_state.get(state)
     if offered and offered[0] == here:
         same = offered[1]
-        st.info(f"These {len(items)} items from {spec.name} are already stored as batch {same}; nothing new was "
+        st.info(f"These {len(items)} items from {webui_md(spec.name)} are already stored as batch {same}; nothing new was "
                 "added. Review that batch, or store a second copy (its decisions start empty).")
         c1, c2 = st.columns(2)
         st.session_state["review-batch"] = same
@@ -128,7 +128,7 @@ def explain_item(batch: dict, item, key: str) -> None:
         try:
             spec = registry().get(batch["model"])
         except Exception:  # noqa: BLE001  (a model trained elsewhere or since deleted)
-            st.caption(f"The model {batch['model']!r} is not registered here, so it cannot be explained.")
+            st.caption(f"The model '{webui_md(batch['model'])}' is not registered here, so it cannot be explained.")
             return
         explanation_panel(spec, item.text, targets, key=key)
 
@@ -136,7 +136,7 @@ def explain_item(batch: dict, item, key: str) -> None:
 def _single_choice(codec, editor, item) -> dict | None:
     """One value with a set of choices (a document's label): a selectbox rather than a table."""
     row, column = editor.rows[0], editor.editable[0]
-    st.write(f"Model: **{row.get('model', row[column])}**")
+    st.write(f"Model: **{webui_md(row.get('model', row[column]))}**")
     options = editor.options[column]
     choice = st.selectbox("Correct label", options, index=options.index(row[column]) if row[column] in options else 0,
                           key=f"review-label-{item.id}")
@@ -214,7 +214,7 @@ def adjudication_queue(store, batch: dict, who) -> None:
         st.dataframe(pd.DataFrame([{"reviewer": r, "value": show_value(v)} for r, v in sorted(case["values"].items())]
                                   ), hide_index=True, key="adjudicate-values")
         if case["gold"]:
-            st.info(f"Gold now: {show_value(case['gold']['new_value'])} (by {case['gold']['curator']} at "
+            st.info(f"Gold now: {webui_md(show_value(case['gold']['new_value']))} (by {webui_md(case['gold']['curator'])} at "
                     f"{case['gold']['created_at']:%H:%M:%S})")
         choices: dict[str, dict | None] = {}
         for r, v in sorted(case["values"].items()):
@@ -223,7 +223,7 @@ def adjudication_queue(store, batch: dict, who) -> None:
         cols = st.columns(max(len(choices), 1) + 1)
         comment = st.text_input("Comment (optional)", key=f"adjudicate-comment-{item.id}")
         for col, (label, value) in zip(cols, choices.items()):
-            if col.button(f"Gold: {label}", key=f"adjudicate-take-{item.id}-{len(label)}-{abs(hash(label)) % 10**8}"):
+            if col.button(f"Gold: {webui_md(label)}", key=f"adjudicate-take-{item.id}-{len(label)}-{abs(hash(label)) % 10**8}"):
                 _adjudicate(store, item, who, value, comment)
         if cols[-1].button("Exclude from exports", key=f"adjudicate-exclude-{item.id}"):
             _adjudicate(store, item, who, None, comment)
@@ -258,8 +258,8 @@ def rerun_area() -> None:
 
 def _adjudicate(store, item, who, value, comment: str) -> None:
     store.adjudicate(item.id, who.user, value, comment)
-    st.session_state["adjudicate-done"] = (f"{item.external_id}: gold label "
-                                           f"{show_value(value) if value is not None else 'excluded'} saved.")
+    st.session_state["adjudicate-done"] = (f"{webui_md(item.external_id)}: gold label "
+                                           f"{webui_md(show_value(value)) if value is not None else 'excluded'} saved.")
     rerun_area()
 
 
