@@ -77,9 +77,10 @@ def calibrate_and_card(model_dir: Path, seed: int = 13, n: int = 600) -> str:
               f"Precision (tokens marked that are PHI): {scores['precision']:.4f}.", "",
               "All thresholds: " + "; ".join(f"{t}: recall {s['recall']:.4f}, precision {s['precision']:.4f}"
                                              for t, s in results), "",
-              "Limits: trained and tested on synthetic notes only; not a certified de-identification. Rules cover "
-              "structured identifiers and names after a title (Dr., Mrs.); other names, places and organisations rely "
-              "on the model.", ""]
+              "Limits: trained on synthetic notes only; the numbers above are the model OR-ed with the rules on "
+              "synthetic text. On real prose the model alone flags drugs, genes, percentages and list numbers; every "
+              "model span must then have the shape of its type (biofm.phi.validate). Run bench/phi.py for false flags "
+              "per 1,000 words on real identifier-free text. Not a certified de-identification.", ""]
     with (model_dir / "README.md").open("a", encoding="utf-8") as fh:
         fh.write("\n".join(lines))
     return f"held-out token recall {scores['recall']:.4f}, precision {scores['precision']:.4f} at threshold {threshold}"
