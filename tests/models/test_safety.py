@@ -56,3 +56,20 @@ def test_a_shipped_name_is_refused_and_a_user_copy_never_replaces_it():
     assert check_model_name("my-esol.v2", reg) is None
     user = reg.add(ModelSpec(name="esol", task="molecules", labels=("logS",), input_kind="smiles", max_length=128, source="local", location="/mine"))
     assert reg.get("esol").location == "/shipped" and user.name == "local:esol"
+
+
+def test_retraining_a_shipped_model_keeps_its_name_but_never_writes_into_assets(monkeypatch, tmp_path):
+    """scripts/train_shipped_models.sh trains into runs/shipped/NAME under BIOFM_RETRAIN_SHIPPED=1 and copies over:
+    the shipped name is allowed then, the assets folder still is not."""
+    from biofm.config import SHIPPED_MODELS_DIR
+    from biofm.models.registry import check_training_out
+
+    reg = Registry(roots=[])
+    reg.add(ModelSpec(name="esol", task="molecules", labels=("logS",), input_kind="smiles", max_length=128,
+                      source="shipped", location=str(SHIPPED_MODELS_DIR / "esol")))
+    monkeypatch.setenv("BIOFM_RETRAIN_SHIPPED", "1")
+    assert check_model_name("esol", reg) is None
+    assert "read-only" in check_training_out(SHIPPED_MODELS_DIR / "esol", reg)
+    assert check_training_out(tmp_path / "runs" / "shipped" / "esol", reg) is None
+    script = (SHIPPED_MODELS_DIR.parents[1] / "scripts" / "train_shipped_models.sh").read_text()
+    assert "--out assets/models" not in script and "BIOFM_RETRAIN_SHIPPED=1" in script
