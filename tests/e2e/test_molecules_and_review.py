@@ -1,4 +1,7 @@
+from pathlib import Path
+
 import pandas as pd
+
 import pytest
 
 from tests.e2e.conftest import download, shot, upload
@@ -46,13 +49,18 @@ def test_review_two_items_and_export(server, page, tmp_path):
     page.get_by_role("button", name="Accept").click()
     page.get_by_text("Nothing left to review in this batch").wait_for()
     shot(page, "review")
-    with page.expect_download() as first:  # CSV then JSONL within a second: both download
-        page.get_by_role("button", name="Export CSV").first.click()
-        page.get_by_role("button", name="Export JSONL").first.click()
-        with page.expect_download() as second:
-            pass
-    first.value.save_as(tmp_path / "reviewed.csv")
-    second.value.save_as(tmp_path / "reviewed.jsonl")
+    downloads = []
+    page.on("download", lambda d: downloads.append(d))
+    page.get_by_role("button", name="Export CSV").first.click()  # CSV then JSONL within a second: both download
+    page.get_by_role("button", name="Export JSONL").first.click()
+    for _ in range(300):
+        if len(downloads) >= 2:
+            break
+        page.wait_for_timeout(100)
+    by_kind = {Path(d.suggested_filename).suffix: d for d in downloads}
+    assert sorted(by_kind) == [".csv", ".jsonl"], [d.suggested_filename for d in downloads]
+    by_kind[".csv"].save_as(tmp_path / "reviewed.csv")
+    by_kind[".jsonl"].save_as(tmp_path / "reviewed.jsonl")
     frame = pd.read_csv(tmp_path / "reviewed.csv")
     assert list(frame.columns) == ["id", "text", "label", "adjudicated"] and len(frame) == 2
     assert len((tmp_path / "reviewed.jsonl").read_text().splitlines()) == 2
