@@ -69,6 +69,8 @@ if state:
     pick = st.selectbox("Molecule", range(len(preds.ids)), key="mol-pick",
                         format_func=lambda i: f"{preds.ids[i]} {res.records[i].name}".strip())
     webui.explain_one(TASK, preds, used, pick, key="mol")
+    with st.expander("Top substructures", expanded=True):
+        webui.substructure_panel(used, preds, pick, key="mol-sub")
 
     st.subheader("Chemical space")
     webui.batch_map(TASK, preds, res.records, used, key="mol")

@@ -9,7 +9,8 @@ from webui.explain import explain_one, explanation_panel
 from webui.inputs import batch_result, document_input, earlier_batches, run_batch, show_row_errors
 from webui.maps import batch_map, embedding_panel
 from webui.review import example_review_batch, review_store, send_to_review
+from webui.substructures import substructure_panel
 
 __all__ = ["FAVICON", "batch_map", "batch_result", "device_summary", "document_input", "earlier_batches", "embedding_panel", "explain_one", "md",
            "explainer_model", "explanation_panel", "guarded", "loaded_model", "model_picker", "progress_callback", "registry",
-           "example_review_batch", "review_store", "run_batch", "send_to_review", "settings", "show_row_errors"]
+           "example_review_batch", "review_store", "run_batch", "send_to_review", "settings", "show_row_errors", "substructure_panel"]
