@@ -335,7 +335,8 @@ def aggregate(explanations: Sequence[SubstructureExplanation], min_count: int = 
               method: str = OCCLUSION) -> list[FragmentEffect]:
     """Group substructures over a batch by fragment SMILES: mean and spread of the score, counts; highest first.
 
-    "Which substructures push the target up in this file": the top of the list; the bottom pushes it down.
+    "Which substructures push the target up in this file": the top of the list; the bottom pushes it down. Equal
+    means are ordered as one molecule's ranking orders equal scores (Murcko pieces first), then the more frequent.
     """
     groups: dict[str, list[tuple[int, Substructure]]] = {}
     for i, ex in enumerate(explanations):
@@ -351,7 +352,8 @@ def aggregate(explanations: Sequence[SubstructureExplanation], min_count: int = 
         first_i, first = hits[0]
         out.append(FragmentEffect(smi, max(set(kinds), key=kinds.count), float(scores.mean()), float(scores.std()),
                                   len(hits), len({i for i, _ in hits}), explanations[first_i].smiles, first.atoms))
-    return sorted(out, key=lambda f: (-f.mean_effect, -f.count, f.smiles))
+    return sorted(out, key=lambda f: (-round(f.mean_effect, 9), _KIND_ORDER.get(f.kind, 2), -f.count,
+                                      len(f.example_atoms), f.smiles))  # ties as in one molecule's ranking
 
 
 # -- faithfulness ---------------------------------------------------------------------------------------------------
