@@ -1,6 +1,6 @@
 """Substructure explanations over a batch: time for the aggregate on 60 molecules, and the faithfulness check.
 
-Run: .venv/bin/python bench/substructures.py [--models esol bbbp] [--n 60] [--max-candidates 30]
+Run: .venv/bin/python bench/substructures.py [--models esol bbbp] [--n 60] [--max-candidates 30] [--radii 1 2]
 
 Molecules: the first ``--n`` distinct valid SMILES of MoleculeNet's BBBP file (/work/shared/datasets/moleculenet).
 For each model: seconds for candidates + deletions (RDKit), for the one predict_fn call, and in all; then the
@@ -43,9 +43,11 @@ def main() -> None:
     ap.add_argument("--models", nargs="+", default=["esol", "bbbp"])
     ap.add_argument("--n", type=int, default=60)
     ap.add_argument("--max-candidates", type=int, default=sub.MAX_CANDIDATES)
+    ap.add_argument("--radii", type=int, nargs="+", default=[1, 2], help="Morgan environment radii")
     args = ap.parse_args()
     smiles = molecules(args.n)
-    print(f"{len(smiles)} molecules, at most {args.max_candidates} candidates each, {os.cpu_count()} CPU(s)")
+    print(f"{len(smiles)} molecules, at most {args.max_candidates} candidates each, radii {args.radii}, "
+          f"{os.cpu_count()} CPU(s)")
     print("model | queries | RDKit s | predict s | aggregate s | faithfulness s | top change | random change | wins")
     for name in args.models:
         fn = sub.model_predict_fn(api.load(name, "molecules"))
@@ -60,7 +62,8 @@ def main() -> None:
             return out
 
         t0 = time.perf_counter()
-        explanations = sub.explain_batch(smiles, timed, target=0, max_candidates=args.max_candidates)
+        explanations = sub.explain_batch(smiles, timed, target=0, max_candidates=args.max_candidates,
+                                         radii=tuple(args.radii))
         effects = sub.aggregate(explanations, min_count=2)
         total = time.perf_counter() - t0
         predict_s, queries = spent["predict"], spent["queries"]

@@ -68,7 +68,7 @@ if state:
     st.subheader("Which atoms drove it?")
     pick = st.selectbox("Molecule", range(len(preds.ids)), key="mol-pick",
                         format_func=lambda i: f"{preds.ids[i]} {res.records[i].name}".strip())
-    webui.explain_one(TASK, preds, used, pick, key="mol")
+    webui.explain_one(TASK, preds, used, pick, key="mol-explain")  # not "mol": its -result is the batch
     with st.expander("Top substructures", expanded=True):
         webui.substructure_panel(used, preds, pick, key="mol-sub")
 

@@ -169,7 +169,7 @@ def test_molecules_page_validates_predicts_and_draws_atoms(app_env):
     assert {"uncertainty", "nearest_train_similarity", "in_domain", "name"} <= set(table.columns)
     assert len(at.get("image")) >= 3  # structure grid
     at.selectbox(key="mol-pick").set_value(2).run()
-    at.button(key="mol-explain").click().run()
+    at.button(key="mol-explain-explain").click().run()
     assert not at.exception
     other = next(d.value for d in at.dataframe if "token" in d.value.columns)
     assert list(other["token"]) == ["1", "1"]

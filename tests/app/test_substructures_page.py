@@ -36,8 +36,10 @@ def test_top_substructures_for_one_molecule_and_the_batch(app_env):
     assert not at.error
     assert set(_table(at, "method")["method"]) == {"occlusion", "atom attribution sum"}
 
+    at.button(key="mol-explain-explain").click().run()  # atom attributions first: the batch result must survive
     at.button(key="mol-sub-run-batch").click().run()
     assert not at.exception and not at.error
+    assert "3 molecule(s) kept" in at.success[0].value
     table = _table(at, "mean effect")
     assert {"fragment", "mean effect", "occurrences", "molecules"} <= set(table.columns)
     assert "c1ccccc1" in set(table["fragment"])  # all three share the benzene scaffold
