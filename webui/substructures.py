@@ -68,13 +68,14 @@ def substructure_panel(spec: ModelSpec, preds, pick: int, key: str) -> None:
     if one is None or one[0] != sig:
         return
     result = one[1]
-    top = result.top(int(top_k))
-    st.write(f"Prediction {result.prediction:.3f}; the {len(top)} substructure(s) whose deletion changes it most:")
+    top = result.top(int(top_k), max_overlap=0.5)
+    st.write(f"Prediction {result.prediction:.3f}; the {len(top)} substructure(s) whose deletion changes it most "
+             "(each sharing at most half its atoms with one above it; the table holds them all):")
     grid = st.columns(3)
     for k, s in enumerate(top):
         with grid[k % 3]:
             st.image(sub.draw_substructure(result.smiles, s.atoms, s.score), width="stretch")
-            st.caption(f"{k + 1}. {_label(s)} {md(s.smiles)}: {s.score:+.3f}")
+            st.caption(f"{k + 1} · {_label(s)} {md(s.smiles)}: {s.score:+.3f}")
     if result.skipped:
         st.caption(f"{len(result.skipped)} candidate(s) not scored: RDKit could not sanitise the molecule without "
                    "them.")

@@ -92,8 +92,20 @@ class SubstructureExplanation:
     substructures: list[Substructure] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # candidates whose deletion RDKit could not sanitise
 
-    def top(self, k: int = 5, method: str = OCCLUSION) -> list[Substructure]:
-        return [s for s in self.substructures if s.method == method][:k]
+    def top(self, k: int = 5, method: str = OCCLUSION, max_overlap: float | None = None) -> list[Substructure]:
+        """The ``k`` best of ``method``; with ``max_overlap``, one whose atoms overlap an earlier pick's by more than
+        that Jaccard index (shared / all atoms of the two) is passed over, so the list is not one ring five times."""
+        out: list[Substructure] = []
+        for s in self.substructures:
+            if len(out) == k:
+                break
+            if s.method != method:
+                continue
+            if max_overlap is not None and any(len(set(s.atoms) & set(t.atoms)) / len(set(s.atoms) | set(t.atoms))
+                                               > max_overlap for t in out):
+                continue
+            out.append(s)
+        return out
 
 
 @dataclass

@@ -30,7 +30,7 @@ def test_top_substructures_for_one_molecule_and_the_batch(app_env):
     assert set(one["method"]) == {"occlusion"} and "c1ccccc1" in set(one["fragment"])  # aspirin's scaffold
     assert one["score"].abs().is_monotonic_decreasing
     captions = [c.value for c in at.caption]
-    assert any(c.startswith("1. ") for c in captions)  # the drawn top list
+    assert any(c.startswith("1 · ") for c in captions)  # the drawn top list
 
     at.checkbox(key="mol-sub-attr").check().run()  # atom attribution sums beside occlusion
     assert not at.error

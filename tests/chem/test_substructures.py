@@ -71,6 +71,17 @@ def test_the_top_substructure_is_the_group_the_model_counts():
     assert check.top_change == pytest.approx(1.0) and check.random_change < 0.5
 
 
+def test_a_distinct_top_list_does_not_repeat_one_ring():
+    ex = sub.explain_substructures("CC(=O)Oc1ccccc1C(=O)O", nitro_count, target=1)  # scores = atom counts
+    top = ex.top(4, max_overlap=0.5)
+    assert top[0].atoms == ex.substructures[0].atoms
+    for i, a in enumerate(top):
+        for b in top[:i]:
+            assert len(set(a.atoms) & set(b.atoms)) / len(set(a.atoms) | set(b.atoms)) <= 0.5
+    assert [s.atoms for s in ex.top(4)] == [s.atoms for s in ex.substructures[:4]]  # without it: the plain ranking
+    assert [s.atoms for s in top] != [s.atoms for s in ex.top(4)]  # the overlapping radius-2 rings were passed over
+
+
 def test_the_target_column_decides_and_atom_scores_are_summed():
     smiles = "O=[N+]([O-])c1ccc(Cl)cc1"
     by_size = sub.explain_substructures(smiles, nitro_count, target=1)  # column 1 counts atoms
