@@ -68,6 +68,8 @@ def substructure_panel(spec: ModelSpec, preds, pick: int, key: str) -> None:
     if one is None or one[0] != sig:
         return
     result = one[1]
+    if not result.substructures:
+        st.info("No substructure to delete: every candidate covers the whole molecule or could not be sanitised.")
     top = result.top(int(top_k), max_overlap=0.5)
     st.write(f"Prediction {result.prediction:.3f}; the {len(top)} substructure(s) whose deletion changes it most "
              "(each sharing at most half its atoms with one above it; the table holds them all):")
@@ -115,6 +117,9 @@ def substructure_panel(spec: ModelSpec, preds, pick: int, key: str) -> None:
         for c, e in zip(cols, ups + downs):
             c.image(sub.draw_substructure(e.example_smiles, e.example_atoms, e.mean_effect), width="stretch")
             c.caption(f"{md(e.smiles)}: {e.mean_effect:+.3f} over {e.count}")
+    if not check.molecules:
+        st.caption("No molecule large enough for the faithfulness check (a random substructure of the top one's size).")
+        return
     m1, m2, m3 = st.columns(3)
     m1.metric("Top substructure deleted: mean change", f"{check.top_change:.3f}")
     m2.metric("Random substructure of the same size: mean change", f"{check.random_change:.3f}")

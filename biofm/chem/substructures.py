@@ -91,6 +91,7 @@ class SubstructureExplanation:
     prediction: float
     substructures: list[Substructure] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # candidates whose deletion RDKit could not sanitise
+    error: str | None = None  # why this molecule was not explained (its SMILES does not parse)
 
     def top(self, k: int = 5, method: str = OCCLUSION, max_overlap: float | None = None) -> list[Substructure]:
         """The ``k`` best of ``method``; with ``max_overlap``, one whose atoms overlap an earlier pick's by more than
@@ -296,13 +297,23 @@ def explain_batch(smiles: Sequence[str], predict_fn: PredictFn, target: int = 0,
 
     ``smiles``: n SMILES; ``target``: the column of ``predict_fn``'s (n, n_targets) output; ``atom_scores``: per
     molecule, one score per atom of ``Chem.MolFromSmiles(smiles)`` (or None). Raises ValueError for an unparsable
-    SMILES, a wrong number of atom scores or a ``predict_fn`` output of the wrong shape.
+    SMILES, a wrong number of atom scores or a ``predict_fn`` output of the wrong shape. A SMILES RDKit cannot parse
+    costs only itself: its explanation has ``error`` set, prediction NaN and no substructures.
     """
     smiles = list(smiles)
     plans = []
-    queries: list[str] = list(smiles)
-    for i, smi in enumerate(smiles):
-        mol = _mol(smi)
+    mols: list[Chem.Mol | None] = []
+    for smi in smiles:
+        try:
+            mols.append(_mol(smi))
+        except ValueError:
+            mols.append(None)
+    queries: list[str] = [smi for smi, mol in zip(smiles, mols) if mol is not None]
+    base_at = {i: k for k, i in enumerate(i for i, mol in enumerate(mols) if mol is not None)}
+    for i, (smi, mol) in enumerate(zip(smiles, mols)):
+        if mol is None:
+            plans.append(None)
+            continue
         scores = atom_scores[i] if atom_scores is not None else None
         if scores is not None and len(scores) != mol.GetNumAtoms():
             raise ValueError(f"{len(scores)} atom scores for {smi!r}, which has {mol.GetNumAtoms()} atoms (the "
@@ -316,8 +327,13 @@ def explain_batch(smiles: Sequence[str], predict_fn: PredictFn, target: int = 0,
         plans.append((rows, scores))
     pred = _predict(predict_fn, queries, target)
     out = []
-    for i, (rows, scores) in enumerate(plans):
-        base = float(pred[i])
+    for i, plan in enumerate(plans):
+        if plan is None:
+            out.append(SubstructureExplanation(smiles[i], target, float("nan"),
+                                               error=f"RDKit cannot parse the SMILES {smiles[i]!r}"))
+            continue
+        rows, scores = plan
+        base = float(pred[base_at[i]])
         subs, skipped = [], []
         for cand, masked, q in rows:
             common = {"smiles": cand.smiles, "smarts": cand.smarts, "atoms": cand.atoms, "kind": cand.kind,
@@ -338,7 +354,9 @@ def explain_batch(smiles: Sequence[str], predict_fn: PredictFn, target: int = 0,
 def explain_substructures(smiles: str, predict_fn: PredictFn, target: int = 0,
                           atom_scores: Sequence[float] | None = None, radii: Sequence[int] = (1, 2),
                           max_candidates: int = MAX_CANDIDATES) -> SubstructureExplanation:
-    """The scored substructures of one molecule (see :func:`explain_batch`; one ``predict_fn`` call)."""
+    """The scored substructures of one molecule (see :func:`explain_batch`; one ``predict_fn`` call). Raises
+    ValueError for a SMILES RDKit cannot parse."""
+    _mol(smiles)
     return explain_batch([smiles], predict_fn, target, [atom_scores] if atom_scores is not None else None, radii,
                          max_candidates)[0]
 

@@ -37,7 +37,8 @@ def test_candidates_are_the_scaffold_side_chains_and_fingerprint_environments():
     envs = by_kind[sub.ENVIRONMENT]
     assert envs and all(c.bits and set(c.bits) <= on and c.radius in (1, 2) for c in envs)
     for c in envs:  # the SMARTS of an environment matches the molecule at those atoms
-        assert tuple(sorted(c.atoms)) in {tuple(sorted(m)) for m in mol.GetSubstructMatches(Chem.MolFromSmarts(c.smarts))}
+        matches = mol.GetSubstructMatches(Chem.MolFromSmarts(c.smarts), uniquify=False)
+        assert c.atoms in {tuple(sorted(m)) for m in matches}
     assert len(sub.candidate_substructures("CC12CCC3C(CCC4=CC(=O)CCC34C)C1CCC2O", max_candidates=10)) == 10
 
 
@@ -97,6 +98,19 @@ def test_the_target_column_decides_and_atom_scores_are_summed():
         sub.explain_substructures(smiles, nitro_count, target=2)
     with pytest.raises(ValueError, match="expected"):
         sub.explain_substructures(smiles, lambda s: np.zeros((1, 1)))
+
+
+def test_molecules_too_small_to_delete_from_are_explained_empty_and_left_out_of_the_check():
+    exs = sub.explain_batch(["C", "[Na+].[Cl-]", "O=[N+]([O-])c1ccccc1"], nitro_count, target=0)
+    assert exs[0].substructures == [] and exs[0].prediction == 0.0
+    assert [s.smiles for s in exs[1].substructures] == []  # two single atoms: radius-1 environments are the atoms
+    check = sub.faithfulness(exs, nitro_count, n_random=3)
+    assert check.molecules == 1 and [r["smiles"] for r in check.per_molecule] == ["O=[N+]([O-])c1ccccc1"]
+    good, bad = sub.explain_batch(["O=[N+]([O-])c1ccccc1", "C1CC"], nitro_count)  # a bad row costs only itself
+    assert good.error is None and good.top(1)[0].smiles == "*[N+](=O)[O-]"
+    assert "cannot parse" in bad.error and bad.substructures == [] and np.isnan(bad.prediction)
+    with pytest.raises(ValueError, match="cannot parse"):
+        sub.explain_substructures("C1CC", nitro_count)
 
 
 def test_random_connected_sets_are_connected_and_of_the_size_asked():
