@@ -6,7 +6,8 @@ import webui
 import pandas as pd
 
 from biofm.io.writers import table_bytes
-from biofm.viz import confusion_figure, label_distribution_figure, probability_figure
+from biofm.viz import label_distribution_figure, probability_figure
+from webui.truth import true_label_panel
 
 TASK = "text-classify"
 
@@ -41,16 +42,7 @@ if state:
                                                                               format="%.3f")})
     with right:
         st.plotly_chart(label_distribution_figure(preds.labels, order=preds.label_names), key="clinical-dist")
-    if "true_label" in frame and frame["true_label"].notna().any():
-        st.subheader("Against the true labels")
-        truth = frame[frame["true_label"].notna()]
-        accuracy = float((truth["true_label"] == truth["label"]).mean())
-        st.metric("Accuracy", f"{accuracy:.1%}", help=f"on the {len(truth)} document(s) with a true label")
-        unknown = sorted(set(truth["true_label"]) - set(preds.label_names))
-        if unknown:
-            st.warning("True labels the model does not know (always counted wrong): " + ", ".join(map(webui.md, unknown)))
-        st.plotly_chart(confusion_figure(truth["true_label"].tolist(), truth["label"].tolist(), preds.label_names),
-                        key="clinical-confusion")
+    true_label_panel(frame, preds.label_names, key="clinical")
     d1, d2 = st.columns(2)
     d1.download_button("Download CSV", table_bytes(export, "csv"), "predictions.csv", "text/csv", key="clinical-csv")
     d2.download_button("Download JSONL", table_bytes(export, "jsonl"), "predictions.jsonl", "application/jsonl",

@@ -396,8 +396,12 @@ def guess_text_by_content(rows: list[dict], columns: list[str]) -> str | None:
 
 
 def guess_column(columns: list[str], kind: str = "text") -> str | None:
-    """The column a reader would pick by name for 'text' or 'id', if any."""
-    return _guess(columns, TEXT_COLUMN_GUESSES if kind == "text" else ID_COLUMN_GUESSES)
+    """The column a reader would pick by name for 'text', 'id' or 'label' (a true label: ``label``,
+    ``true_label``, ``category``... see ``biofm.io.labels.LABEL_COLUMN_GUESSES``), if any."""
+    from biofm.io.labels import LABEL_COLUMN_GUESSES
+
+    guesses = {"text": TEXT_COLUMN_GUESSES, "id": ID_COLUMN_GUESSES, "label": LABEL_COLUMN_GUESSES}[kind]
+    return _guess(columns, guesses)
 
 
 def _guess(columns: list[str], guesses: tuple[str, ...]) -> str | None:
