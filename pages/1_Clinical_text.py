@@ -6,6 +6,7 @@ import webui
 import pandas as pd
 
 from biofm.io.writers import table_bytes
+from biofm.tasks import get_task
 from biofm.viz import label_distribution_figure, probability_figure
 from webui.truth import true_label_panel
 
@@ -29,8 +30,8 @@ if state:
         st.info(f"{preds.n_windowed} document(s) were longer than the model's {used.max_length} tokens and were "
                 "classified with overlapping sliding windows (window logits averaged); see the 'windows' column. "
                 "Nothing was truncated.")
-    export = pd.DataFrame(preds.rows())
-    frame = export.assign(windows=preds.windows)
+    export = pd.DataFrame(get_task(TASK).output_rows(preds, state.get("read")))  # as `biofm predict` writes, with
+    frame = export  # the 'windows' column and the input's other columns
     first = ["id", "label", "score"] + (["true_label"] if "true_label" in frame else [])
     shown = frame[first + [c for c in frame.columns if c not in first and c != "text"] + ["text"]].copy()
     shown["text"] = shown["text"].str.slice(0, 160)
