@@ -95,7 +95,8 @@ def _is_connector(text: str, words: Sequence[Word], i: int) -> bool:
             and _is_word_piece(text, words[i - 1]) and _is_word_piece(text, words[i + 1]))
 
 
-def snap_to_words(text: str, words: Sequence[Word], spans: Sequence[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+def snap_to_words(text: str, words: Sequence[Word],
+                  spans: Sequence[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
     """Entity word spans whose edges fall inside a written word moved out to that word's edges, then merged.
 
     ``words`` are the tokenizer's pre-tokenizer pieces (``right``, ``-``, ``sided``). An edge is inside a written word

@@ -14,7 +14,8 @@ HINTS = [("sep=;", ";"), ("sep=,", ","), ("sep=\t", "\t"), ("sep=\\t", "\t"), ("
 
 @pytest.mark.parametrize("hint,delimiter", HINTS)
 def test_hint_names_the_delimiter_and_is_dropped(hint, delimiter):
-    assert csv_text(f"{hint}\nid{delimiter}text\n1{delimiter}a\n") == (delimiter, f"id{delimiter}text\n1{delimiter}a\n", 1)
+    body = f"id{delimiter}text\n1{delimiter}a\n"
+    assert csv_text(f"{hint}\n{body}") == (delimiter, body, 1)
 
 
 def test_without_a_hint_the_header_line_decides():
