@@ -65,7 +65,11 @@ def confusion_figure(truth: Sequence[str], predicted: Sequence[str], names: Sequ
                                text=counts, texttemplate="%{text}", customdata=share,
                                hovertemplate="true %{y}<br>predicted %{x}<br>%{z} (%{customdata:.0%} of the row)"
                                              "<extra></extra>"))
+    # categorical axes: labels that read as numbers (codes 1-5) would otherwise make a numeric axis with cells
+    # placed between its ticks
     fig.update_layout(title="Confusion matrix", xaxis_title="predicted", yaxis_title="true",
-                      yaxis={"autorange": "reversed"}, height=360 + 20 * len(order),
+                      xaxis={"type": "category", "categoryorder": "array", "categoryarray": labels},
+                      yaxis={"autorange": "reversed", "type": "category", "categoryorder": "array",
+                             "categoryarray": labels}, height=360 + 20 * len(order),
                       margin={"l": 10, "r": 10, "t": 40, "b": 10})
     return fig

@@ -6,7 +6,9 @@ import webui
 import pandas as pd
 
 from biofm.io.writers import table_bytes
-from biofm.viz import confusion_figure, label_distribution_figure, probability_figure
+from biofm.tasks import get_task
+from biofm.viz import label_distribution_figure, probability_figure
+from webui.truth import true_label_panel
 
 TASK = "text-classify"
 
@@ -28,8 +30,8 @@ if state:
         st.info(f"{preds.n_windowed} document(s) were longer than the model's {used.max_length} tokens and were "
                 "classified with overlapping sliding windows (window logits averaged); see the 'windows' column. "
                 "Nothing was truncated.")
-    export = pd.DataFrame(preds.rows())
-    frame = export.assign(windows=preds.windows)
+    export = pd.DataFrame(get_task(TASK).output_rows(preds, state.get("read")))  # as `biofm predict` writes, with
+    frame = export  # the 'windows' column and the input's other columns
     first = ["id", "label", "score"] + (["true_label"] if "true_label" in frame else [])
     shown = frame[first + [c for c in frame.columns if c not in first and c != "text"] + ["text"]].copy()
     shown["text"] = shown["text"].str.slice(0, 160)
@@ -41,16 +43,7 @@ if state:
                                                                               format="%.3f")})
     with right:
         st.plotly_chart(label_distribution_figure(preds.labels, order=preds.label_names), key="clinical-dist")
-    if "true_label" in frame and frame["true_label"].notna().any():
-        st.subheader("Against the true labels")
-        truth = frame[frame["true_label"].notna()]
-        accuracy = float((truth["true_label"] == truth["label"]).mean())
-        st.metric("Accuracy", f"{accuracy:.1%}", help=f"on the {len(truth)} document(s) with a true label")
-        unknown = sorted(set(truth["true_label"]) - set(preds.label_names))
-        if unknown:
-            st.warning("True labels the model does not know (always counted wrong): " + ", ".join(map(webui.md, unknown)))
-        st.plotly_chart(confusion_figure(truth["true_label"].tolist(), truth["label"].tolist(), preds.label_names),
-                        key="clinical-confusion")
+    true_label_panel(frame, preds.label_names, key="clinical")
     d1, d2 = st.columns(2)
     d1.download_button("Download CSV", table_bytes(export, "csv"), "predictions.csv", "text/csv", key="clinical-csv")
     d2.download_button("Download JSONL", table_bytes(export, "jsonl"), "predictions.jsonl", "application/jsonl",

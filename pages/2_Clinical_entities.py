@@ -9,6 +9,7 @@ import pandas as pd
 
 from biofm.explain import entities_html
 from biofm.io.conll import documents_to_conll
+from biofm.tasks import get_task
 from biofm.tasks.ner import entity_types
 
 TASK = "ner"
@@ -40,7 +41,8 @@ if state:
     kind_filter = st.multiselect("Types", kinds, default=kinds, key="ner-types")
     st.dataframe(table[table["label"].isin(kind_filter)], hide_index=True, key="ner-table")
     d1, d2 = st.columns(2)
-    d1.download_button("Download JSONL", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in preds.rows(detail=True)),
+    d1.download_button("Download JSONL", "".join(json.dumps(r, ensure_ascii=False) + "\n"
+                                                 for r in get_task(TASK).output_rows(preds, state.get("read"), detail=True)),
                        "entities.jsonl", "application/jsonl", key="ner-jsonl")
     d2.download_button("Download CoNLL", documents_to_conll(zip(preds.texts, preds.entities)), "entities.conll", "text/plain", key="ner-conll")
     webui.send_to_review(TASK, preds, used, key="ner")

@@ -8,6 +8,7 @@ import streamlit as st
 import webui
 from biofm.explain.render import evidence_html
 from biofm.io.writers import table_bytes
+from biofm.tasks import get_task
 from biofm.reports import LABELS, OBSERVATIONS
 from biofm.reports.combine import MODEL_ONLY_THRESHOLD, evidence_rows, model_only_rows
 from biofm.viz import LABEL_COLOURS, prevalence_figure
@@ -60,10 +61,13 @@ if state:
                f"blank = not mentioned · {MODEL_MARK} = model only (no sentence of the report says it)")
     st.plotly_chart(prevalence_figure(preds.prevalence()), key="reports-prevalence")
     d1, d2 = st.columns(2)
-    d1.download_button("Download CSV (CheXpert convention)", table_bytes(pd.DataFrame(preds.rows()), "csv"),
+    kind = get_task(TASK)  # the rows `biofm predict` writes, the input's other columns kept
+    d1.download_button("Download CSV (CheXpert convention)",
+                       table_bytes(pd.DataFrame(kind.output_rows(preds, state.get("read"))), "csv"),
                        "report_labels.csv", "text/csv", key="reports-csv")
     d2.download_button("Download JSONL (with evidence)",
-                       "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in preds.rows(detail=True)),
+                       "".join(json.dumps(r, ensure_ascii=False) + "\n"
+                               for r in kind.output_rows(preds, state.get("read"), detail=True)),
                        "report_labels.jsonl", "application/jsonl", key="reports-jsonl")
     webui.send_to_review(TASK, preds, used, key="reports")
 

@@ -20,7 +20,7 @@ def test_predict_text_classify_writes_stable_columns(tiny_model_dir, notes_csv, 
                "--text-column", "body", "--id-column", "note_id", "-q"])
     assert rc == 0
     frame = pd.read_csv(out)
-    assert list(frame.columns) == ["id", "text", "label", "score", "p_cardiac", "p_neuro", "p_onco"]
+    assert list(frame.columns) == ["id", "text", "label", "score", "p_cardiac", "p_neuro", "p_onco", "windows"]
     assert frame["id"].tolist() == ["n1", "n3"]
     assert frame["text"][1] == "Glioma on MRI\nsecond line"
     assert set(frame["label"]) <= {"cardiac", "neuro", "onco"}

@@ -16,8 +16,10 @@ from webui.errors import guarded
 from webui.text import md
 
 
-def explanation_panel(spec: ModelSpec, text: str, targets: list, key: str, format_target=str) -> None:
-    """Pick a method and target, press Explain, see the attributions (words or atoms, by what the task returns)."""
+def explanation_panel(spec: ModelSpec, text: str, targets: list, key: str, format_target=str,
+                      doc_id: str | None = None) -> None:
+    """Pick a method and target, press Explain, see the attributions (words or atoms, by what the task returns);
+    the downloads name the document (``doc_id``) and the model in their content and file names."""
     kind = get_task(spec.task)
     c1, c2, c3 = st.columns([2, 3, 2])
     method = c1.selectbox("Method", list(kind.explain_methods), format_func=METHOD_NAMES.get, key=f"{key}-method")
@@ -37,11 +39,12 @@ def explanation_panel(spec: ModelSpec, text: str, targets: list, key: str, forma
         return
     for w in attr.warnings:
         st.warning(w)
-    (_words if hasattr(attr, "units") else _atoms)(attr, key)
+    (_words if hasattr(attr, "units") else _atoms)(attr, key, doc_id, spec.name)
 
 
-def _words(attr, key: str) -> None:
+def _words(attr, key: str, doc_id: str | None, model: str) -> None:
     from biofm.explain import attribution_html, standalone_html
+    from biofm.explain.render import explanation_filename, explanation_record
 
     m = st.columns(4)
     m[0].metric("Target score", f"{attr.output:.3f}", help=f"probability of {attr.target}")
@@ -55,14 +58,16 @@ def _words(attr, key: str) -> None:
                     help=f"fall when only the top {f['top_words']} words are kept (lower = more faithful)")
     st.html(attribution_html(attr))
     d1, d2 = st.columns(2)
-    d1.download_button("Download explanation (HTML)", standalone_html(attr), "explanation.html", "text/html",
-                       key=f"{key}-dl-html")
-    d2.download_button("Download explanation (JSON)", json.dumps(attr.to_json(), indent=1), "explanation.json",
-                       "application/json", key=f"{key}-dl-json")
+    d1.download_button("Download explanation (HTML)", standalone_html(attr, doc_id, model),
+                       explanation_filename(doc_id, model, "html"), "text/html", key=f"{key}-dl-html")
+    d2.download_button("Download explanation (JSON)",
+                       json.dumps(explanation_record(attr, doc_id, model), indent=1, ensure_ascii=False),
+                       explanation_filename(doc_id, model, "json"), "application/json", key=f"{key}-dl-json")
 
 
-def _atoms(attr, key: str) -> None:
+def _atoms(attr, key: str, doc_id: str | None, model: str) -> None:
     from biofm.chem.explain import attribution_sdf, draw_attribution
+    from biofm.explain.render import explanation_filename, explanation_record
 
     left, right = st.columns([3, 2])
     left.image(draw_attribution(attr), caption=f"{attr.target} ({attr.output:.3f}); green raises it, red lowers it")
@@ -72,10 +77,13 @@ def _atoms(attr, key: str) -> None:
         st.write("Bond, ring-closure and branch tokens (not drawn on atoms):")
         st.dataframe(pd.DataFrame(attr.other_tokens, columns=["token", "score"]), hide_index=True,
                      key=f"{key}-other-tokens")
-        st.download_button("Attributions (JSON)", json.dumps(attr.to_json(), indent=1), "atom_attributions.json",
-                           "application/json", key=f"{key}-attr-json")
-        st.download_button("Attributions (SDF, atom property)", attribution_sdf(attr), "atom_attributions.sdf",
-                           "chemical/x-mdl-sdfile", key=f"{key}-attr-sdf")
+        st.download_button("Attributions (JSON)",
+                           json.dumps(explanation_record(attr, doc_id, model), indent=1, ensure_ascii=False),
+                           explanation_filename(doc_id, model, "json", "atom_attributions"), "application/json",
+                           key=f"{key}-attr-json")
+        st.download_button("Attributions (SDF, atom property)", attribution_sdf(attr),
+                           explanation_filename(doc_id, model, "sdf", "atom_attributions"), "chemical/x-mdl-sdfile",
+                           key=f"{key}-attr-sdf")
 
 
 def explain_one(task: str, preds, spec: ModelSpec, pick: int, key: str) -> None:
@@ -86,4 +94,4 @@ def explain_one(task: str, preds, spec: ModelSpec, pick: int, key: str) -> None:
         st.write("Nothing to explain in this item.")
         return
     explanation_panel(spec, preds.texts[pick], targets, key=key,
-                      format_target=lambda t: kind.target_label(preds, pick, t))
+                      format_target=lambda t: kind.target_label(preds, pick, t), doc_id=preds.ids[pick])

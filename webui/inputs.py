@@ -59,7 +59,12 @@ def _column_options(kind, data: bytes, name: str, key: str, with_label: bool) ->
                         key=f"{key}-id-column")
     opts["id_column"] = None if pick == "(row number)" else pick
     if with_label:
-        pick = st.selectbox("True label column (optional)", ["(none)"] + columns, key=f"{key}-label-column")
+        label_options = ["(none)"] + columns
+        label_guess = guess_column([c for c in columns if c not in (opts["text_column"], opts["id_column"])], "label")
+        pick = st.selectbox("True label column (optional)", label_options, key=f"{key}-label-column",
+                            index=label_options.index(label_guess) if label_guess else 0,
+                            help="A column with each document's known class (names, or codes you can map to the "
+                                 "model's labels after the run): scores the model against it.")
         opts["label_column"] = None if pick == "(none)" else pick
     return opts
 

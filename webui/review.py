@@ -130,7 +130,7 @@ def explain_item(batch: dict, item, key: str) -> None:
         except Exception:  # noqa: BLE001  (a model trained elsewhere or since deleted)
             st.caption(f"The model '{webui_md(batch['model'])}' is not registered here, so it cannot be explained.")
             return
-        explanation_panel(spec, item.text, targets, key=key)
+        explanation_panel(spec, item.text, targets, key=key, doc_id=item.external_id)
 
 
 def _single_choice(codec, editor, item) -> dict | None:

@@ -15,11 +15,13 @@ def add_parser(sub) -> None:
 
 
 def command(port: int) -> list[str]:
-    """Streamlit on localhost only, no telemetry, no tracebacks in the browser (they go to the log), started through
-    ``webui.serve`` so the router runs first even on a first visit straight to a page's URL."""
+    """Streamlit on localhost only, no telemetry, no tracebacks in the browser (they go to the log), no file watcher
+    (watching the project tree, a virtual environment inside it included, flooded the terminal with "Inotify queue
+    overflowed" lines; a user runs the app, not edits it), started through ``webui.serve`` so the router runs first
+    even on a first visit straight to a page's URL."""
     return [sys.executable, "-m", "webui.serve", "run", str(PROJECT_ROOT / "app.py"), "--server.address", "localhost",
             "--server.port", str(port), "--browser.gatherUsageStats", "false", "--server.headless", "true",
-            "--client.showErrorDetails", "none"]
+            "--client.showErrorDetails", "none", "--server.fileWatcherType", "none"]
 
 
 def run(args) -> int:

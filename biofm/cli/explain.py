@@ -45,6 +45,7 @@ def _records(kind, args, s, out: Path):
 
 def run(args) -> int:
     from biofm.explain import standalone_html
+    from biofm.explain.render import explanation_record
 
     kind = get_task(args.task)
     if args.method not in kind.explain_methods:
@@ -68,8 +69,8 @@ def run(args) -> int:
     for i, rid in enumerate(preds.ids):
         for target in kind.cli_targets(preds, i, args.target, args.entity):
             attr = api.explain(args.task, explainer, preds.texts[i], target, args.method, **opts)
-            items.append({"id": rid, **attr.to_json()})
-            pages.append(standalone_html(attr) if hasattr(attr, "units") else "")
+            items.append(explanation_record(attr, rid, loaded.spec.name))
+            pages.append(standalone_html(attr, rid, loaded.spec.name) if hasattr(attr, "units") else "")
             for w in attr.warnings:
                 print(f"warning: {rid}: {w}", file=sys.stderr)
     write_text(out, json.dumps(items, ensure_ascii=False, indent=1))

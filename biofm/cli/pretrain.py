@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import shlex
 import sys
 from pathlib import Path
@@ -28,16 +29,17 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     from biofm.chem.pretrain import pretrain_encoder
     from biofm.chem.smiles import parse_smiles
+    from biofm.io.decoding import read_csv_file
 
     smiles = []
     for path in args.corpus:
-        with open(path, newline="", encoding="utf-8") as fh:
-            reader = csv.DictReader(fh)
-            col = next((c for c in reader.fieldnames or [] if c.lower() in ("smiles", "canonical_smiles")), None)
-            if col is None:
-                print(f"error: {path} has no smiles column", file=sys.stderr)
-                return 2
-            smiles += [r[col] for r in reader]
+        delimiter, text, _ = read_csv_file(path)  # an Excel "sep=;" first line is dropped
+        reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+        col = next((c for c in reader.fieldnames or [] if c.lower() in ("smiles", "canonical_smiles")), None)
+        if col is None:
+            print(f"error: {path} has no smiles column", file=sys.stderr)
+            return 2
+        smiles += [r[col] for r in reader]
     canonical = sorted({p.canonical for p in map(parse_smiles, smiles) if p.valid})
     print(f"{len(canonical)} unique valid SMILES from {len(smiles)} rows", file=sys.stderr)
     result = pretrain_encoder(canonical, args.out, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,

@@ -71,10 +71,25 @@ def entities_html(text: str, entities: Sequence, labels: Sequence[str] = ()) -> 
     return f'<style>{STYLE}</style><div class="biofm-legend">{legend}</div><div class="biofm-text">{body}</div>'
 
 
-def standalone_html(attr: Attribution) -> str:
-    """A self-contained HTML file for an explanation (download)."""
+def explanation_record(attr, doc_id: str | None = None, model: str | None = None) -> dict:
+    """An explanation as JSON data that says what it explains: ``{"id", "model", ...attr.to_json()}``."""
+    return {"id": doc_id, "model": model, **attr.to_json()}
+
+
+def explanation_filename(doc_id: str | None, model: str | None, suffix: str, stem: str = "explanation") -> str:
+    """``explanation-<id>-<model>.<suffix>`` with characters a file name cannot safely hold replaced by ``_``."""
+    import re
+
+    parts = [stem] + [re.sub(r"[^A-Za-z0-9._-]+", "_", str(p)).strip("._")[:60] for p in (doc_id, model)
+                      if p not in (None, "")]
+    return "-".join(p for p in parts if p) + "." + suffix
+
+
+def standalone_html(attr: Attribution, doc_id: str | None = None, model: str | None = None) -> str:
+    """A self-contained HTML file for an explanation (download), naming the document and the model when given."""
     faith = attr.faithfulness
-    facts = [f"method: {METHOD_NAMES.get(attr.method, attr.method)}", f"target: {attr.target}",
+    named = ([f"document: {doc_id}"] if doc_id not in (None, "") else []) + ([f"model: {model}"] if model else [])
+    facts = [*named, f"method: {METHOD_NAMES.get(attr.method, attr.method)}", f"target: {attr.target}",
              f"target score: {attr.output:.4f}"]
     if attr.delta is not None:
         facts.append(f"convergence delta: {attr.delta:.4f}")
@@ -82,8 +97,10 @@ def standalone_html(attr: Attribution) -> str:
         facts.append(f"comprehensiveness (top {faith['top_words']} words removed): {faith['comprehensiveness']:+.4f}")
         facts.append(f"sufficiency (only top {faith['top_words']} words kept): {faith['sufficiency']:+.4f}")
     items = "".join(f"<li>{html.escape(f)}</li>" for f in facts + attr.warnings)
-    return ("<!doctype html><html><head><meta charset='utf-8'><title>biofm explanation</title></head><body>"
-            f"<h2>biofm explanation</h2><ul>{items}</ul>{attribution_html(attr)}</body></html>")
+    title = html.escape("biofm explanation" + (f": {doc_id}" if doc_id not in (None, "") else "")
+                        + (f" ({model})" if model else ""))
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title></head><body>"
+            f"<h2>{title}</h2><ul>{items}</ul>{attribution_html(attr)}</body></html>")
 
 
 def evidence_html(text: str, evidence: Sequence[tuple[int, int, str, str]]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from biofm.records import ReadResult, RowError
 
@@ -56,6 +57,31 @@ def parquet_as_csv(data: bytes, source: str) -> bytes:
     except Exception as exc:  # pyarrow raises several types for a damaged file
         raise InputError(f"{source}: not a readable Parquet file ({str(exc)[:200]})") from None
     return frame.to_csv(index=False).encode("utf-8")
+
+
+_SEP_HINT = re.compile(r'^"?sep=(\\t|[^\n"])"?(?:\1)*[ \t]*$', re.IGNORECASE)
+CSV_DELIMITERS = ",\t;|"
+
+
+def csv_text(text: str) -> tuple[str, str, int]:
+    """``(delimiter, text, dropped_lines)`` of a CSV's decoded text.
+
+    A first line ``sep=;`` (``sep=,``, ``sep=|``, ``sep=`` and a tab, or ``sep=\\t``) is Microsoft Excel's delimiter
+    hint: it names the delimiter and is dropped, so the header is the next line (``dropped_lines`` is 1). Otherwise
+    the delimiter is whichever of , tab ; | occurs most in the header line (',' if none)."""
+    first_line, _, rest = text.partition("\n")
+    hint = _SEP_HINT.match(first_line)
+    if hint:
+        delimiter = "\t" if hint.group(1) == "\\t" else hint.group(1)
+        return delimiter, rest, 1
+    found = [d for d in CSV_DELIMITERS if d in first_line]
+    return (max(found, key=first_line.count) if found else ","), text, 0
+
+
+def read_csv_file(path) -> tuple[str, str, int]:
+    """:func:`csv_text` of a CSV file on disk (UTF-8, a BOM dropped)."""
+    with open(path, "rb") as fh:
+        return csv_text(decode_text(fh.read(), str(path)))
 
 
 def check_header(header: list[str], source: str) -> None:

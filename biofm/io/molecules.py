@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from biofm.chem.smiles import parse_smiles
-from biofm.io.decoding import InputError, bad_utf8, check_header, decode_text, parquet_as_csv
-from biofm.io.text import sniff_delimiter
+from biofm.io.decoding import InputError, bad_utf8, check_header, csv_text, decode_text, parquet_as_csv
 from biofm.records import RowError
 
 SMILES_COLUMN_GUESSES = ("smiles", "canonical_smiles", "smi", "structure", "mol")
@@ -94,8 +93,8 @@ def _read_sdf(data: bytes, filename: str, result, seen, id_column, strip_salts, 
 
 def _read_csv(data: bytes, filename: str, result, seen, smiles_column, id_column, name_column, strip_salts,
               max_rows) -> int:
-    text = decode_text(data, filename)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
+    delimiter, text, _ = csv_text(decode_text(data, filename))  # an Excel "sep=;" first line is dropped
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = [h.strip() for h in next(reader, [])]
     if not header:
         raise InputError(f"{filename}: the file has no header row")

@@ -10,8 +10,8 @@ import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
 
-from biofm.io.decoding import (InputError, bad_utf8, check_header, decode_text, drop_unterminated,  # noqa: F401
-                               limit_length, parquet_as_csv, unterminated_quote)
+from biofm.io.decoding import (InputError, bad_utf8, check_header, csv_text, decode_text,  # noqa: F401
+                               drop_unterminated, limit_length, parquet_as_csv, unterminated_quote)
 from biofm.records import ReadResult, RowError, TextRecord
 
 SUPPORTED_TEXT_SUFFIXES = (".txt", ".csv", ".jsonl", ".zip", ".parquet")
@@ -33,9 +33,9 @@ def _cap(result: ReadResult, total: int, max_rows: int | None, source: str) -> N
 
 
 def sniff_delimiter(text: str) -> str:
-    """The delimiter of a CSV: whichever of , tab ; | occurs most in the header line (',' if none)."""
-    first_line = text.split("\n", 1)[0]
-    return max(",\t;|", key=first_line.count) if any(d in first_line for d in ",\t;|") else ","
+    """The delimiter of a CSV: Excel's ``sep=`` hint line, else whichever of , tab ; | occurs most in the header
+    line (',' if none). Readers use :func:`csv_text`, which also drops the hint line."""
+    return csv_text(text)[0]
 
 
 def _pick_column(columns: list[str], wanted: str | None, guesses: tuple[str, ...], what: str,
@@ -127,7 +127,7 @@ def _read_txt(text: str, source: str, one_per_line: bool, max_rows: int | None, 
 
 def _read_csv(text: str, source: str, text_column: str | None, id_column: str | None,
               label_column: str | None, max_rows: int | None) -> ReadResult:
-    delimiter = sniff_delimiter(text)
+    delimiter, text, hint_lines = csv_text(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
@@ -162,7 +162,7 @@ def _read_csv(text: str, source: str, text_column: str | None, id_column: str | 
         raise InputError(f"{source}: the file has a header but no rows")
     # only the last row can hold a quote that never closes (it runs to the end): check that row's lines, not the file
     if last_row and unterminated_quote(text.split("\n", start_line - 1)[-1], delimiter):
-        drop_unterminated(result, last_row, start_line, last_line, source)
+        drop_unterminated(result, last_row, start_line + hint_lines, last_line + hint_lines, source)
     _cap(result, total, max_rows, source)
     return result
 
@@ -328,7 +328,8 @@ def peek_columns(data: bytes, filename: str) -> list[str]:
         return []
     if suffix == ".csv":
         try:
-            return [h.strip() for h in next(csv.reader(io.StringIO(head, newline=""), delimiter=sniff_delimiter(head)))]
+            delimiter, head, _ = csv_text(head)
+            return [h.strip() for h in next(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter))]
         except (StopIteration, csv.Error):
             return []
     if suffix == ".jsonl":
@@ -352,7 +353,8 @@ def peek_rows(data: bytes, filename: str, n: int = 20) -> list[dict]:
     rows: list[dict] = []
     if suffix == ".csv":
         try:
-            reader = csv.DictReader(io.StringIO(head, newline=""), delimiter=sniff_delimiter(head))
+            delimiter, head, _ = csv_text(head)
+            reader = csv.DictReader(io.StringIO(head, newline=""), delimiter=delimiter)
             for row in reader:
                 rows.append({(k or "").strip(): v for k, v in row.items()})
                 if len(rows) >= n:
@@ -394,8 +396,12 @@ def guess_text_by_content(rows: list[dict], columns: list[str]) -> str | None:
 
 
 def guess_column(columns: list[str], kind: str = "text") -> str | None:
-    """The column a reader would pick by name for 'text' or 'id', if any."""
-    return _guess(columns, TEXT_COLUMN_GUESSES if kind == "text" else ID_COLUMN_GUESSES)
+    """The column a reader would pick by name for 'text', 'id' or 'label' (a true label: ``label``,
+    ``true_label``, ``category``... see ``biofm.io.labels.LABEL_COLUMN_GUESSES``), if any."""
+    from biofm.io.labels import LABEL_COLUMN_GUESSES
+
+    guesses = {"text": TEXT_COLUMN_GUESSES, "id": ID_COLUMN_GUESSES, "label": LABEL_COLUMN_GUESSES}[kind]
+    return _guess(columns, guesses)
 
 
 def _guess(columns: list[str], guesses: tuple[str, ...]) -> str | None:

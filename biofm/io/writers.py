@@ -127,6 +127,30 @@ def write_text(path: str | Path, text: str) -> Path:
     return write_bytes(path, text.encode("utf-8", errors=SAFE))
 
 
+INPUT_SUFFIX = "_input"
+
+
+def with_input_columns(rows: list[dict], columns) -> list[dict]:
+    """Each output row followed by the user's other input columns (``columns[i]``: a dict, or None, for ``rows[i]``),
+    so a download or ``biofm predict`` output keeps them (a ClinTox file's ``FDA_APPROVED``). An input column whose
+    name is one of biofm's own output columns is written as ``<name>_input`` (``label`` -> ``label_input``; the
+    suffix repeats while the name is still taken): no output column is overwritten and no input value lost."""
+    columns = list(columns)
+    own = {k for r in rows for k in r}
+    names = list(dict.fromkeys(k for c in columns if c for k in c))
+    taken, rename = set(own) | set(names), {}
+    for name in names:
+        new = name
+        if name in own:
+            while new in taken:
+                new += INPUT_SUFFIX
+            taken.add(new)
+        rename[name] = new
+    if not names:
+        return rows
+    return [{**row, **{rename[k]: v for k, v in (cols or {}).items()}} for row, cols in zip(rows, columns)]
+
+
 def table_bytes(frame: pd.DataFrame, fmt: str) -> bytes:
     """Serialise a table as 'csv' or 'jsonl' bytes (UTF-8): the bytes a page download and the CLI both write."""
     if fmt == "csv":

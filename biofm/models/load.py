@@ -6,6 +6,7 @@ The builder comes from the model's task (the task registry); this module knows n
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import torch
 
-from biofm.models.sources import pretrained, resolve_base
+from biofm.models.sources import pretrained, pretrained_weights, resolve_base
 from biofm.models.spec import EMBEDDED_BASE, ModelSpec
 
 Builder = Callable[[ModelSpec, torch.device], tuple[object, torch.nn.Module]]
@@ -67,7 +68,20 @@ def merge_adapter(model: torch.nn.Module, location: str) -> torch.nn.Module:
     from biofm.models.sources import require_safetensors
 
     require_safetensors(location, "adapter_model.safetensors")
-    return PeftModel.from_pretrained(model, location, is_trainable=False).merge_and_unload()
+    with warnings.catch_warnings():  # peft asks transformers a deprecated question on every load: not the user's
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.* is deprecated", category=FutureWarning)
+        return PeftModel.from_pretrained(model, location, is_trainable=False).merge_and_unload()
+
+
+def adapter_heads(location: str) -> tuple[str, ...]:
+    """The modules a PEFT adapter saves whole (``modules_to_save``: the task head), from its adapter_config.json."""
+    import json
+
+    try:
+        config = json.loads((Path(location) / "adapter_config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ()
+    return tuple(config.get("modules_to_save") or ())
 
 
 def build_hf(spec: ModelSpec, auto_class, **kwargs) -> tuple[object, torch.nn.Module]:
@@ -78,11 +92,13 @@ def build_hf(spec: ModelSpec, auto_class, **kwargs) -> tuple[object, torch.nn.Mo
         base = resolve_base(spec.base or EMBEDDED_BASE)
         tok_dir = spec.location if (Path(spec.location) / "tokenizer.json").is_file() else base
         tokenizer = pretrained(AutoTokenizer.from_pretrained, tok_dir)
-        model = pretrained(auto_class.from_pretrained, base, use_safetensors=True, **kwargs)
+        # the base has no head for this task: the adapter brings it (its modules_to_save), so say nothing of it
+        model = pretrained_weights(auto_class.from_pretrained, base, heads=adapter_heads(spec.location),
+                                   use_safetensors=True, **kwargs)
         model = merge_adapter(model, spec.location)
     else:
         tokenizer = pretrained(AutoTokenizer.from_pretrained, spec.location)
-        model = pretrained(auto_class.from_pretrained, spec.location, use_safetensors=True)
+        model = pretrained_weights(auto_class.from_pretrained, spec.location, use_safetensors=True)
     return tokenizer, model
 
 

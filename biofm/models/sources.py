@@ -92,3 +92,46 @@ def pretrained(loader, location: str, **kwargs):
             require_safetensors(location)
         return loader(location, local_files_only=True, **kwargs)
     return from_hub(loader, location, **kwargs)
+
+
+class _HoldLoadReport:
+    """A logging filter that holds transformers' ``LOAD REPORT`` records back (to be re-emitted if needed)."""
+
+    def __init__(self) -> None:
+        self.held: list = []
+
+    def filter(self, record) -> bool:
+        if "LOAD REPORT" in str(record.msg):
+            self.held.append(record)
+            return False
+        return True
+
+
+def pretrained_weights(loader, location: str, heads: tuple[str, ...] = (), **kwargs):
+    """:func:`pretrained` for a model (``AutoModel*.from_pretrained``) without transformers' load report and
+    "Loading weights" bar for what biofm expects of its own models: weights under ``heads`` (module names such as
+    ``classifier``) that an adapter or a separately saved head supplies next, and a checkpoint pooler the model does
+    not use. Anything else (a weight missing outside ``heads``, another unexpected weight, a failed load) still gets
+    transformers' full report as a warning, and errors are raised as before."""
+    import logging
+
+    from transformers.utils import logging as hf_logging
+
+    hold, report_logger = _HoldLoadReport(), logging.getLogger("transformers.modeling_utils")
+    bar = hf_logging.is_progress_bar_enabled()
+    report_logger.addFilter(hold)
+    hf_logging.disable_progress_bar()
+    failed = True
+    try:
+        model, info = pretrained(loader, location, output_loading_info=True, **kwargs)
+        missing = {k for k in info.get("missing_keys", ()) if k.split(".", 1)[0] not in heads}
+        unexpected = {k for k in info.get("unexpected_keys", ()) if not k.startswith("pooler.")}
+        failed = bool(missing or unexpected or info.get("mismatched_keys") or info.get("error_msgs"))
+        return model
+    finally:
+        report_logger.removeFilter(hold)
+        if bar:
+            hf_logging.enable_progress_bar()
+        if failed:
+            for record in hold.held:
+                report_logger.handle(record)

@@ -4,6 +4,7 @@ same-phrasing and held-out-phrasing generated reports."""
 from __future__ import annotations
 
 import csv
+import io
 import json
 import time
 from collections.abc import Callable, Sequence
@@ -47,15 +48,18 @@ def report_metrics(gold: Sequence[dict[str, str]], pred: Sequence[dict[str, str]
 
 def read_chexpert_pairs(path: str) -> list[tuple[str, dict]]:
     """(report, labels) from a CSV in the CheXpert convention (id, report, one column per observation)."""
-    with open(path, newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
+    from biofm.io.decoding import read_csv_file
+
+    delimiter, text, hint_lines = read_csv_file(path)  # an Excel "sep=;" first line is dropped
+    with io.StringIO(text, newline="") as fh:
+        reader = csv.DictReader(fh, delimiter=delimiter)
         missing = [o for o in OBSERVATIONS if o not in (reader.fieldnames or [])]
         text_col = next((c for c in ("report", "text", "report_text") if c in (reader.fieldnames or [])), None)
         if missing or text_col is None:
             raise TrainingDataError(f"{path}: needs a 'report' column and one column per observation; missing: "
                                     f"{', '.join(missing + ([] if text_col else ['report']))}")
         out = []
-        for row_no, row in enumerate(reader, start=2):
+        for row_no, row in enumerate(reader, start=2 + hint_lines):
             bad = [o for o in OBSERVATIONS if (row[o] or "").strip() not in CHEXPERT_VALUES]
             if bad:
                 raise TrainingDataError(f"{path} line {row_no}: {bad[0]} must be 1, 0, -1 or empty, got {row[bad[0]]!r}")

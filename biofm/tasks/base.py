@@ -255,8 +255,16 @@ class TaskKind:
         return guess_column(columns, "text")
 
     def output_rows(self, preds: Predictions, read_result=None, detail: bool = False) -> list[dict]:
-        """The rows ``biofm predict`` and ``biofm batch`` write (``detail``: the JSONL form)."""
-        return preds.rows(detail=detail or not self.flat_rows)
+        """The rows ``biofm predict`` and ``biofm batch`` write (``detail``: the JSONL form), each followed by the
+        input's other columns (:func:`biofm.io.writers.with_input_columns`) when ``read_result`` holds the records
+        the predictions were made for."""
+        from biofm.io.writers import with_input_columns
+
+        rows = preds.rows(detail=detail or not self.flat_rows)
+        records = getattr(read_result, "records", None) or []
+        if [getattr(r, "id", None) for r in records] != list(preds.ids):
+            return rows
+        return with_input_columns(rows, [(getattr(r, "meta", None) or {}).get("columns") for r in records])
 
     def output_formats(self, input_path=None) -> dict[str, str]:
         """Output suffix -> format ``biofm predict`` writes for this input (checked before any work)."""

@@ -215,9 +215,13 @@ class MoleculesKind(TaskKind):
         order = [r.row for r in kept] if read_result is not None else list(range(len(rows)))
         for row, rec in zip(rows, kept):  # what the reader found: the name, duplicates, salts stripped
             row.update({"name": rec.name, "duplicate_of": rec.duplicate_of or "", "salt_stripped": rec.stripped})
+        columns = {id(row): rec.meta.get("columns") for row, rec in zip(rows, kept)}  # the file's other columns
         bad = rejected_rows(read_errors + refused)
         merged = sorted(zip(order, rows), key=lambda x: x[0]) + [(r.pop("_row"), r) for r in bad]
-        return [r for _, r in sorted(merged, key=lambda x: x[0])]
+        ordered = [r for _, r in sorted(merged, key=lambda x: x[0])]
+        from biofm.io.writers import with_input_columns
+
+        return with_input_columns(ordered, [columns.get(id(r)) for r in ordered])
 
     def summary(self, preds: MoleculePredictions) -> str:
         return f"{len(preds.ids)} valid molecule(s)"

@@ -110,12 +110,12 @@ class ReportsKind(TaskKind):
         from transformers import AutoModel, AutoTokenizer
 
         from biofm.models.load import merge_adapter
-        from biofm.models.sources import pretrained, resolve_base
+        from biofm.models.sources import pretrained, pretrained_weights, resolve_base
         from biofm.nets.report_head import HEAD_FILE, MultiHeadClassifier
 
         base = resolve_base(spec.base) if spec.base else spec.location
         tokenizer = pretrained(AutoTokenizer.from_pretrained, base)
-        encoder = pretrained(AutoModel.from_pretrained, base, use_safetensors=True, add_pooling_layer=False)
+        encoder = pretrained_weights(AutoModel.from_pretrained, base, use_safetensors=True, add_pooling_layer=False)
         if spec.adapter:
             encoder = merge_adapter(encoder, spec.location)
         model = MultiHeadClassifier(encoder, N_OBS, N_CLS)

@@ -36,12 +36,14 @@ class TextPredictions(Predictions):
         return self.probs.max(1)
 
     def rows(self, detail: bool = False) -> list[dict]:
-        """``id,text,label,score,p_<label>...`` (plus ``true_label`` when the input had one)."""
+        """``id,text,label,score,p_<label>...,windows`` (plus ``true_label`` when the input had one); ``windows``:
+        how many sliding windows the document was read in (1: it fit the model's length)."""
         truth = any(t is not None for t in self.true_labels)
         out = []
         for i, (rid, text, label) in enumerate(zip(self.ids, self.texts, self.labels)):
             row = {"id": rid, "text": text, "label": label, "score": round(float(self.probs[i].max()), 6)}
             row.update({f"p_{n}": round(float(p), 6) for n, p in zip(self.label_names, self.probs[i])})
+            row["windows"] = int(self.windows[i]) if i < len(self.windows) else 1
             if truth:
                 row["true_label"] = self.true_labels[i]
             out.append(row)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from collections import Counter
 from pathlib import Path
 
@@ -12,8 +13,10 @@ from biofm.train.common import TrainConfig, TrainingDataError, check_labels, fil
 def read_label_map(path: str | None) -> dict[str, str]:
     if not path:
         return {}
-    with open(path, newline="", encoding="utf-8") as fh:
-        rows = list(csv.reader(fh))
+    from biofm.io.decoding import read_csv_file
+
+    delimiter, text, _ = read_csv_file(path)  # an Excel "sep=;" first line is dropped
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     return {r[0].strip(): r[1].strip() for r in rows[1:] if len(r) >= 2}
 
 

@@ -109,3 +109,66 @@ def test_pipelined_chunks_find_the_same_entities(tiny_tagger):
     assert [[(e.start, e.end, e.label) for e in d] for d in parts.entities] == \
         [[(e.start, e.end, e.label) for e in d] for d in whole.entities]
     assert sum(len(d) for d in whole.entities) > 6
+
+
+def _pieces(text):
+    """BERT's pre-tokenizer words (whitespace and punctuation split) with offsets."""
+    import re
+
+    from biofm.tasks.ner import Word
+
+    return [Word(m.start(), m.end(), i) for i, m in enumerate(re.finditer(r"\w+|[^\w\s]", text))]
+
+
+def _snapped(text, tags):
+    from biofm.tasks.ner import snap_to_words
+
+    words = _pieces(text)
+    assert len(words) == len(tags)
+    return [(kind, text[words[a].start:words[b].end]) for kind, a, b in snap_to_words(text, words, decode_bio(tags))]
+
+
+@pytest.mark.parametrize("text,tags,expected", [
+    # issue 25 item 3: the hyphen of right-sided started the entity
+    ("Sudden right-sided weakness", ["O", "O", "B-Disease", "I-Disease", "I-Disease"],
+     [("Disease", "right-sided weakness")]),
+    # B- on the first piece and again on the hyphen: one entity across the hyphen
+    ("Sudden right-sided weakness", ["O", "B-Disease", "B-Disease", "I-Disease", "I-Disease"],
+     [("Disease", "right-sided weakness")]),
+    # an entity ending on a connector takes the rest of the written word
+    ("left-sided chest pain", ["B-Disease", "I-Disease", "O", "O", "O"], [("Disease", "left-sided")]),
+    # parts of hyphenated words as the corpora annotate them stay as they are
+    ("cisplatin-induced nephrotoxicity", ["B-Chemical", "O", "O", "B-Disease"],
+     [("Chemical", "cisplatin"), ("Disease", "nephrotoxicity")]),
+    ("kanamycin-colistin and povidone", ["B-Chemical", "O", "B-Chemical", "O", "B-Chemical"],
+     [("Chemical", "kanamycin"), ("Chemical", "colistin"), ("Chemical", "povidone")]),
+    ("renal failure (CIN).", ["B-Disease", "I-Disease", "O", "B-Disease", "O", "O"],
+     [("Disease", "renal failure"), ("Disease", "CIN")]),
+    # an extension stops at an entity of another type, and the connector is not left at the edge
+    ("aspirin-induced asthma", ["B-Chemical", "B-Disease", "I-Disease", "I-Disease"],
+     [("Chemical", "aspirin"), ("Disease", "induced asthma")]),
+])
+def test_entity_spans_snap_to_written_words(text, tags, expected):
+    assert _snapped(text, tags) == expected
+
+
+def test_entity_edges_split_inside_letters_extend_to_the_word():
+    from biofm.tasks.ner import Word, snap_to_words
+
+    text = "given 5mg daily"  # a tokenizer whose pieces split a written word between letters
+    words = [Word(0, 5, 0), Word(6, 7, 1), Word(7, 9, 2), Word(10, 15, 3)]
+    assert [(k, text[words[a].start:words[b].end]) for k, a, b in snap_to_words(text, words, [("Dose", 2, 2)])] \
+        == [("Dose", "5mg")]
+
+
+@pytest.mark.slow
+def test_shipped_ner_keeps_right_sided_whole():
+    from biofm import api
+    from biofm.config import load_settings
+
+    preds = api.predict("ner", [TextRecord("a", "Sudden right-sided weakness")],
+                        settings=load_settings(device="cpu", precision="fp32"))
+    texts = [e.text for e in preds.entities[0]]
+    assert texts, "the shipped model found no entity"
+    assert all(not t.startswith(("-", "sided")) for t in texts), texts
+    assert "right-sided weakness" in texts
