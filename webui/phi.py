@@ -124,7 +124,9 @@ def gate_training_upload(data: bytes, name: str, task: str, label_column: str | 
     if not gated(task):
         return data, ""
     try:
-        clean, result = gate_training_bytes(data, name, settings(), label_column=label_column, task=task)
+        with progress_bar(SCANNING, "fields") as update:
+            clean, result = gate_training_bytes(data, name, settings(), label_column=label_column, task=task,
+                                                progress=update)
     except PhiRefused as exc:
         st.error(f"Not saved: {exc}")
         return None
