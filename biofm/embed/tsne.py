@@ -113,7 +113,8 @@ def _tsne_distinct(x: np.ndarray, *, perplexity: float, seed: int, n_jobs: int, 
     lr = max(n / EARLY_EXAGGERATION, 50.0)
     emb = emb.optimize(n_iter=early_iterations, exaggeration=EARLY_EXAGGERATION, momentum=0.5, learning_rate=lr,
                        **_reporting(progress, 0, total))
-    emb = emb.optimize(n_iter=iterations, momentum=0.8, learning_rate=lr, **_reporting(progress, early_iterations, total))
+    emb = emb.optimize(n_iter=iterations, momentum=0.8, learning_rate=lr,
+                       **_reporting(progress, early_iterations, total))
     if progress:
         progress(total, total)
     return np.asarray(emb, dtype=np.float32)
