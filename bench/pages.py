@@ -2,7 +2,8 @@
 (Streamlit's AppTest runs the page script as the server would); plus the Tox21 training-set overlay on the
 Molecules page's map and one Review decision.
 
-Run: .venv/bin/python bench/pages.py
+Run: .venv/bin/python bench/pages.py [--pages clinical,ner,...] (page keys: clinical, ner, reports, mol, embed;
+only the chosen pages, without the overlay and Review timings)
 
 The browser adds drawing on top (tests/e2e/test_first_minute.py writes its cold timings to test-results/).
 """
@@ -33,15 +34,25 @@ def timed(fn) -> float:
 
 
 def main() -> None:
+    import argparse
+
     from streamlit.testing.v1 import AppTest
 
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pages", default="", help="comma-separated page keys (default: every page, and the extras)")
+    wanted = [k for k in parser.parse_args().pages.split(",") if k]
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     print("| page | example, cold s | example, warm s |\n|---|---|---|")  # cold: first use of its model here
     for title, name, key in PAGES:
+        if wanted and key not in wanted:
+            continue
         at = AppTest.from_file(str(ROOT / "pages" / name), default_timeout=600).run()
         cold = timed(lambda: at.button(key=f"{key}-example").click().run())
         warm = timed(lambda: at.button(key=f"{key}-example").click().run())
         assert not at.exception, at.exception
         print(f"| {title} | {cold:.2f} | {warm:.2f} |", flush=True)
+    if wanted:
+        return
 
     at = AppTest.from_file(str(ROOT / "pages" / "4_Molecules.py"), default_timeout=600).run()
     at.selectbox(key="mol-model").set_value("tox21").run()

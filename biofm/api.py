@@ -73,7 +73,7 @@ def predict_isolating(task: str, records: Sequence, model: LoadedModel, settings
     """:func:`predict`, and when the batch fails, each record alone, so one bad record costs only itself.
 
     Returns ``(records predicted, predictions, row errors of the records that failed)``; the failures' tracebacks
-    go to the log."""
+    go to the log. ``progress(done, total)`` counts records in both passes (the second starts again at 0)."""
     import logging
 
     from biofm.records import RowError, record_row
@@ -84,7 +84,9 @@ def predict_isolating(task: str, records: Sequence, model: LoadedModel, settings
         logging.getLogger(__name__).exception("a %s batch of %d failed; retrying one record at a time", task,
                                               len(records))
     good, parts, failed = [], [], []
-    for r in records:
+    for k, r in enumerate(records):
+        if progress:
+            progress(k, len(records))
         try:
             parts.append(predict(task, [r], model, settings, **options))
             good.append(r)
@@ -111,11 +113,12 @@ def explainer(loaded: LoadedModel) -> LoadedModel:
     return explanation_copy(loaded)
 
 
-def project(embeddings, method: str = "tsne", **options):
-    """2-D coordinates of a batch's pooled embeddings (t-SNE, PCA or UMAP by name)."""
+def project(embeddings, method: str = "tsne", progress: Progress | None = None, **options):
+    """2-D coordinates of a batch's pooled embeddings (t-SNE, PCA or UMAP by name); t-SNE reports its optimisation
+    iterations to ``progress(done, total)``."""
     from biofm.embed import project as _project
 
-    return _project(embeddings, method, **options)
+    return _project(embeddings, method, progress=progress, **options)
 
 
 def colour_columns(task: str, preds, records) -> dict[str, list]:

@@ -22,7 +22,8 @@ with s2.container(border=True):
              "highlighted. Below it, the *Map of the batch* places similar notes together.")
 with s3.container(border=True):
     st.markdown("**3. Review, then fine-tune**")
-    st.write("Send the batch to Review, accept or correct each prediction, export, and train on it in Models.")
+    st.write("Send the batch to Review, accept or correct each prediction, export, and train on it in Models and "
+             "training.")
     st.page_link("pages/5_Review.py", label="Review", icon=":material/fact_check:")
 
 st.subheader("This machine")
@@ -35,16 +36,16 @@ st.page_link("pages/3_Imaging_reports.py", label="Imaging reports: 14 CheXpert o
 st.page_link("pages/4_Molecules.py", label="Molecules: SMILES validation, properties, atom attributions", icon=":material/science:")
 st.page_link("pages/6_Embeddings.py", label="Embeddings: a map of any batch", icon=":material/scatter_plot:")
 st.page_link("pages/5_Review.py", label="Review: accept or correct predictions, agreement, export", icon=":material/fact_check:")
-st.page_link("pages/7_Models.py", label="Models: cards, training in the background, comparison", icon=":material/model_training:")
+st.page_link("pages/7_Models.py", label="Models and training: cards, training in the background, comparison", icon=":material/model_training:")
 
-st.subheader("Models")
+st.subheader("Registered models")
 specs = webui.registry().specs()
 if not specs:
     st.warning("No models are registered. Reinstall biofm or set BIOFM_MODEL_DIRS.")
 else:
     st.dataframe(pd.DataFrame([{
-        "name": s.name, "task": s.task, "source": s.source,
-        "metrics": ", ".join(f"{k} {v}" for k, v in s.metrics.items() if v is not None),
+        "name": s.name, "task": s.task, "source": s.source, "headline metric": s.headline_text(),
+        "metrics": s.metrics_text(),
         "labels": ", ".join(s.labels),
     } for s in specs]), hide_index=True)
     card = st.selectbox("Model card", [s.name for s in specs])

@@ -38,9 +38,13 @@ if state:
     left, right = st.columns([3, 2])
     with left:
         st.subheader("Predictions")
+        label_width = webui.text_width([*preds.label_names, *shown.get("true_label", pd.Series()).dropna().astype(str),
+                                        "true_label"])  # the whole label, and its header, not cut
         st.dataframe(shown, hide_index=True, key="clinical-table",
                      column_config={"score": st.column_config.ProgressColumn("score", min_value=0.0, max_value=1.0,
-                                                                              format="%.3f")})
+                                                                              format="%.3f"),
+                                    "label": st.column_config.TextColumn("label", width=label_width),
+                                    "true_label": st.column_config.TextColumn("true_label", width=label_width)})
     with right:
         st.plotly_chart(label_distribution_figure(preds.labels, order=preds.label_names), key="clinical-dist")
     true_label_panel(frame, preds.label_names, key="clinical")

@@ -1,4 +1,5 @@
-"""Models: every registered model with its card; train a new one in the background; compare two on a dev file."""
+"""Models and training: every registered model with its card; train a new one in the background; compare two on a
+dev file."""
 
 from pathlib import Path
 
@@ -18,15 +19,15 @@ from webui.phi import gate_now
 from webui.identity import acting_user
 from webui.training import job_panel, options_form, training_file
 
-st.set_page_config(page_title="Models · biofm", page_icon=webui.FAVICON, layout="wide")
-st.title("Models")
+st.set_page_config(page_title="Models and training · biofm", page_icon=webui.FAVICON, layout="wide")
+st.title("Models and training")
 settings = webui.settings()
 data_dir = Path(settings.data_dir)
 
 st.subheader("Registered models")
 specs = webui.registry().specs()
 st.dataframe(pd.DataFrame([{"name": s.name, "task": s.task, "source": s.source, "labels": len(s.labels),
-                            "metrics": ", ".join(f"{k} {v}" for k, v in s.metrics.items() if v is not None)}
+                            "headline metric": s.headline_text(), "metrics": s.metrics_text()}
                            for s in specs]), hide_index=True, key="models-table")
 card = st.selectbox("Card", [s.name for s in specs], key="models-card")
 with st.expander(f"Model card: {webui.md(card)}"):

@@ -1,4 +1,4 @@
-"""Cached settings, registry and models; model picker; progress bars; the device line."""
+"""Cached settings, registry and models; model picker; the device line (progress bars: :mod:`webui.progress`)."""
 
 from __future__ import annotations
 
@@ -68,15 +68,6 @@ def model_picker(task: str, key: str) -> ModelSpec | None:
     except (UnknownModelError, RuntimeError) as exc:
         st.error(md(exc))
         return None
-
-
-def progress_callback(text: str):
-    bar = st.progress(0.0, text=text)
-
-    def update(done: int, total: int) -> None:
-        bar.progress(min(1.0, done / max(total, 1)), text=f"{text} {done}/{total}")
-
-    return update
 
 
 from webui.text import md  # noqa: E402,F401  (the one helper for user text; kept importable from here)

@@ -8,13 +8,17 @@ import streamlit as st
 from biofm import api
 from biofm.records import RowError
 from biofm.tasks import get_task
-from webui.core import loaded_model, progress_callback, settings
+from webui.core import loaded_model, settings
 from webui.errors import guarded
+from webui.progress import UNITS, progress_bar
 from webui.text import md
 
 PASTE = {"text": ("Notes", "Paste a note, or several with 'one per line' ticked."),
          "report": ("Reports", "Paste one or more reports, separated by a blank line."),
          "smiles": ("SMILES, one per line (optionally followed by a name)", "CC(=O)Oc1ccccc1C(=O)O aspirin")}
+
+
+INPUT_NAMES = {"text": "Text", "report": "Report", "smiles": "SMILES"}  # as the field writes them (not "Smiles")
 
 
 def show_row_errors(errors: list[RowError]) -> None:
@@ -49,7 +53,7 @@ def _column_options(kind, data: bytes, name: str, key: str, with_label: bool) ->
     guess = kind.guess_text_column(columns)
     if guess is None and kind.input_kind != "smiles":
         guess = guess_text_by_content(rows, columns)
-    opts = {"text_column": st.selectbox(f"{kind.input_kind.capitalize()} column", columns,
+    opts = {"text_column": st.selectbox(f"{INPUT_NAMES.get(kind.input_kind, kind.input_kind)} column", columns,
                                         index=columns.index(guess) if guess else 0, key=f"{key}-text-column")}
     if kind.input_kind != "smiles" and looks_like_ids([r.get(opts["text_column"]) for r in rows]):
         st.warning(f"The column '{md(opts['text_column'])}' looks like ids or codes, not text (short, "
@@ -166,8 +170,9 @@ def _predict(task: str, spec, result, key: str, progress_text: str, note: str, *
     if result.records:
         with guarded(f"Running {spec.name}", "Try a smaller batch, or another model."):
             model = loaded_model(spec)
-            kept, preds, failed = api.predict_isolating(task, result.records, model, settings(),
-                                                        progress_callback(progress_text), **options)
+            with progress_bar(progress_text, UNITS.get(get_task(task).input_kind, "items")) as update:
+                kept, preds, failed = api.predict_isolating(task, result.records, model, settings(), update,
+                                                            **options)
             if failed:
                 result.records[:] = kept
                 result.errors.extend(failed)

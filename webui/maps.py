@@ -10,7 +10,10 @@ from biofm import api
 from biofm.models import ModelSpec
 from biofm.tasks import get_task
 from webui.errors import guarded
+from webui.progress import progress_bar
 from webui.text import md
+
+NAMES = {"tsne": "t-SNE", "pca": "PCA", "umap": "UMAP"}
 
 
 def embedding_panel(embeddings, colour_columns: dict, hover: list[str], ids: list[str], key: str,
@@ -27,7 +30,7 @@ def embedding_panel(embeddings, colour_columns: dict, hover: list[str], ids: lis
         return []
     c1, c2, c3, c4 = st.columns([2, 2, 2, 3])
     method = c1.selectbox("Projection", available_projections(), key=f"{key}-proj",
-                          format_func={"tsne": "t-SNE", "pca": "PCA", "umap": "UMAP"}.get)
+                          format_func=NAMES.get)
     perplexity = c2.slider("Perplexity", 2, 100, min(30, max(2, (len(embeddings) - 1) // 3)), key=f"{key}-perp",
                            disabled=method != "tsne")
     colour = c3.selectbox("Colour by", list(colour_columns), key=f"{key}-colour")
@@ -44,8 +47,13 @@ def embedding_panel(embeddings, colour_columns: dict, hover: list[str], ids: lis
             preview = api.project(embeddings, "pca", seed=0)
             slot.plotly_chart(_figure(preview, colour_columns[colour], hover, ids, title + " (PCA preview)", colour,
                                       hits, density, colors), key=f"{key}-preview")
-        with st.spinner(f"Computing the {method.upper()} map of {len(embeddings):,} points…"):
-            proj = api.project(embeddings, method, **params)
+        what = f"Computing the {NAMES.get(method, method)} map of {len(embeddings):,} points"
+        if method == "tsne":  # t-SNE reports its iterations; PCA and UMAP do not
+            with progress_bar(what, "iterations") as update:
+                proj = api.project(embeddings, method, progress=update, **params)
+        else:
+            with st.spinner(f"{what}…"):
+                proj = api.project(embeddings, method, **params)
     if proj.note:
         st.info(proj.note)
     fig = _figure(proj, colour_columns[colour], hover, ids, title, colour, hits, density, colors)

@@ -10,11 +10,13 @@ import html
 import streamlit as st
 
 from biofm.tasks import get_task
-from webui.core import progress_callback, settings
+from webui.core import settings
+from webui.progress import progress_bar
 
 ACTIONS = {"redact": "Redact ([NAME])", "mask": "Mask (****)", "surrogate": "Surrogates (realistic fakes)"}
 COLOURS = {"NAME": "#ffd6a5", "DATE": "#caffbf", "AGE": "#fdffb6", "ID": "#ffadad", "CONTACT": "#a0c4ff",
            "LOCATION": "#bdb2ff", "ORGANIZATION": "#ffc6ff"}
+SCANNING = "Checking for protected health information (every text, id, file name and column)"
 
 
 def gated(task: str) -> bool:
@@ -29,8 +31,8 @@ def scan_or_pass(key: str, task: str, result) -> bool:
     pending (its panel shows on the next run)."""
     from biofm.phi.gate import find
 
-    findings, scanned, unscanned = find(result.records, settings=settings(),
-                                        progress=progress_callback("Checking for protected health information"))
+    with progress_bar(SCANNING, "fields") as update:
+        findings, scanned, unscanned = find(result.records, settings=settings(), progress=update)
     if not findings:
         return True
     st.session_state[f"{key}-gate"] = {"task": task, "result": result, "findings": findings, "scanned": scanned,
@@ -122,7 +124,9 @@ def gate_training_upload(data: bytes, name: str, task: str, label_column: str | 
     if not gated(task):
         return data, ""
     try:
-        clean, result = gate_training_bytes(data, name, settings(), label_column=label_column, task=task)
+        with progress_bar(SCANNING, "fields") as update:
+            clean, result = gate_training_bytes(data, name, settings(), label_column=label_column, task=task,
+                                                progress=update)
     except PhiRefused as exc:
         st.error(f"Not saved: {exc}")
         return None
@@ -140,8 +144,8 @@ def gate_now(records, task: str):
     if not gated(task) or not records:
         return records
     try:
-        result = check(records, settings().phi_gate, settings=settings(), task=task,
-                       progress=progress_callback("Checking for protected health information"))
+        with progress_bar(SCANNING, "fields") as update:
+            result = check(records, settings().phi_gate, settings=settings(), task=task, progress=update)
     except PhiRefused as exc:
         st.error(str(exc))
         return None

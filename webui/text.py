@@ -50,3 +50,10 @@ def card(spec, container=None) -> None:
         target.markdown(text)
     else:
         target.text(text)
+
+
+def text_width(values, px_per_char: float = 7.5, padding: int = 36, most: int = 400) -> int:
+    """A table column's width in pixels that shows the longest of ``values`` whole (``st.column_config`` width;
+    Streamlit otherwise sizes a column from its first rows and cuts longer values and the header)."""
+    longest = max((len(str(v)) for v in values), default=0)
+    return min(most, padding + round(px_per_char * longest))

@@ -14,6 +14,7 @@ from webui.text import md
 
 HIDDEN = {"train", "dev", "test", "out", "resume", "device", "encoder", "base", "label_map", "smiles_column",
           "text_column", "description", "licence", "name", "target_names"}
+CHOICE_NAMES = {"lora": "LoRA", "full": "full fine-tuning"}  # choices shown as the field writes them
 
 
 def training_file(task: str, data_dir: Path) -> Path | None:
@@ -60,11 +61,13 @@ def _field(col, o, key: str):
     if o.type is bool:
         return col.checkbox(label, value=bool(o.default), key=key)
     if o.choices:
-        return col.selectbox(label, list(o.choices), index=list(o.choices).index(o.default), key=key)
+        return col.selectbox(label, list(o.choices), index=list(o.choices).index(o.default), key=key,
+                             format_func=lambda c: CHOICE_NAMES.get(c, c))
     if o.type is int:
         return int(col.number_input(label, value=int(o.default), step=1, key=key))
     if o.type is float:
-        value = col.number_input(f"{label} (0 = default)", value=float(o.default or 0.0), format="%.5f", key=key)
+        value = col.number_input(label + (" (0 = default)" if o.default is None else ""), value=float(o.default or 0.0),
+                                 format="%.5f", key=key)
         return value or None
     if o.type is list:
         return [t.strip() for t in col.text_input(f"{label} (comma-separated)", key=key).split(",") if t.strip()]

@@ -12,15 +12,16 @@ from biofm.cli.argtypes import device, for_option, positive_int
 from biofm.config import load_settings
 
 
-def bar(desc: str):
-    """A progress callback ``(done, total)`` drawn as a tqdm bar on stderr."""
+def bar(desc: str, unit: str = "item"):
+    """A progress callback ``(done, total)`` drawn as a tqdm bar on stderr: counts, rate and time left
+    (``predicting:  37%|███▋      | 37/100 [00:07<00:12, 5.1 item/s]``), removed when done."""
     from tqdm import tqdm
 
     state: dict = {}
 
     def update(done: int, total: int) -> None:
         if "bar" not in state:
-            state["bar"] = tqdm(total=total, desc=desc, unit="item", file=sys.stderr, leave=False)
+            state["bar"] = tqdm(total=total, desc=desc, unit=f" {unit}", file=sys.stderr, leave=False)
         state["bar"].update(done - state["bar"].n)
         if done >= total:
             state["bar"].close()
@@ -58,7 +59,7 @@ def gate(task: str, args, s, result, quiet: bool = False):
         return result
     gated = check(result.records, s.phi_gate, action=getattr(args, "phi_action", "redact"),
                   columns=getattr(args, "phi_columns", None), as_is=getattr(args, "phi_as_is", False), settings=s,
-                  progress=None if quiet or s.phi_gate == "off" else bar("scanning for PHI"), task=task)
+                  progress=None if quiet or s.phi_gate == "off" else bar("scanning for PHI", "field"), task=task)
     result.records = gated.records
     if not gated.as_is:
         result.errors = gated.clean_errors(result.errors)

@@ -47,7 +47,7 @@ def run(args) -> int:
         return 2
     gated = check(result.records, "warn", action=args.action, columns=args.columns, model=args.model, settings=s,
                   surrogates=Surrogates(args.seed) if args.action == "surrogate" and args.seed is not None else None,
-                  progress=None if args.quiet else bar("scanning for PHI"), task="phi")
+                  progress=None if args.quiet else bar("scanning for PHI", "field"), task="phi")
     write_errors(gated.clean_errors(result.errors), out)
     clean = gated.records
     if out.suffix.lower() == ".csv":

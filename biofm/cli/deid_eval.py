@@ -32,7 +32,7 @@ def run(args) -> int:
     notes = read_gold(args.gold)
     records = [TextRecord(str(i + 1), n.text, meta={"row": i + 1, "source": "paste"}) for i, n in enumerate(notes)]
     findings, _, _ = find(records, model=args.model, settings=s,
-                          progress=None if args.quiet else bar("scanning for PHI"))
+                          progress=None if args.quiet else bar("scanning for PHI", "field"))
     detected = [[] for _ in notes]
     for f in findings:
         if f.field == "text":

@@ -42,13 +42,14 @@ def run(args) -> int:
         print("error: a map needs at least 3 readable rows", file=sys.stderr)
         return 2
     preds = api.predict(args.task, result.records, model=args.model, settings=s,
-                        progress=None if args.quiet else bar("embedding"))
+                        progress=None if args.quiet else bar("embedding", "record"))
     cols = api.colour_columns(args.task, preds, result.records)
     colour = args.colour or next(iter(cols))
     if colour not in cols:
         raise ValueError(f"--colour {colour!r} is not one of {', '.join(cols)}")
     proj = api.project(preds.embeddings, args.method, perplexity=args.perplexity, seed=args.seed,
-                       max_points=args.max_points)
+                       max_points=args.max_points,
+                       progress=None if args.quiet or args.method != "tsne" else bar("t-SNE map", "iteration"))
     if proj.note:
         print(f"note: {proj.note}", file=sys.stderr)
     idx = proj.indices

@@ -30,7 +30,7 @@ def run(args) -> int:
         return 2
     result = gate(args.task, args, s, result, args.quiet)
     preds = api.predict(args.task, result.records, model=args.model, settings=s,
-                        progress=None if args.quiet or not result.records else bar("predicting"),
+                        progress=None if args.quiet or not result.records else bar("predicting", "record"),
                         **option_values(args, getattr(kind, "predict_options", ())))
     write_errors(sorted(result.errors + list(preds.rejected), key=lambda e: (e.source, e.row)), out)
     kind.write(preds, out, result)

@@ -23,12 +23,14 @@ class Projection:
     note: str = ""
 
 
-def _tsne(x: np.ndarray, seed: int, perplexity: float = 30.0, n_jobs: int | None = None, **_) -> np.ndarray:
+def _tsne(x: np.ndarray, seed: int, perplexity: float = 30.0, n_jobs: int | None = None,
+          progress: Callable[[int, int], None] | None = None, **_) -> np.ndarray:
     import os
 
     from biofm.embed.tsne import tsne
 
-    return tsne(x, perplexity=perplexity, seed=seed, n_jobs=n_jobs or max(1, len(os.sched_getaffinity(0))))
+    return tsne(x, perplexity=perplexity, seed=seed, n_jobs=n_jobs or max(1, len(os.sched_getaffinity(0))),
+                progress=progress)
 
 
 def _pca(x: np.ndarray, seed: int, **_) -> np.ndarray:
@@ -72,8 +74,12 @@ def cached(embeddings: np.ndarray, method: str = "tsne", *, seed: int = 0, perpl
 
 
 def project(embeddings: np.ndarray, method: str = "tsne", *, seed: int = 0, perplexity: float = 30.0,
-            max_points: int = DEFAULT_MAX_POINTS, **options) -> Projection:
-    """2-D coordinates; above ``max_points`` a seeded random sample is projected and the note says so."""
+            max_points: int = DEFAULT_MAX_POINTS, progress: Callable[[int, int], None] | None = None,
+            **options) -> Projection:
+    """2-D coordinates; above ``max_points`` a seeded random sample is projected and the note says so.
+
+    ``progress(done, total)`` hears the t-SNE optimisation's iterations (PCA and UMAP do not report); it is not
+    part of the cache key, and a cached answer reports nothing."""
     if method not in PROJECTIONS:
         raise ValueError(f"unknown projection {method!r}; choose one of {', '.join(PROJECTIONS)}")
     x = np.asarray(embeddings, dtype=np.float32)
@@ -89,7 +95,7 @@ def project(embeddings: np.ndarray, method: str = "tsne", *, seed: int = 0, perp
     if key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]
-    coords = PROJECTIONS[method](x[idx], seed=seed, perplexity=perplexity, **options)
+    coords = PROJECTIONS[method](x[idx], seed=seed, perplexity=perplexity, progress=progress, **options)
     result = Projection(np.asarray(coords, dtype=np.float32), idx, method, params, note)
     _CACHE[key] = result
     while len(_CACHE) > _CACHE_SIZE:

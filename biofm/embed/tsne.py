@@ -11,6 +11,8 @@ is exact (blocked fp32 products; no approximate index to build or compile).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import torch
 
@@ -19,6 +21,7 @@ EARLY_ITERATIONS = 125
 ITERATIONS = 250
 FFT_FROM = 10_000  # points: FFT gradients from here, Barnes-Hut below
 ONE_THREAD_BELOW = 1_000  # points: below this a second thread costs more in synchronisation than it saves
+PROGRESS_EVERY = 25  # iterations between progress reports (each one also evaluates the KL divergence)
 
 
 def knn(x: np.ndarray, k: int, block: int = 1024) -> tuple[np.ndarray, np.ndarray]:
@@ -52,13 +55,15 @@ def gradient_method(n: int) -> str:
 
 def tsne(x: np.ndarray, *, perplexity: float = 30.0, seed: int = 0, n_jobs: int = 2,
          early_iterations: int = EARLY_ITERATIONS, iterations: int = ITERATIONS, gradient: str | None = None,
-         deduplicate: bool = True) -> np.ndarray:
+         deduplicate: bool = True, progress: Callable[[int, int], None] | None = None) -> np.ndarray:
     """2-D t-SNE coordinates of ``x`` (``(n, d)`` rows are points) as an ``(n, 2)`` float array.
 
     Identical rows get identical coordinates: the distinct rows are embedded and the result is mapped back. With
     fewer than 4 distinct rows there is nothing for t-SNE to arrange: the distinct rows are placed by PCA.
     ``gradient`` (``"bh"`` or ``"fft"``) overrides :func:`gradient_method`; ``deduplicate=False`` and
-    ``gradient="fft"`` reproduce the earlier behaviour (``bench/tsne.py`` uses them as the "before" row)."""
+    ``gradient="fft"`` reproduce the earlier behaviour (``bench/tsne.py`` uses them as the "before" row).
+    ``progress(done, total)`` is called with the optimisation iterations done of ``early_iterations + iterations``
+    (0 first, before the neighbours and affinities, then every :data:`PROGRESS_EVERY` iterations)."""
     x = np.asarray(x, dtype=np.float32)
     if len(x) == 0:
         return np.zeros((0, 2), dtype=np.float32)
@@ -70,7 +75,8 @@ def tsne(x: np.ndarray, *, perplexity: float = 30.0, seed: int = 0, n_jobs: int 
     if len(distinct) < 4:
         return _few(distinct)[inverse]
     return _tsne_distinct(distinct, perplexity=perplexity, seed=seed, n_jobs=n_jobs,
-                          early_iterations=early_iterations, iterations=iterations, gradient=gradient)[inverse]
+                          early_iterations=early_iterations, iterations=iterations, gradient=gradient,
+                          progress=progress)[inverse]
 
 
 def _few(distinct: np.ndarray) -> np.ndarray:
@@ -85,12 +91,16 @@ def _few(distinct: np.ndarray) -> np.ndarray:
 
 
 def _tsne_distinct(x: np.ndarray, *, perplexity: float, seed: int, n_jobs: int, early_iterations: int,
-                   iterations: int, gradient: str | None = None) -> np.ndarray:
+                   iterations: int, gradient: str | None = None,
+                   progress: Callable[[int, int], None] | None = None) -> np.ndarray:
     from openTSNE import TSNEEmbedding
     from openTSNE.affinity import PrecomputedAffinities, joint_probabilities_nn
     from openTSNE.initialization import pca
 
     n = len(x)
+    total = early_iterations + iterations
+    if progress:
+        progress(0, total)
     method = gradient or gradient_method(n)
     if n < ONE_THREAD_BELOW and method == "bh":
         n_jobs = 1
@@ -101,6 +111,22 @@ def _tsne_distinct(x: np.ndarray, *, perplexity: float, seed: int, n_jobs: int, 
     emb = TSNEEmbedding(init, PrecomputedAffinities(p, normalize=False), negative_gradient_method=method,
                         n_jobs=n_jobs, random_state=seed, verbose=False)
     lr = max(n / EARLY_EXAGGERATION, 50.0)
-    emb = emb.optimize(n_iter=early_iterations, exaggeration=EARLY_EXAGGERATION, momentum=0.5, learning_rate=lr)
-    emb = emb.optimize(n_iter=iterations, momentum=0.8, learning_rate=lr)
+    emb = emb.optimize(n_iter=early_iterations, exaggeration=EARLY_EXAGGERATION, momentum=0.5, learning_rate=lr,
+                       **_reporting(progress, 0, total))
+    emb = emb.optimize(n_iter=iterations, momentum=0.8, learning_rate=lr,
+                       **_reporting(progress, early_iterations, total))
+    if progress:
+        progress(total, total)
     return np.asarray(emb, dtype=np.float32)
+
+
+def _reporting(progress: Callable[[int, int], None] | None, offset: int, total: int) -> dict:
+    """openTSNE ``optimize`` options that pass its iteration count (within one phase) on to ``progress``."""
+    if progress is None:
+        return {}
+
+    def callback(iteration: int, error: float, embedding) -> bool:
+        progress(offset + iteration, total)
+        return False  # never stop the optimisation
+
+    return {"callbacks": callback, "callbacks_every_iters": PROGRESS_EVERY}

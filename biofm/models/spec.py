@@ -15,6 +15,20 @@ class UnknownModelError(LookupError):
     pass
 
 
+# metric-key words as the field writes them (a key is words joined by "_": "test_roc_auc" -> "test ROC-AUC")
+METRIC_WORDS = {"macro f1": "macro-F1", "roc auc": "ROC-AUC", "f1": "F1", "rmse": "RMSE", "mae": "MAE",
+                "heldout": "held-out", "mlm": "MLM"}
+
+
+def metric_name(key: str) -> str:
+    """A ``biofm.json`` metric key in words: ``dev_macro_f1`` -> ``dev macro-F1``, ``heldout_phrasing_macro_f1`` ->
+    ``held-out phrasing macro-F1``, ``test_roc_auc`` -> ``test ROC-AUC``."""
+    words = f" {key.replace('_', ' ')} "
+    for k, v in METRIC_WORDS.items():
+        words = words.replace(f" {k} ", f" {v} ")
+    return words.strip()
+
+
 @dataclass(frozen=True)
 class ModelSpec:
     """Task, labels, input kind, length, where the weights are, and the card."""
@@ -37,6 +51,25 @@ class ModelSpec:
     def card_path(self) -> Path | None:
         path = Path(self.location) / CARD_FILE
         return path if self.source != "hub" and path.is_file() else None
+
+    @property
+    def headline(self) -> tuple[str, float] | None:
+        """The model's headline metric, ``(name in words, value)``: the first metric of ``biofm.json`` (trainers
+        write the held-out figure first; the card and the README quote the same one). None without metrics."""
+        for key, value in self.metrics.items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                return metric_name(key), float(value)
+        return None
+
+    def headline_text(self) -> str:
+        """``held-out phrasing macro-F1 0.501``, or empty without metrics."""
+        head = self.headline
+        return f"{head[0]} {head[1]:.3f}" if head else ""
+
+    def metrics_text(self) -> str:
+        """Every metric in words, ``dev macro-F1 0.643, dev accuracy 0.938``."""
+        return ", ".join(f"{metric_name(k)} {v:.3f}" if isinstance(v, float) else f"{metric_name(k)} {v}"
+                         for k, v in self.metrics.items() if v is not None)
 
     def card_text(self) -> str:
         path = self.card_path

@@ -22,24 +22,25 @@ CONLL = (".conll", ".tsv", ".txt", ".iob", ".bio")
 
 
 def gate_training_bytes(data: bytes, name: str, settings, label_column: str | None = "label",
-                        text_column: str | None = None, as_is: bool = False, task: str = "") -> tuple[bytes,
-                                                                                                   GateResult | None]:
-    """``(bytes to keep, gate result)``; raises PhiRefused (require) or InputError (unreadable)."""
+                        text_column: str | None = None, as_is: bool = False, task: str = "",
+                        progress=None) -> tuple[bytes, GateResult | None]:
+    """``(bytes to keep, gate result)``; raises PhiRefused (require) or InputError (unreadable). ``progress(done,
+    total)`` hears the scan (:func:`biofm.phi.gate.check`)."""
     suffix = PurePosixPath(name).suffix.lower()
     if settings.phi_gate == "off":
         return data, None
     if suffix in TABLES:
-        return _table(data, name, settings, label_column, text_column, as_is, task)
+        return _table(data, name, settings, label_column, text_column, as_is, task, progress)
     if suffix in CONLL:
-        return _conll(data, settings, as_is, task)
+        return _conll(data, settings, as_is, task, progress)
     return data, None
 
 
-def _table(data, name, settings, label_column, text_column, as_is, task):
+def _table(data, name, settings, label_column, text_column, as_is, task, progress=None):
     from biofm.io.text import read_text_upload
 
     res = read_text_upload(data, name, text_column=text_column, label_column=label_column, max_rows=None)
-    result = check(res.records, settings.phi_gate, as_is=as_is, settings=settings, task=task)
+    result = check(res.records, settings.phi_gate, as_is=as_is, settings=settings, task=task, progress=progress)
     if result.as_is or not result.findings:
         return data, result
     rows = []
@@ -62,7 +63,7 @@ def _table(data, name, settings, label_column, text_column, as_is, task):
     return buf.getvalue().encode(), result
 
 
-def _conll(data, settings, as_is, task):
+def _conll(data, settings, as_is, task, progress=None):
     lines = data.decode("utf-8", errors="replace").splitlines()
     sentences, current = [], []
     for n, line in enumerate(lines):
@@ -82,7 +83,7 @@ def _conll(data, settings, as_is, task):
             pos += len(t) + 1
         records.append(TextRecord(str(k + 1), " ".join(tokens), meta={"row": k + 1}))
         offsets.append(spans)
-    result = check(records, settings.phi_gate, as_is=as_is, settings=settings, task=task)
+    result = check(records, settings.phi_gate, as_is=as_is, settings=settings, task=task, progress=progress)
     if result.as_is or not result.findings:
         return data, result
     for f in result.findings:

@@ -376,7 +376,7 @@ def common_train_options(*, epochs: int, batch_size: int, lr: float | None = Non
             Option("device", "auto, cpu or cuda", "auto", choices=("auto", "cpu", "cuda")),
             Option("description", "one line for the card", ""), Option("licence", "data licence for the card", "")]
     if method is not None:
-        opts.append(Option("method", "lora or full fine-tuning", method, choices=("lora", "full")))
+        opts.append(Option("method", "LoRA or full fine-tuning", method, choices=("lora", "full")))
     if max_length is not None:
         opts.append(Option("max_length", "tokens per training example", max_length, int))
     if base:

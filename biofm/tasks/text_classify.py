@@ -116,7 +116,7 @@ class TextClassifyKind(TaskKind):
                      Option("text_column", "text column (default: guessed)"),
                      Option("label_column", "label column", "label"),
                      Option("label_map", "CSV mapping label values (1st column) to names (2nd)"),
-                     Option("dev_fraction", "dev share when no --dev is given", 0.15, float),
+                     Option("dev_fraction", "share held out for model selection when no dev file is given", 0.15, float),
                      Option("class_weights", "weight classes by inverse frequency", False, bool))
     train_file_types = ("csv", "jsonl")
     codec = LabelCodec()

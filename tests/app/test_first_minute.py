@@ -17,7 +17,7 @@ def _page(name: str, timeout: int = 120) -> AppTest:
 
 def test_home_starts_here_and_the_router_titles_the_pages(app_env):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
-    assert not at.exception
+    assert not at.exception and not at.error
     assert at.title[0].value == "biofm"
     assert "Start here" in [s.value for s in at.subheader]
     text = (ROOT / "app.py").read_text()
@@ -28,7 +28,7 @@ def test_home_starts_here_and_the_router_titles_the_pages(app_env):
 def test_clinical_example_runs_scores_against_true_labels_and_resets_pickers(app_env):
     at = _page("1_Clinical_text.py")
     at.button(key="clinical-example").click().run()
-    assert not at.exception
+    assert not at.exception and not at.error
     assert "20 document(s) classified with disease-category" in at.success[0].value
     table = next(d.value for d in at.dataframe if "score" in d.value.columns)
     assert list(table.columns[:4]) == ["id", "label", "score", "true_label"]  # what matters first, text last
@@ -64,7 +64,7 @@ def test_one_bad_record_costs_only_its_row(app_env, monkeypatch):
     break_predict(monkeypatch, lambda r: "adenocarcinoma" in r.text, ValueError("cannot read this one"))
     at = _page("1_Clinical_text.py")
     at.button(key="clinical-example").click().run()
-    assert not at.exception
+    assert not at.exception and not at.error
     assert "19 document(s) classified" in at.success[0].value
     errors = next(d.value for d in at.dataframe if "message" in d.value.columns)
     assert errors["message"].str.contains("prediction failed: cannot read this one").all() and len(errors) == 1
@@ -73,7 +73,7 @@ def test_one_bad_record_costs_only_its_row(app_env, monkeypatch):
 def test_reports_example_filters_explain_and_colours(app_env):
     at = _page("3_Imaging_reports.py")
     at.button(key="reports-example").click().run()
-    assert not at.exception
+    assert not at.exception and not at.error
     assert "15 report(s) labelled" in at.success[0].value
     assert "not mentioned" not in at.multiselect(key="reports-filter-label").value
     at.selectbox(key="reports-filter-obs").set_value("Edema").run()
@@ -87,7 +87,7 @@ def test_reports_example_filters_explain_and_colours(app_env):
 def test_molecules_example_keeps_bad_rows_in_the_export_and_duplicates_agree(app_env):
     at = _page("4_Molecules.py")
     at.button(key="mol-example").click().run()
-    assert not at.exception
+    assert not at.exception and not at.error
     assert "rejected" in at.success[0].value
     from biofm.tasks import get_task
 
@@ -104,5 +104,5 @@ def test_models_page_offers_the_example_to_fine_tune_on(app_env):
     at = _page("7_Models.py", timeout=60)
     at.selectbox(key="train-task").set_value("text-classify").run()
     at.radio(key="train-source").set_value("The example").run()
-    assert not at.exception
+    assert not at.exception and not at.error
     assert any("reviewed_notes.csv" in c.value for c in at.caption)

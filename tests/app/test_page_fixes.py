@@ -57,15 +57,17 @@ def test_embeddings_page_maps_a_batch_run_on_another_page_and_finds_neighbours(a
     at.session_state["clinical-result"] = {"task": "text-classify", "preds": preds, "errors": [], "records": records,
                                            "spec": loaded.spec, "read": None, "phi_note": ""}
     at.run()
-    assert not at.exception
+    assert not at.exception and not at.error
     assert at.radio(key="embed-from").value == "A batch run on another page"
     assert "12 item(s), model tiny-text" in at.selectbox(key="embed-earlier").format_func("clinical")
     assert len(at.get("plotly_chart")) == 1
     at.text_input(key="embed-earlier-map-map-find").input("n3").run()
-    assert not at.exception
+    assert not at.exception and not at.error
     assert any("1 match(es)" in c.value for c in at.caption)
     table = next(d.value for d in at.dataframe if "cosine distance" in d.value.columns)
     assert len(table) == 10 and "n3" not in set(table["id"])
     assert np.all(np.diff(table["cosine distance"].to_numpy()) >= 0)
     at.toggle(key="embed-earlier-map-map-density").set_value(True).run()
-    assert not at.exception
+    assert not at.exception and not at.error
+    [chart] = at.get("plotly_chart")
+    assert '"type":"histogram2dcontour"' in chart.proto.spec.replace(" ", "")  # the density layer, under the points

@@ -55,3 +55,20 @@ def test_gradient_method_follows_size():
 
     assert gradient_method(999) == "bh" and gradient_method(9_999) == "bh"
     assert gradient_method(10_000) == "fft"
+
+
+def test_progress_counts_the_iterations_and_leaves_the_map_unchanged():
+    from biofm.embed.project import project
+
+    x = np.random.default_rng(3).normal(size=(60, 8)).astype(np.float32)
+    calls = []
+    with_bar = tsne(x, seed=0, early_iterations=50, iterations=100, progress=lambda d, t: calls.append((d, t)))
+    done = [d for d, _ in calls]
+    assert calls[0] == (0, 150) and calls[-1] == (150, 150) and {t for _, t in calls} == {150}
+    assert done == sorted(done) and 25 in done and 75 in done  # every 25 iterations, across both phases
+    np.testing.assert_array_equal(with_bar, tsne(x, seed=0, early_iterations=50, iterations=100))
+    calls.clear()
+    first = project(x, "tsne", perplexity=10.0, progress=lambda d, t: calls.append((d, t)))
+    assert calls and calls[-1][0] == calls[-1][1]
+    again = project(x, "tsne", perplexity=10.0)  # the callback is not part of the cache key
+    assert again is first

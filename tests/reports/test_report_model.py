@@ -82,3 +82,17 @@ def test_explaining_one_observation(tiny_report):
     assert len(attr.units) == len(attr.scores) == 8
     with pytest.raises(ValueError, match="observation target"):
         api.explain("reports", loaded, "x", "Kidney", "gxi")
+
+
+def test_predict_counts_reports_both_labelers_finished(tiny_report):
+    out, _ = tiny_report
+    labeler = ReportLabeler(load_tiny(out, "reports"))
+    texts = ["No pneumothorax. Small left pleural effusion.", "Cannot exclude pneumonia.", "Heart size is normal.",
+             "Mild cardiomegaly. No edema."] * 3
+    calls = []
+    preds = labeler.predict([TextRecord(str(i), t) for i, t in enumerate(texts)], batch_size=2,
+                            progress=lambda d, t: calls.append((d, t)))
+    done = [d for d, _ in calls]
+    assert done == sorted(done) and calls[-1] == (12, 12) and {t for _, t in calls} == {12}
+    assert [r.as_row() for r in preds.rules] == [label_report(t).as_row() for t in texts]  # in input order
+    assert preds.final()[0]["Pleural Effusion"] == ("positive", "rules")

@@ -97,6 +97,17 @@ def test_a_task_defined_here_runs_through_api_cli_and_review(urgency, tmp_path):
     preds = api.predict("urgency", records)  # the default model comes from the kind
     assert [r["urgent"] for r in preds.rows()] == [float(r["urgent"]) for r in rows]
     assert main(["embed", str(notes), "--task", "urgency", "-o", str(tmp_path / "map.csv"), "--method", "pca"]) == 2
+    more = tmp_path / "more.csv"  # the embed verb on the new task: one point per readable row, with its colour column
+    more.write_text("id,text\na,bleeding heavily now\nb,\nc,routine follow-up in a year\nd,chest pain since noon\n")
+    urgent = {r["id"]: r["urgent"] for r in api.predict("urgency", api.read("urgency", more).records).rows()}
+    for method in ("pca", "tsne"):
+        out = tmp_path / f"map-{method}.csv"
+        assert main(["embed", str(more), "--task", "urgency", "-o", str(out), "--method", method, "-q"]) == 0
+        points = list(csv.DictReader(open(out)))
+        assert [p["id"] for p in points] == ["a", "c", "d"]  # the empty row b is a row error, not a point
+        xy = {(float(p["x"]), float(p["y"])) for p in points}
+        assert len(xy) == 3 and np.isfinite(list(xy)).all()  # three notes, three places
+        assert all(float(p["urgent"]) == pytest.approx(urgent[p["id"]], abs=1e-4) for p in points)
 
     store = ReviewStore(f"sqlite:///{tmp_path / 'r.db'}")
     batch = api.send_to_review(store, "urgency", preds, api.resolve_spec(None, "urgency"))
