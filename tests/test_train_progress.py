@@ -33,6 +33,6 @@ def test_every_trainer_event_passes_through_the_cli_printer(quiet, tmp_path, cap
         printer(ev)
     err = capsys.readouterr().err
     assert "stopped early after epoch 3 of 6" in err and "weights of epoch 1 were kept" in err
-    assert "epoch 1: train loss" in err
+    assert "epoch 1 of 6: train loss" in err and "step 2/12" in err and "ETA" in err
     written = [json.loads(line) for line in sink.read_text().splitlines()]
     assert [w.get("event") for w in written] == [e.get("event") for e in events]

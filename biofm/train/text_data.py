@@ -85,6 +85,11 @@ def train_text_task(kind, config: dict, progress=None, should_stop=None) -> str:
     write_card(out, text_classifier_card(name, result, kind.command_line(config),
                                          description=config.get("description") or "",
                                          licence=config.get("licence") or ""))
+    from biofm.train.common import comparison_lines
+
     dev_m, base_m = result["dev"], result["baseline_tfidf_logreg"]
-    return (f"saved {out}: dev macro-F1 {dev_m['macro_f1']:.4f} (baseline {base_m['macro_f1']:.4f}), "
-            f"accuracy {dev_m['accuracy']:.4f} (baseline {base_m['accuracy']:.4f})")
+    start = result.get("started_from")
+    return "\n".join([f"saved {out}" + (f" (adapted from {start['model']})" if start else "")
+                      + f": dev macro-F1 {dev_m['macro_f1']:.4f} (TF-IDF baseline {base_m['macro_f1']:.4f}), "
+                      f"accuracy {dev_m['accuracy']:.4f} (baseline {base_m['accuracy']:.4f})",
+                      *comparison_lines(result.get("comparison"))])
