@@ -84,8 +84,6 @@ def train_text_classifier(kind, train_records: Sequence[TextRecord], out_dir: st
     start = start_model(cfg.base, kind.name, kind.default_model, labels)
     if start is not None:
         labels = list(start.labels)  # its classifier's outputs, in its order (the file may use fewer)
-        if cfg.lr is None:  # a trained classifier is adapted gently: a fresh head's rate would undo what it knows
-            cfg.lr = ADAPT_LR[cfg.method]
     seed_everything(cfg.seed)
     device = pick_device(cfg.device)
     precision = pick_precision(device, cfg.precision)
@@ -131,9 +129,6 @@ def train_text_classifier(kind, train_records: Sequence[TextRecord], out_dir: st
                metrics={"dev_macro_f1": round(best["macro_f1"], 4), "dev_accuracy": round(best["accuracy"], 4)})
     write_results(out, result)
     return result
-
-
-ADAPT_LR = {"lora": 1e-4, "full": 2e-5}  # continuing a trained classifier (a new head's defaults: 5e-4 / 5e-5)
 
 
 def dev_scores(dev: Sequence[TextRecord], predicted: Sequence[str]) -> dict:
