@@ -53,6 +53,9 @@ def test_train_on_the_example_then_use_the_model_on_clinical_text(server, server
         if "is registered and selectable on every page" in text:
             break
         if bar.count() and "step " in bar.first.inner_text():
+            if counted is None:
+                bar.first.evaluate("e => e.scrollIntoView({block: 'center'})")
+                shot(page, "train-example-running")
             counted = bar.first.inner_text()
         page.wait_for_timeout(1000)
     _no_traceback(page)
@@ -62,6 +65,7 @@ def test_train_on_the_example_then_use_the_model_on_clinical_text(server, server
     page.wait_for_timeout(2500)  # the panel refreshes every 2 s: a finished job's bar is gone, not stuck at 100%
     assert bar.count() == 0
     page.get_by_text("on the same 15 dev rows").first.wait_for()
+    page.get_by_text("is registered and selectable on every page").evaluate("e => e.scrollIntoView({block: 'start'})")
     shot(page, "train-example-finished")
     result = json.loads((server_data_dir / "models" / name / "metrics.json").read_text())
     cmp = result["comparison"]
@@ -81,8 +85,11 @@ def test_train_on_the_example_then_use_the_model_on_clinical_text(server, server
     page.get_by_text(f"20 document(s) classified with {name}").wait_for(timeout=180_000)
     _wait_idle(page)
     _no_traceback(page)
-    page.get_by_text("Accuracy", exact=False).first.wait_for()
+    accuracy = page.locator("[data-testid='stMetric']").filter(has_text="Accuracy").first
+    accuracy.wait_for()
+    accuracy.evaluate("e => e.scrollIntoView({block: 'center'})")
     shot(page, "train-example-used")
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "train-example-timings.json").write_text(json.dumps({
-        "total_s": round(time.perf_counter() - t0, 1), "new": cmp["new"], "reference": cmp["reference"]}, indent=1))
+        "total_s": round(time.perf_counter() - t0, 1), "new": cmp["new"], "reference": cmp["reference"],
+        "clinical_text_example_accuracy": accuracy.inner_text()}, indent=1))
