@@ -117,7 +117,7 @@ def job_panel(job) -> None:
         if st.button("Cancel training", key=f"train-cancel-{job.id}"):
             job.cancel(grace=0.5)
     elif status == "finished":
-        took = f" in {duration(steps[-1]['elapsed_s'])}" if steps and steps[-1].get("elapsed_s") else ""
+        took = f" (training took {duration(steps[-1]['elapsed_s'])})" if steps and steps[-1].get("elapsed_s") else ""
         st.success(f"Finished{took}: {md(job.meta['out'])} is registered and selectable on every page.")
         comparison_panel((job.result() or {}).get("comparison"))
     elif status == "cancelled":
