@@ -18,7 +18,7 @@ case $stage in
 classifier)
   $BIOFM train text-classify --train $DATA/medical_abstracts/train.csv --label-map $DATA/medical_abstracts/labels.csv \
     --text-column medical_abstract --label-column condition_label --out runs/shipped/disease-category \
-    --name disease-category --method lora --epochs 8 --seed 13 -q \
+    --name disease-category --base embedded --method lora --epochs 8 --seed 13 -q \
     --licence "CC BY-SA 3.0 (Medical Abstracts TC corpus, Schopf et al. 2023)" \
     --description "Disease category of a clinical or biomedical document (5 condition classes of the Medical Abstracts TC corpus). Fine-tuned with LoRA from the embedded all-MiniLM-L6-v2 encoder."
   ship disease-category

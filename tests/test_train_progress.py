@@ -33,6 +33,20 @@ def test_every_trainer_event_passes_through_the_cli_printer(quiet, tmp_path, cap
         printer(ev)
     err = capsys.readouterr().err
     assert "stopped early after epoch 3 of 6" in err and "weights of epoch 1 were kept" in err
-    assert "epoch 1: train loss" in err
+    assert "epoch 1 of 6: train loss" in err and "step 2/12" in err and "ETA" in err
     written = [json.loads(line) for line in sink.read_text().splitlines()]
     assert [w.get("event") for w in written] == [e.get("event") for e in events]
+
+
+def test_step_events_carry_epoch_counts_and_an_eta_the_job_panel_shows():
+    from webui.training import progress_of
+
+    events = _events_with_early_stop()
+    steps = [e for e in events if e.get("event") is None]
+    assert [(e["epoch"], e["step"]) for e in steps[:3]] == [(1, 1), (1, 2), (2, 3)]
+    assert all(e["epochs"] == 6 and e["total_steps"] == 12 for e in steps)
+    assert all(isinstance(e["eta_s"], float) and e["eta_s"] >= 0 for e in steps)
+    last = {"epoch": 2, "epochs": 8, "step": 5, "total_steps": 24, "eta_s": 130.0, "time": 1000.0}
+    fraction, text = progress_of(last, now=1010.0)  # ten seconds after the event: two minutes left
+    assert fraction == 5 / 24 and text == "epoch 2/8 · step 5/24 · about 2 min 00 s left"
+    assert progress_of(None)[0] == 0.0 and "preparing" in progress_of(None)[1]

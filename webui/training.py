@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from biofm.tasks import get_task
+from biofm.train.common import duration
 from webui.review import review_store
 from webui.text import md
 
@@ -80,6 +81,10 @@ def options_form(task: str) -> tuple[dict, bool]:
     shown = [o for o in kind.train_options if o.name not in HIDDEN]
     with st.form("train-form"):
         name = st.text_input("Name", value=f"my-{task}", key="train-name")
+        if kind.default_model and any(o.name == "base" and o.default == "auto" for o in kind.train_options):
+            st.caption(f"Starts from {md(kind.default_model)}, the shipped model, when the file's labels are among its "
+                       "labels (it is trained further on them); otherwise a new classifier is trained on the encoder. "
+                       "After training, both are scored on the same dev rows.")
         cols = st.columns(4)
         values = {o.name: _field(cols[i % 4], o, f"train-{task}-{o.name}") for i, o in enumerate(shown)}
         submitted = st.form_submit_button("Check data and start training", type="primary")
@@ -93,9 +98,11 @@ def job_panel(job) -> None:
     steps = [e for e in events if "loss" in e and e.get("event") != "epoch"]
     epochs_done = [e for e in events if e.get("event") == "epoch"]
     early = next((e for e in events if e.get("event") == "early_stop"), None)
-    total = steps[-1]["total_steps"] if steps else 1
-    fraction = 1.0 if status == "finished" else min(1.0, (steps[-1]["step"] if steps else 0) / total)
-    st.progress(fraction, text=f"Job {job.id} · {status} · {md(job.meta.get('description', ''))}")
+    if status in ("running", "cancelling"):  # the bar lives while the job runs; its outcome replaces it
+        fraction, counts = progress_of(steps[-1] if steps else None)
+        st.progress(fraction, text=f"Job {job.id} · {status} · {counts} · {md(job.meta.get('description', ''))}")
+    else:
+        st.caption(f"Job {job.id} · {status} · {md(job.meta.get('description', ''))}")
     if early:
         st.info(f"Stopped early after epoch {early['epoch']} of {early['epochs']}: the dev metric did not improve for "
                 f"{early['patience']} epoch(s); the weights of epoch {early['best_epoch']} were kept.")
@@ -113,13 +120,42 @@ def job_panel(job) -> None:
         if st.button("Cancel training", key=f"train-cancel-{job.id}"):
             job.cancel(grace=0.5)
     elif status == "finished":
-        st.success(f"Finished: {md(job.meta['out'])} is registered and selectable on every page.")
+        took = f" (training took {duration(steps[-1]['elapsed_s'])})" if steps and steps[-1].get("elapsed_s") else ""
+        st.success(f"Finished{took}: {md(job.meta['out'])} is registered and selectable on every page.")
+        comparison_panel((job.result() or {}).get("comparison"))
     elif status == "cancelled":
         st.warning("Cancelled: nothing was registered. Start it again to train from the beginning.")
     else:
         st.error(f"Job {status}: {md(_last_error(job.log_tail(40)))}")
         with st.expander("Log (last lines)"):
             st.code(_plain(job.log_tail(15)) or "(no output)", language=None)
+
+
+def progress_of(step: dict | None, now: float | None = None) -> tuple[float, str]:
+    """(fraction done, 'epoch 3/8 · step 12/32 · about 1 min 10 s left') from a job's latest step event."""
+    import time
+
+    if step is None:
+        return 0.0, "preparing: loading the model and scoring the starting model on the dev rows"
+    total = step.get("total_steps") or 1
+    parts = [f"epoch {step['epoch']}/{step['epochs']}" if step.get("epochs") else f"epoch {step.get('epoch', '?')}",
+             f"step {step['step']}/{total}"]
+    if isinstance(step.get("eta_s"), (int, float)):
+        since = (now or time.time()) - step.get("time", now or time.time())  # the event's age
+        parts.append(f"about {duration(max(0.0, step['eta_s'] - since))} left")
+    return min(1.0, step["step"] / total), " · ".join(parts)
+
+
+def comparison_panel(comparison: dict | None) -> None:
+    """The new model against the one it started from (or the shipped one), on the same dev rows; a warning if worse."""
+    if not comparison:
+        return
+    from biofm.train.common import comparison_lines
+
+    scores, *warning = comparison_lines(comparison)
+    st.caption(md(scores[:1].upper() + scores[1:]))
+    if warning:
+        st.warning(md(warning[0].removeprefix("WARNING: ")))
 
 
 def _plain(text: str) -> str:

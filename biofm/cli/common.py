@@ -172,23 +172,34 @@ def train_progress(quiet: bool, progress_file: str | None = None):
     """
     from tqdm import tqdm
 
-    tbar = tqdm(total=None, desc="training", unit="step", file=sys.stderr, disable=quiet)
+    from biofm.train.common import duration
+
     sink = open(progress_file, "a", encoding="utf-8") if progress_file else None
+    tbar = None  # made at the first event: its clock and ETA start with training, not with loading the model
 
     def progress(ev: dict) -> None:
+        nonlocal tbar
         if sink is not None:
             sink.write(json.dumps({**ev, "time": time.time()}) + "\n")
             sink.flush()
+        if tbar is None:
+            tbar = tqdm(total=None, desc="training", unit="step", file=sys.stderr, disable=quiet,
+                        initial=max(0, ev.get("step", 1) - 1) if isinstance(ev.get("step"), int) else 0)
         if ev.get("total_steps"):
             tbar.total = ev["total_steps"]
         kind = ev.get("event")
         if isinstance(ev.get("step"), int) and ev["step"] >= tbar.n:
             tbar.update(ev["step"] - tbar.n)
+        if ev.get("epochs") and kind is None:
+            tbar.set_description(f"training, epoch {ev.get('epoch')}/{ev['epochs']}", refresh=False)
         if kind == "epoch":
             metric = ev.get("metric", "")
             dev = ev.get(f"dev_{metric}")
-            tbar.write(f"epoch {ev.get('epoch')}: train loss {_num(ev.get('train_loss'))}, dev {metric} "
-                       f"{_num(dev)} ({ev.get('seconds', '?')} s)", file=sys.stderr)
+            of = f" of {ev['epochs']}" if ev.get("epochs") else ""
+            steps = f"step {ev['step']}/{ev['total_steps']}, " if ev.get("step") and ev.get("total_steps") else ""
+            eta = f", ETA {duration(ev['eta_s'])}" if isinstance(ev.get("eta_s"), (int, float)) else ""
+            tbar.write(f"epoch {ev.get('epoch')}{of}: train loss {_num(ev.get('train_loss'))}, dev {metric} "
+                       f"{_num(dev)} ({steps}{ev.get('seconds', '?')} s{eta})", file=sys.stderr)
         elif kind == "early_stop":
             tbar.write(f"stopped early after epoch {ev.get('epoch')} of {ev.get('epochs')}: the dev metric did not "
                        f"improve for {ev.get('patience')} epoch(s); the weights of epoch {ev.get('best_epoch')} "

@@ -367,8 +367,9 @@ class TaskKind:
 
 
 def common_train_options(*, epochs: int, batch_size: int, lr: float | None = None, method: str | None = "lora",
-                         max_length: int | None = 256, base: bool = True) -> tuple[Option, ...]:
-    """The options every trainer takes, with the task's own defaults."""
+                         max_length: int | None = 256, base: bool | str = True) -> tuple[Option, ...]:
+    """The options every trainer takes, with the task's own defaults (``base="auto"``: adapt the task's shipped
+    model when the file's labels are among its labels, see :func:`biofm.train.common.start_model`)."""
     opts = [Option("train", "training file", required=True), Option("dev", "dev file (default: a split of --train)"),
             Option("out", "output model directory", required=True), Option("name", "model name (default: out's name)"),
             Option("epochs", "epochs", epochs, int), Option("lr", "learning rate (default: by method)", lr, float),
@@ -379,7 +380,12 @@ def common_train_options(*, epochs: int, batch_size: int, lr: float | None = Non
         opts.append(Option("method", "LoRA or full fine-tuning", method, choices=("lora", "full")))
     if max_length is not None:
         opts.append(Option("max_length", "tokens per training example", max_length, int))
-    if base:
+    if base == "auto":
+        opts.append(Option("base", "model to start from: auto (the task's shipped model when the file's labels are "
+                                   "among its labels, else a new classifier on the embedded encoder), a registered "
+                                   "model's name or directory, or an encoder: embedded, a directory or a hub id",
+                           "auto"))
+    elif base:
         opts.append(Option("base", "base encoder: embedded, a directory or a hub id", "embedded:all-MiniLM-L6-v2"))
     opts.append(Option("resume", "continue from the checkpoint in --out", False, bool))
     return tuple(opts)

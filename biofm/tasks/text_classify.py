@@ -112,7 +112,7 @@ class TextClassifyKind(TaskKind):
     verbs = (*TaskKind.verbs, "compare")
     peft_task = "SEQ_CLS"
     read_options = (*TEXT_READ_OPTIONS, Option("label_column", "column holding a true label (optional)"))
-    train_options = (*common_train_options(epochs=8, batch_size=16),
+    train_options = (*common_train_options(epochs=8, batch_size=16, base="auto"),
                      Option("text_column", "text column (default: guessed)"),
                      Option("label_column", "label column", "label"),
                      Option("label_map", "CSV mapping label values (1st column) to names (2nd)"),

@@ -22,6 +22,9 @@ def text_classifier_card(name: str, result: dict, command: str, description: str
         f"- Base encoder: `{cfg['base']}`; method: **{cfg['method']}**"
         + (f" (LoRA r={cfg['lora_r']}, alpha={cfg['lora_alpha']}, on query/key/value/dense; classifier trained fully)"
            if cfg["method"] == "lora" else ""),
+        *([f"- Started from `{start['model']}` (version {start['version']}): its weights and classifier were trained "
+           "further on this file"] if (start := result.get("started_from")) else
+          ["- Started from the bare encoder with a new classifier"]),
         f"- Epochs run: {len(result['history'])} (best epoch {dev['epoch']}, early stopping on dev macro-F1), "
         f"lr {cfg['lr']}, batch {cfg['batch_size']}, max length {cfg['max_length']} tokens, seed {cfg['seed']}, "
         f"AdamW (weight decay {cfg['weight_decay']}), linear warm-up/decay, gradient clipping 1.0",
@@ -38,7 +41,7 @@ def text_classifier_card(name: str, result: dict, command: str, description: str
               "| model | macro-F1 | accuracy |", "|---|---|---|",
               f"| {name} | {_fmt(dev['macro_f1'])} | {_fmt(dev['accuracy'])} |",
               f"| TF-IDF (1-2 grams) + logistic regression, same split | {_fmt(base['macro_f1'])} | "
-              f"{_fmt(base['accuracy'])} |", "",
+              f"{_fmt(base['accuracy'])} |", "", *_comparison_section(result.get("comparison")),
               "Per label (dev):", "", "| label | precision | recall | F1 | support |", "|---|---|---|---|---|"]
     for label, row in dev["per_label"].items():
         if isinstance(row, dict) and label not in ("macro avg", "weighted avg"):
@@ -53,6 +56,21 @@ def text_classifier_card(name: str, result: dict, command: str, description: str
               "Research and decision-support use only: predictions are not a diagnosis. Documents longer than the "
               "max length are classified with overlapping sliding windows whose logits are averaged.", ""]
     return "\n".join(lines)
+
+
+def _comparison_section(comparison: dict | None) -> list[str]:
+    """The new model against the one it started from (or the shipped one) on the same dev rows."""
+    if not comparison:
+        return []
+    new, ref = comparison["new"], comparison["reference"]
+    lines = [f"Against {ref['model']} ({ref['relation']}) on the same {comparison['dev_rows']} dev rows (macro-F1 over "
+             "the labels those rows hold):", "", "| model | macro-F1 | accuracy |", "|---|---|---|",
+             f"| {new['model']} (new) | {_fmt(new['macro_f1'])} | {_fmt(new['accuracy'])} |",
+             f"| {ref['model']} | {_fmt(ref['macro_f1'])} | {_fmt(ref['accuracy'])} |", ""]
+    if comparison["worse"]:
+        lines += [f"**Warning: {new['model']} is worse than {ref['model']} on these rows.** Keep using "
+                  f"{ref['model']}, or train on more data or with other settings.", ""]
+    return lines
 
 
 def write_card(out_dir: str | Path, text: str) -> Path:

@@ -21,6 +21,16 @@ class TrainingDataError(ValueError):
     """The training data cannot be used (found before training starts)."""
 
 
+def duration(seconds: float) -> str:
+    """``45 s``, ``3 min 05 s``, ``1 h 02 min``: an elapsed time or ETA in words a reader takes in at a glance."""
+    s = int(round(seconds))
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min {s % 60:02d} s"
+    return f"{s // 3600} h {s % 3600 // 60:02d} min"
+
+
 def seed_everything(seed: int) -> None:
     from transformers import set_seed
 
@@ -35,8 +45,12 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def stratified_split(labels: Sequence[str], dev_fraction: float, seed: int) -> tuple[list[int], list[int]]:
-    """Indices of a stratified train/dev split; every class keeps at least one training example."""
+def stratified_split(labels: Sequence[str], dev_fraction: float, seed: int,
+                     min_dev_per_class: int = 0) -> tuple[list[int], list[int]]:
+    """Indices of a stratified train/dev split; every class keeps at least one training example.
+
+    ``min_dev_per_class``: a small file still gets that many dev examples of a class (at most a quarter of the
+    class), so a 60-row file is judged on 15 rows rather than 10."""
     rng = np.random.default_rng(seed)
     by_class: dict[str, list[int]] = {}
     for i, lab in enumerate(labels):
@@ -45,7 +59,7 @@ def stratified_split(labels: Sequence[str], dev_fraction: float, seed: int) -> t
     for lab in sorted(by_class):
         idx = np.array(by_class[lab])
         rng.shuffle(idx)
-        n_dev = int(round(len(idx) * dev_fraction))
+        n_dev = max(int(round(len(idx) * dev_fraction)), min(min_dev_per_class, len(idx) // 4))
         n_dev = min(n_dev, len(idx) - 1)
         dev.extend(idx[:n_dev].tolist())
         train.extend(idx[n_dev:].tolist())
@@ -108,19 +122,23 @@ def fit(model: torch.nn.Module, *, n_examples: int, batch: Callable[[list[int]],
         if bad_epochs >= patience:
             first_epoch = epochs + 1
     t0 = time.time() - (history[-1]["seconds"] if history else 0.0)
+    t_run, step_run = time.time(), step  # this run's pace (a resumed run's earlier steps are not timed here)
     for epoch in range(first_epoch, epochs + 1):
         order = torch.randperm(n_examples, generator=gen).tolist()
         batches = [order[b * batch_size:(b + 1) * batch_size] for b in range(steps_per_epoch)]
         running, step = _epoch(model, params, optimizer, scheduler, batch, batches, step,
-                               lambda s, loss: progress and progress({"epoch": epoch, "step": s, "total_steps": total,
-                                                                      "loss": loss}), should_stop)
+                               lambda s, loss: progress and progress({"epoch": epoch, "epochs": epochs, "step": s,
+                                                                      "total_steps": total, "loss": loss,
+                                                                      **_timing(t_run, s - step_run, total - s)}),
+                               should_stop)
         metrics = evaluate()
         entry = {"epoch": epoch, "step": step, "train_loss": float(np.mean(running)), f"dev_{metric}": metrics[metric],
                  **{f"dev_{k}": v for k, v in metrics.items() if isinstance(v, float) and k != metric},
                  "seconds": round(time.time() - t0, 1)}
         history.append(entry)
         if progress:
-            progress({**entry, "total_steps": total, "event": "epoch", "metric": metric})
+            progress({**entry, "epochs": epochs, "total_steps": total, "event": "epoch", "metric": metric,
+                      **_timing(t_run, step - step_run, total - step)})
         if metrics[metric] > best or best_state is None:  # NaN never beats: keep at least one state
             best, bad_epochs = metrics[metric], 0
             best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
@@ -140,6 +158,15 @@ def fit(model: torch.nn.Module, *, n_examples: int, batch: Callable[[list[int]],
     model.eval()
     _remove_checkpoint(checkpoint_dir)
     return {"dev": best_metrics, "history": history}
+
+
+def _timing(started: float, steps_done: int, steps_left: int) -> dict:
+    """Seconds elapsed and the estimated seconds left (the mean pace so far, dev evaluations included)."""
+    import time
+
+    elapsed = time.time() - started
+    eta = elapsed / steps_done * steps_left if steps_done > 0 else None
+    return {"elapsed_s": round(elapsed, 1), "eta_s": None if eta is None else round(eta, 1)}
 
 
 def _epoch(model, params, optimizer, scheduler, batch, batches, step: int, report, should_stop):
@@ -204,19 +231,85 @@ class TrainConfig:
 
 
 
-def build_trainable(cfg: TrainConfig, auto_class, peft_task: str, labels: list[str], device: torch.device):
-    """Tokenizer and a trainable ``auto_class`` model on ``cfg.base``; LoRA-wrapped (PEFT ``peft_task``) for lora."""
+AUTO_BASE = "auto"  # a task's default: its shipped model when the file's labels are among that model's labels
+
+
+def start_model(base: str, task: str, default_model: str | None, labels: Sequence[str]):
+    """The registered model a run adapts (its spec), or None to train a new head on a bare encoder.
+
+    ``base`` is ``auto`` (the task's ``default_model`` when every label of the file is one of its labels), a
+    registered model name, or a model directory with ``biofm.json``; anything else (``embedded:...``, a plain
+    Hugging Face directory or hub id) is an encoder and gives None. Raises TrainingDataError when a named model is
+    for another task or lacks some of the file's labels (its classifier has no output for them).
+    """
+    from biofm.config import load_settings
+    from biofm.models.registry import default_registry, spec_from_dir
+    from biofm.models.spec import SPEC_FILE
+
+    if base == AUTO_BASE:
+        if not default_model:
+            return None
+        reg = default_registry(load_settings())
+        spec = reg.get(default_model) if default_model in reg.names() else None
+        return spec if spec is not None and spec.task == task and set(labels) <= set(spec.labels) else None
+    if (Path(base).expanduser() / SPEC_FILE).is_file():
+        spec = spec_from_dir(Path(base).expanduser())
+    else:
+        reg = default_registry(load_settings())
+        if base not in reg.names():
+            return None
+        spec = reg.get(base)
+    if spec.task != task:
+        raise TrainingDataError(f"--base {base}: {spec.name} is a {spec.task} model, not {task}")
+    extra = sorted(set(labels) - set(spec.labels))
+    if extra:
+        raise TrainingDataError(f"--base {base}: {spec.name} has no output for the label(s) {extra} of the training "
+                                f"file; give --base embedded to train a new classifier on the encoder")
+    return spec
+
+
+def encoder_base(base: str) -> str:
+    """``embedded`` is the embedded encoder; ``auto`` with no model to adapt falls back to it too."""
+    return EMBEDDED_BASE if base in ("embedded", AUTO_BASE) else base
+
+
+def build_trainable(cfg: TrainConfig, auto_class, peft_task: str, labels: list[str], device: torch.device,
+                    start=None):
+    """Tokenizer and a trainable ``auto_class`` model; LoRA-wrapped (PEFT ``peft_task``) for lora.
+
+    With ``start`` (a registered model's spec) training continues from that model: a LoRA adapter goes on being
+    trained (full fine-tuning starts from it merged into its base), a full model is loaded with its classifier.
+    ``labels`` must then be ``start.labels`` (its classifier's outputs, in order). Otherwise a new head of
+    ``len(labels)`` outputs goes on the encoder ``cfg.base``.
+    """
     from transformers import AutoTokenizer
 
-    from biofm.models.sources import pretrained, resolve_base
+    from biofm.models.sources import pretrained, require_safetensors, resolve_base
 
     if cfg.method not in ("lora", "full"):
         raise ValueError(f"method must be 'lora' or 'full', got {cfg.method!r}")
-    base = resolve_base(cfg.base)
+    head = {"num_labels": len(labels), "id2label": dict(enumerate(labels)),
+            "label2id": {l: i for i, l in enumerate(labels)}, "use_safetensors": True}
+    if start is not None and start.adapter:
+        base = resolve_base(start.base or EMBEDDED_BASE)
+        tok_dir = start.location if (Path(start.location) / "tokenizer.json").is_file() else base
+        tokenizer = pretrained(AutoTokenizer.from_pretrained, tok_dir)
+        model = pretrained(auto_class.from_pretrained, base, **head)
+        require_safetensors(start.location, "adapter_model.safetensors")
+        from peft import PeftModel
+
+        model = PeftModel.from_pretrained(model, start.location, is_trainable=cfg.method == "lora")
+        if cfg.method == "full":
+            model = model.merge_and_unload()
+            for p in model.parameters():
+                p.requires_grad_(True)
+        else:
+            lora = next(iter(model.peft_config.values()))
+            cfg.lora_r, cfg.lora_alpha = lora.r, lora.lora_alpha  # the adapter's own shape (for the card)
+        return tokenizer, model.to(device)
+    base = start.location if start is not None else resolve_base(encoder_base(cfg.base))
     tokenizer = pretrained(AutoTokenizer.from_pretrained, base)  # safetensors only; a clear error offline
-    model = pretrained(
-        auto_class.from_pretrained, base, num_labels=len(labels), id2label=dict(enumerate(labels)),
-        label2id={l: i for i, l in enumerate(labels)}, use_safetensors=True, ignore_mismatched_sizes=True)
+    model = pretrained(auto_class.from_pretrained, base, ignore_mismatched_sizes=start is None, **head)
     if cfg.method == "lora":
         from peft import LoraConfig, TaskType, get_peft_model
 
@@ -260,3 +353,25 @@ def seeded_split(items: Sequence, fraction: float, seed: int) -> tuple[list, lis
     random.Random(seed).shuffle(order)
     cut = max(1, int(round(len(order) * fraction)))
     return [items[i] for i in order[cut:]], [items[i] for i in order[:cut]]
+
+
+def compare_with(reference: dict | None, new: dict, n_dev: int) -> dict | None:
+    """Both models' dev scores on the same rows; ``worse`` when the new one's macro-F1 is lower."""
+    if reference is None:
+        return None
+    return {"dev_rows": n_dev, "new": new, "reference": reference,
+            "worse": new["macro_f1"] < reference["macro_f1"] - 1e-9}
+
+
+def comparison_lines(comparison: dict | None) -> list[str]:
+    """Plain-text lines for the CLI and the job panel: both scores, and a warning when the new model is worse."""
+    if not comparison:
+        return []
+    new, ref, n = comparison["new"], comparison["reference"], comparison["dev_rows"]
+    lines = [f"on the same {n} dev rows: {new['model']} macro-F1 {new['macro_f1']:.4f}, accuracy {new['accuracy']:.4f}; "
+             f"{ref['model']} ({ref['relation']}) macro-F1 {ref['macro_f1']:.4f}, accuracy {ref['accuracy']:.4f}"]
+    if comparison["worse"]:
+        what = "the model it started from" if ref["relation"] == "started from" else "the shipped model"
+        lines.append(f"WARNING: {new['model']} is worse than {ref['model']} ({what}) on the same {n} dev rows: "
+                     f"keep using {ref['model']}, or train on more data or with other settings")
+    return lines

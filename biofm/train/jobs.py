@@ -57,6 +57,14 @@ class Job:
             return "finished"
         return "cancelled" if cancelled else "failed"
 
+    def result(self) -> dict | None:
+        """The trainer's ``metrics.json`` in the job's output folder (dev metrics, comparison), once it is written."""
+        path = Path(self.meta["out"]) / "metrics.json"
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            return None
+
     def log_tail(self, n: int = 30) -> str:
         path = self.folder / "log.txt"
         if not path.is_file():

@@ -12,16 +12,19 @@ from sklearn.metrics import accuracy_score, classification_report, f1_score
 
 from biofm.inference import autocast, pad_batch
 from biofm.models.load import LoadedModel, pick_device, pick_precision
-from biofm.models.spec import ModelSpec, write_spec
+from biofm.models.spec import EMBEDDED_BASE, ModelSpec, write_spec
 from biofm.records import TextRecord
 from biofm.train.common import (
     TrainConfig,
     TrainingDataError,
     build_trainable,
     check_labels,
+    compare_with,
+    encoder_base,
     fit_config,
     save_weights,
     seed_everything,
+    start_model,
     stratified_split,
     write_results,
 )
@@ -54,11 +57,14 @@ def tfidf_baseline(train: Sequence[TextRecord], dev: Sequence[TextRecord], seed:
             "accuracy": float(accuracy_score(y, pred))}
 
 
+MIN_DEV_PER_LABEL = 3  # a dev score on 2 examples a label says little
+
+
 def split_records(records: Sequence[TextRecord], dev: Sequence[TextRecord] | None, dev_fraction: float,
                   seed: int) -> tuple[list[TextRecord], list[TextRecord]]:
     if dev:
         return list(records), list(dev)
-    train_idx, dev_idx = stratified_split([r.label for r in records], dev_fraction, seed)
+    train_idx, dev_idx = stratified_split([r.label for r in records], dev_fraction, seed, MIN_DEV_PER_LABEL)
     return [records[i] for i in train_idx], [records[i] for i in dev_idx]
 
 
@@ -75,10 +81,13 @@ def train_text_classifier(kind, train_records: Sequence[TextRecord], out_dir: st
     unknown = sorted({r.label for r in dev} - set(labels))
     if unknown:
         raise TrainingDataError(f"dev file has labels the training file lacks: {unknown}")
+    start = start_model(cfg.base, kind.name, kind.default_model, labels)
+    if start is not None:
+        labels = list(start.labels)  # its classifier's outputs, in its order (the file may use fewer)
     seed_everything(cfg.seed)
     device = pick_device(cfg.device)
     precision = pick_precision(device, cfg.precision)
-    tokenizer, model = build_trainable(cfg, kind.auto_class(), kind.peft_task, labels, device)
+    tokenizer, model = build_trainable(cfg, kind.auto_class(), kind.peft_task, labels, device, start=start)
     label_ids = {lab: i for i, lab in enumerate(labels)}
     enc = tokenizer([r.text for r in train], truncation=True, max_length=cfg.max_length)["input_ids"]
     y = torch.tensor([label_ids[r.label] for r in train])
@@ -97,15 +106,51 @@ def train_text_classifier(kind, train_records: Sequence[TextRecord], out_dir: st
             logits = model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits
         return loss_fn(logits.float(), y[idx].to(device))
 
+    if start is not None:  # the model it starts from, on the dev rows, before any step
+        model.eval()
+        reference = {"model": start.name, "relation": "started from", "version": start.version,
+                     **dev_scores(dev, clf_view.predict(dev).labels)}
+    else:
+        reference = shipped_reference(kind, dev, cfg)
     fitted = fit_config(model, cfg, len(train), batch_loss, lambda: evaluate(clf_view, dev), "macro_f1", out_dir,
                         progress, should_stop)
     best, out = fitted["dev"], Path(out_dir)
-    save_weights(model, tokenizer, out, cfg.method, cfg.base)
+    comparison = compare_with(reference, {"model": name, **dev_scores(dev, clf_view.predict(dev).labels)}, len(dev))
+    saved_base = (start.base or EMBEDDED_BASE if start.adapter else start.location) if start else encoder_base(cfg.base)
+    save_weights(model, tokenizer, out, cfg.method, saved_base)
     result = {"dev": best, "baseline_tfidf_logreg": tfidf_baseline(train, dev, cfg.seed), "history": fitted["history"],
-              "train_size": len(train), "dev_size": len(dev), "config": {**cfg.__dict__, "lr": cfg.learning_rate},
-              "precision": precision, "device": str(device), "data": data_info or {}}
+              "train_size": len(train), "dev_size": len(dev),
+              "config": {**cfg.__dict__, "lr": cfg.learning_rate, "base": saved_base},
+              "started_from": None if start is None else {"model": start.name, "version": start.version,
+                                                          "location": start.location},
+              "comparison": comparison, "precision": precision, "device": str(device), "data": data_info or {}}
     write_spec(out, name=name, task=kind.name, labels=labels, input_kind=kind.input_kind, max_length=cfg.max_length,
-               adapter=cfg.method == "lora", base=cfg.base, version=time.strftime("%Y%m%d"),
+               adapter=cfg.method == "lora", base=saved_base, version=time.strftime("%Y%m%d"),
                metrics={"dev_macro_f1": round(best["macro_f1"], 4), "dev_accuracy": round(best["accuracy"], 4)})
     write_results(out, result)
     return result
+
+
+def dev_scores(dev: Sequence[TextRecord], predicted: Sequence[str]) -> dict:
+    """Accuracy and macro-F1 over the labels the dev rows hold, so models with other label sets compare fairly."""
+    y = [r.label for r in dev]
+    present = sorted(set(y))
+    return {"accuracy": float(accuracy_score(y, predicted)),
+            "macro_f1": float(f1_score(y, predicted, average="macro", labels=present, zero_division=0))}
+
+
+def shipped_reference(kind, dev: Sequence[TextRecord], cfg: TrainConfig) -> dict | None:
+    """The task's shipped model on the dev rows, when it knows every dev label (the bar a new head must clear)."""
+    from biofm.config import load_settings
+    from biofm.models.load import load_model
+    from biofm.models.registry import default_registry
+
+    reg = default_registry(load_settings())
+    if not kind.default_model or kind.default_model not in reg.names():
+        return None
+    spec = reg.get(kind.default_model)
+    if spec.task != kind.name or not {r.label for r in dev} <= set(spec.labels):
+        return None
+    loaded = load_model(spec, kind.build, device=cfg.device, precision=cfg.precision)
+    return {"model": spec.name, "relation": "shipped model for this task", "version": spec.version,
+            **dev_scores(dev, kind.adapter(loaded).predict(dev).labels)}

@@ -81,13 +81,18 @@ def train_text_task(kind, config: dict, progress=None, should_stop=None) -> str:
     name = config.get("name") or out.name
     data_info = {"train_file": Path(config["train"]).name, "train_sha256": file_sha256(config["train"]),
                  "dev": Path(config["dev"]).name if config.get("dev") else
-                 f"stratified {config['dev_fraction']:.0%} of the train file"}
+                 f"stratified {config['dev_fraction']:.0%} of the train file (at least 3 rows a label where it has 12)"}
     result = train_text_classifier(kind, train, out, name=name, dev_records=dev, cfg=TrainConfig.from_options(config),
                                    dev_fraction=config["dev_fraction"], progress=progress, data_info=data_info,
                                    should_stop=should_stop)
     write_card(out, text_classifier_card(name, result, kind.command_line(config),
                                          description=config.get("description") or "",
                                          licence=config.get("licence") or ""))
+    from biofm.train.common import comparison_lines
+
     dev_m, base_m = result["dev"], result["baseline_tfidf_logreg"]
-    return (f"saved {out}: dev macro-F1 {dev_m['macro_f1']:.4f} (baseline {base_m['macro_f1']:.4f}), "
-            f"accuracy {dev_m['accuracy']:.4f} (baseline {base_m['accuracy']:.4f})")
+    start = result.get("started_from")
+    return "\n".join([f"saved {out}" + (f" (adapted from {start['model']})" if start else "")
+                      + f": dev macro-F1 {dev_m['macro_f1']:.4f} (TF-IDF baseline {base_m['macro_f1']:.4f}), "
+                      f"accuracy {dev_m['accuracy']:.4f} (baseline {base_m['accuracy']:.4f})",
+                      *comparison_lines(result.get("comparison"))])

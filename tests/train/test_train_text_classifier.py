@@ -28,7 +28,8 @@ def toy(n_per_class=12):
 def test_training_lowers_the_loss_and_the_saved_model_predicts(tiny_model_dir, tmp_path, method):
     events = []
     out = tmp_path / method
-    cfg = TrainConfig(base=str(tiny_model_dir), method=method, epochs=12, lr=3e-3 if method == "full" else 1e-2,
+    # LoRA on a random tiny encoder leaves a plateau at ln 3 after a few epochs at 2e-2 (1e-2 stalls on the 27-row split)
+    cfg = TrainConfig(base=str(tiny_model_dir), method=method, epochs=12, lr=3e-3 if method == "full" else 2e-2,
                       batch_size=8, max_length=16, seed=1, device="cpu", precision="fp32", patience=10)
     result = train_text_classifier(get_task("text-classify"), toy(), out, name=f"toy-{method}", cfg=cfg, progress=events.append)
     losses = [h["train_loss"] for h in result["history"]]
