@@ -18,21 +18,22 @@ import numpy as np
 
 FOREST_FILE = "forest.safetensors"
 # size-bounded defaults (each shipped forest file <= 3 MB): trees per target and the smallest leaf
-N_TREES = {"regression": 300, "binary": 300, "multilabel": 100}
-MIN_LEAF = {"regression": 1, "binary": 2, "multilabel": 10}
+N_TREES = {"regression": 200, "binary": 300, "multilabel": 70}
+MIN_LEAF = {"regression": 2, "binary": 2, "multilabel": 5}
 CLASS_WEIGHT = "balanced"
 
 
 @dataclass
 class TreeArrays:
-    """The trees of one target's forest, concatenated. Node indices are global; ``left == -1`` marks a leaf.
+    """The trees of one target's forest, concatenated. ``left``/``right`` are indices within the node's own tree
+    (int16 where every tree has under 32767 nodes), ``roots`` each tree's first node; ``left == -1`` marks a leaf.
 
     ``value`` holds the regression value, or the fraction of class 1 in the leaf (a classifier); ``constant`` is
     used instead of the trees when the target had one class only in training (its frequency of class 1)."""
 
     roots: np.ndarray  # [n_trees] int32
-    left: np.ndarray  # [n_nodes] int32
-    right: np.ndarray  # [n_nodes] int32
+    left: np.ndarray  # [n_nodes] int16 / int32, within the tree
+    right: np.ndarray  # [n_nodes] int16 / int32
     feature: np.ndarray  # [n_nodes] int16 (2048 bits fit)
     threshold: np.ndarray  # [n_nodes] float16 (Morgan bits split at 0.5: exact)
     value: np.ndarray  # [n_nodes] float32
@@ -43,7 +44,8 @@ class TreeArrays:
         n = len(x)
         if self.constant is not None or not len(self.roots):
             return np.full((n, 1), self.constant if self.constant is not None else np.nan, np.float32)
-        node = np.broadcast_to(self.roots[None, :], (n, len(self.roots))).copy()
+        base = np.broadcast_to(self.roots.astype(np.int64)[None, :], (n, len(self.roots)))
+        node = base.copy()
         rows = np.arange(n)[:, None]
         xs = np.asarray(x, dtype=np.float32)
         threshold = self.threshold.astype(np.float32)
@@ -53,7 +55,8 @@ class TreeArrays:
                 break
             feat = self.feature[node].astype(np.int64)
             go_left = xs[rows, np.where(inner, feat, 0)] <= threshold[node]
-            node = np.where(inner, np.where(go_left, self.left[node], self.right[node]), node)
+            child = np.where(go_left, self.left[node], self.right[node]).astype(np.int64) + base
+            node = np.where(inner, child, node)
         return self.value[node]
 
     def predict(self, x: np.ndarray) -> np.ndarray:
@@ -69,8 +72,8 @@ def tree_arrays(estimator) -> TreeArrays:
     for tree in estimator.estimators_:
         t = tree.tree_
         left, right = t.children_left.astype(np.int64), t.children_right.astype(np.int64)
-        lefts.append(np.where(left >= 0, left + offset, -1))
-        rights.append(np.where(right >= 0, right + offset, -1))
+        lefts.append(left)
+        rights.append(right)
         feats.append(np.where(left >= 0, t.feature, 0))
         thrs.append(np.where(left >= 0, t.threshold, 0.0))
         v = t.value[:, 0, :]
@@ -82,8 +85,9 @@ def tree_arrays(estimator) -> TreeArrays:
     thr16 = thr.astype(np.float16)
     if not np.array_equal(thr16.astype(np.float64), thr):
         raise ValueError("thresholds are not exact in float16: these features are not fingerprint bits")
-    return TreeArrays(np.asarray(roots, np.int32), np.concatenate(lefts).astype(np.int32),
-                      np.concatenate(rights).astype(np.int32), np.concatenate(feats).astype(np.int16), thr16,
+    local = np.int16 if max(len(v) for v in lefts) < np.iinfo(np.int16).max else np.int32
+    return TreeArrays(np.asarray(roots, np.int32), np.concatenate(lefts).astype(local),
+                      np.concatenate(rights).astype(local), np.concatenate(feats).astype(np.int16), thr16,
                       np.concatenate(vals).astype(np.float32))
 
 

@@ -250,7 +250,8 @@ def train_molecules_task(task_kind, config: dict, progress=None, should_stop=Non
     metrics = json.loads((out / "metrics.json").read_text())
     metrics.update({"baseline_random_forest": baseline, "random_split": rnd, "random_split_baseline": rnd_base})
     (out / "metrics.json").write_text(json.dumps(metrics, indent=1))
-    write_card(out, molecule_card(name, result, baseline, task_kind.command_line(config), pre,
+    command = task_kind.command_line({**config, "reuse_transformer": False})  # what trains it all from scratch
+    write_card(out, molecule_card(name, result, baseline, command, pre,
                                   config.get("description") or "", rnd, rnd_base, kinds))
     key = "rmse" if config["kind"] == "regression" else "roc_auc"
     part = kinds["selected_on"]
