@@ -39,7 +39,7 @@ if state:
             st.caption(f"Row {bad['row']}: {webui.md(bad['error'])}")
     if preds is None:
         st.stop()
-    frame = molui.numeric_frame(pd.DataFrame(preds.rows()), ["uncertainty"])
+    frame = molui.numeric_frame(pd.DataFrame(preds.rows()))
     frame.insert(1, "name", [r.name for r in res.records])
     frame["in_domain"] = preds.in_domain
     targets = preds.targets

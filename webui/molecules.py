@@ -60,8 +60,7 @@ def produced_by(preds) -> str:
     if not preds.confidence:
         return f"Predicted by: {title}. No conformal calibration for this model: no intervals or prediction sets."
     what = "prediction interval" if preds.kind == "regression" else "prediction set"
-    return (f"Predicted by: {title} · {round(100 * preds.confidence)}% conformal {what} per molecule, calibrated on "
-            "the model's dev split")
+    return f"Predicted by: {title} · {round(100 * preds.confidence)}% conformal {what} per molecule"
 
 
 def molecule_caption_lines(preds, i: int, limit: int = 3) -> list[str]:
@@ -82,9 +81,10 @@ def _bound(v: float) -> str:
     return f"{v:.2f}" if np.isfinite(v) else ("∞" if v > 0 else "−∞")
 
 
-def numeric_frame(frame: pd.DataFrame, columns) -> pd.DataFrame:
-    """Columns that may hold 'inf' text (unbounded intervals) as numbers, for sorting."""
-    for c in columns:
-        if c in frame:
+def numeric_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The interval bounds and uncertainty (which hold 'inf' text where an interval is unbounded) as numbers, so the
+    table sorts and filters on them."""
+    for c in frame.columns:
+        if c == "uncertainty" or c.endswith(("_low", "_high")):
             frame[c] = pd.to_numeric(frame[c], errors="coerce")
     return frame

@@ -1,7 +1,7 @@
 """Calibrated uncertainty for molecule models: inductive conformal prediction with ``crepes``.
 
-Each model kind (transformer, random forest, ensemble) is calibrated on the dev split, which no model was fitted
-on (the transformer only chose its epoch there):
+Each model kind (transformer, random forest, ensemble) is calibrated on held-out molecules no model was fitted on
+(see :func:`biofm.chem.model_kinds.fit_baselines` for which split):
 
 - regression: normalised conformal regression (Papadopoulos et al. 2011; crepes ``ConformalRegressor`` with
   ``sigmas``): non-conformity ``|y - y_hat| / (s + beta)``, where ``s`` is the spread of the random forest's trees
@@ -11,7 +11,7 @@ on (the transformer only chose its epoch there):
   ``ConformalClassifier`` with the true class as the Mondrian category) with the hinge score ``1 - P(class)``:
   a p-value per class, the prediction set ``{classes with p >= 1 - confidence}`` and, per target, a
   coverage guarantee within each class. Calibrated probabilities of activity: isotonic regression of the label on
-  the model's probability over the same calibration split (Zadrozny & Elkan 2002; scikit-learn).
+  the model's probability over the same calibration molecules (Zadrozny & Elkan 2002; scikit-learn).
 
 p-values are not smoothed (no random tie-breaking), so a molecule's interval or set depends only on that molecule,
 never on the rest of the batch. Calibration scores are stored as safetensors beside the model

@@ -168,7 +168,8 @@ def molecule_card(name: str, result: dict, baseline: dict, command: str, pretrai
              "- Ensemble: the mean of the transformer's and the forest's values or probabilities",
              f"- Split: {info.get('split', '')}; train/dev/test sizes {result['sizes']}",
              f"- Data: {info.get('data', '')}" + (f"; licence {info['licence']}" if info.get("licence") else ""),
-             f"- Uncertainty: conformal prediction (crepes), calibrated on the dev split for each model kind: {what}, "
+             f"- Uncertainty: conformal prediction (crepes), calibrated for each model kind on the "
+             f"{(kinds or {}).get('calibrated_on', 'dev')} split: {what}, "
              f"at {conf}% confidence by default; applicability domain: Tanimoto similarity (Morgan radius 2, 2048 "
              "bits) to the nearest training molecule, flagged below 0.3", "",
              "Reproduce:", "", "```", command, "```", ""]
@@ -179,7 +180,11 @@ def molecule_card(name: str, result: dict, baseline: dict, command: str, pretrai
                   + (f"best on the {kinds['selected_on']} split" if kinds.get("chosen_by") is None
                      else f"chosen by {kinds['chosen_by']}") + "). The page and `biofm predict --model-kind` run any "
                   "of the three. Coverage: the share of test labels inside the interval or set (nominal "
-                  f"{conf}%).", ""]
+                  f"{conf}%), 2-fold cross-fitted on the {kinds.get('calibrated_on', 'dev')} split, which calibrates the shipped "
+                  "model (the dev split chose the transformer's epoch; calibrated on dev instead, test coverage "
+                  "would be " + ", ".join(f"{KIND_TITLES[k].split(' (')[0]} "
+                                          f"{100 * v.get('coverage_dev_calibrated', {}).get('coverage', float('nan')):.1f}%"
+                                          for k, v in kinds["kinds"].items()) + ").", ""]
     lines += [f"## Test metrics: {label}", "",
               "| split | biofm transformer | random forest on Morgan fingerprints |", "|---|---|---|",
               f"| {info.get('split', '')} | {test:.4f} | {base:.4f} |"]
