@@ -88,7 +88,7 @@ def timing(name: str, cfg: dict) -> dict[str, float]:
     from biofm import api
     from biofm.config import load_settings
     from biofm.io.molecules import MoleculeRecord
-    from biofm.models import clear_model_cache
+    from biofm.models.load import clear_model_cache
 
     smiles, y = read_training_table(cfg)
     smiles, y, (tr, dv, te), _ = _split(cfg, smiles, y)
