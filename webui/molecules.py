@@ -21,11 +21,9 @@ def kind_picker(spec, key: str) -> tuple[str | None, float]:
     kinds = list(available_kinds(spec.location))
     default = spec.extra.get("default_kind", "transformer")
     kinds = ([default] if default in kinds else []) + [k for k in kinds if k != default]
-    if st.session_state.get(f"{key}-kind-of") != spec.name:  # another model: start from its own default kind
-        st.session_state.pop(f"{key}-kind", None)
-        st.session_state[f"{key}-kind-of"] = spec.name
     c1, c2 = st.columns(2)
-    choice = c1.selectbox(KIND_LABEL, kinds, key=f"{key}-kind",
+    # one widget per model (key ``<key>-kind-<model>``): another model starts from its own default kind
+    choice = c1.selectbox(KIND_LABEL, kinds, key=f"{key}-kind-{spec.name}",
                           format_func=lambda k: KIND_TITLES[k] + (" (default: best on test)" if k == default else ""))
     confidence = c2.select_slider(CONFIDENCE_LABEL, CONFIDENCES, value=0.9, key=f"{key}-confidence",
                                   format_func=lambda c: f"{round(100 * c)}%")

@@ -14,7 +14,7 @@ def _predict(model: str, smiles: str, **widgets) -> AppTest:
     at = AppTest.from_file(MOL_PAGE, default_timeout=120).run()
     at.selectbox(key="mol-model").set_value(model).run()
     if "kind" in widgets:
-        at.selectbox(key="mol-kind").set_value(widgets["kind"]).run()
+        at.selectbox(key=f"mol-kind-{model}").set_value(widgets["kind"]).run()
     if "confidence" in widgets:
         at.select_slider(key="mol-confidence").set_value(widgets["confidence"]).run()
     at.text_area(key="mol-text").input(smiles)
@@ -41,7 +41,7 @@ def test_prediction_set_and_default_kind_for_shipped_bbbp(app_env):
     from biofm.models import default_registry
 
     default = default_registry().get("bbbp").extra["default_kind"]  # the winner on its scaffold test split
-    assert at.selectbox(key="mol-kind").options[0].endswith("(default: best on test)")
+    assert at.selectbox(key="mol-kind-bbbp").options[0].endswith("(default: best on test)")
     assert any("90% conformal prediction set" in m.value for m in at.markdown)
     table = next(d.value for d in at.dataframe if "BBB_penetration" in d.value.columns)
     assert (table["model_kind"] == default).all()
