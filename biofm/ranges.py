@@ -75,11 +75,19 @@ def new_model_dir(value) -> str:
     return str(value)
 
 
+def confidence_level(value) -> float:
+    """A conformal confidence level: 0 (no intervals or sets) or a fraction below 1 (0.9 = 90%)."""
+    v = float(value)
+    if not 0 <= v < 1:
+        raise ValueError(f"must be 0 (none) or between 0 and 1, e.g. 0.9 for 90% (got {value})")
+    return v
+
+
 # option name -> check, for task options (training and predict) and the shared run options
 OPTION_RANGES: dict[str, Callable] = {
     "epochs": positive_int, "batch_size": positive_int, "max_length": positive_int, "max_tokens": positive_int,
     "n_train": positive_int, "n_dev": positive_int, "n_test": positive_int, "patience": positive_int,
-    "mc_passes": non_negative_int, "lr": positive_float, "dev_fraction": open_fraction, "device": device,
+    "confidence": confidence_level, "lr": positive_float, "dev_fraction": open_fraction, "device": device,
     "out": new_model_dir, "chunk_rows": positive_int, "workers": positive_int, "gpus_per_worker": non_negative_float,
     "steps": positive_int, "perplexity": positive_float, "max_points": positive_int,
 }

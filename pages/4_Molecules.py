@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 import webui
+from webui import molecules as molui
 from biofm.chem.draw import structure_png
 from biofm.io.writers import table_bytes
 from biofm.tasks import get_task
@@ -13,13 +14,15 @@ TASK = "molecules"
 
 st.set_page_config(page_title="Molecules · biofm", page_icon=webui.FAVICON, layout="wide")
 st.title("Molecules")
-st.caption("Solubility, blood-brain-barrier penetration and Tox21 activity from SMILES, with Monte-Carlo-dropout "
-           "uncertainty and the nearest training molecule. Research use only.")
+st.caption("Solubility, blood-brain-barrier penetration and Tox21 activity from SMILES, by a transformer, a random "
+           "forest on Morgan fingerprints or their ensemble, with conformal intervals or prediction sets and the "
+           "nearest training molecule. Research use only.")
 
 spec = webui.model_picker(TASK, key="mol")
+model_kind, confidence = molui.kind_picker(spec, key="mol")
 strip = st.checkbox("Strip salts and solvents (keep the largest fragment)", key="mol-strip")
 read = webui.document_input(TASK, "mol", "Predict", extra={"strip_salts": strip})
-webui.run_batch(TASK, spec, read, "mol", "Predicting")
+webui.run_batch(TASK, spec, read, "mol", "Predicting", model_kind=model_kind, confidence=confidence)
 
 state = webui.batch_result("mol", TASK, stop_when_empty=False, row_errors=False)  # rows: the validation report
 if state:
@@ -36,11 +39,12 @@ if state:
             st.caption(f"Row {bad['row']}: {webui.md(bad['error'])}")
     if preds is None:
         st.stop()
-    frame = pd.DataFrame(preds.rows())
+    frame = molui.numeric_frame(pd.DataFrame(preds.rows()))
     frame.insert(1, "name", [r.name for r in res.records])
     frame["in_domain"] = preds.in_domain
     targets = preds.targets
     st.subheader("Predictions")
+    st.markdown(molui.produced_by(preds))
     c1, c2, c3 = st.columns(3)
     sort_by = c1.selectbox("Sort by", targets + ["uncertainty", "nearest_train_similarity"], key="mol-sort")
     descending = c2.checkbox("Descending", value=True, key="mol-desc")
@@ -59,7 +63,7 @@ if state:
                 st.image(png, width="stretch")
             i = preds.ids.index(row["id"])
             st.caption(f"**{webui.md(row['id'])}** {webui.md(row['name'])}  \n" + "  \n".join(
-                f"{t}: {preds.values[i, j]:.3f} ± {preds.std[i, j]:.3f}" for j, t in enumerate(targets[:3]))
+                molui.molecule_caption_lines(preds, i))
                 + ("" if preds.in_domain[i] else
                    f"  \n:material/warning: far from training data ({preds.nearest_similarity[i]:.2f})"))
     if len(view) > 24:

@@ -135,6 +135,10 @@ def tiny_molecule_dir(tmp_path_factory):
     idx = list(range(len(TOY_SMILES)))
     train_molecule_model(get_task("molecules"), root / "enc", TOY_SMILES, y, (idx[:18], idx[18:22], idx[22:]), root / "tiny-mol",
                          name="tiny-mol", targets=["carbons"], kind="regression", epochs=3, lr=1e-3, device="cpu")
+    from biofm.chem.model_kinds import fit_baselines  # the forest, the ensemble and their conformal calibration
+
+    fit_baselines(get_task("molecules"), root / "tiny-mol", TOY_SMILES, y, (idx[:18], idx[18:22], idx[22:]),
+                  kind="regression", targets=["carbons"])
     return root / "tiny-mol"
 
 

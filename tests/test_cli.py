@@ -130,7 +130,7 @@ def test_predict_molecules_keeps_rejected_rows_in_place(tiny_molecule_dir, tmp_p
     src.write_text("id,smiles\na,CCO\nb,C1CC\nc,[Na+].CC(=O)[O-]\n")
     out = tmp_path / "pred.csv"
     assert main(["predict", "molecules", str(src), "-o", str(out), "--model", str(tiny_molecule_dir),
-                 "--strip-salts", "--mc-passes", "3", "-q"]) == 0
+                 "--strip-salts", "--confidence", "0.8", "-q"]) == 0
     frame = pd.read_csv(out, keep_default_na=False)
     assert list(frame.columns[:5]) == ["id", "input_smiles", "canonical_smiles", "valid", "error"]
     assert {"carbons", "uncertainty", "nearest_train_similarity"} <= set(frame.columns)

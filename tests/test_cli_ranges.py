@@ -20,7 +20,7 @@ def notes(tmp_path):
     (["batch", "text-classify", "{notes}", "-o", "{tmp}/o.csv", "--workers", "0"], "--workers: must be 1 or more"),
     (["predict", "text-classify", "{notes}", "-o", "{tmp}/o.csv", "--batch-size", "0"], "--batch-size: must be 1"),
     (["predict", "text-classify", "{notes}", "-o", "{tmp}/o.csv", "--max-tokens", "x"], "'x' is not an integer"),
-    (["predict", "molecules", "{notes}", "-o", "{tmp}/o.csv", "--mc-passes", "-1"], "--mc-passes: must be 0 or more"),
+    (["predict", "molecules", "{notes}", "-o", "{tmp}/o.csv", "--confidence", "1.5"], "--confidence: must be 0 (none) or between 0 and 1"),
     (["train", "text-classify", "--train", "{notes}", "--out", "{tmp}/m", "--epochs", "0"], "--epochs: must be 1"),
     (["train", "text-classify", "--train", "{notes}", "--out", "{tmp}/m", "--batch-size", "0"], "--batch-size: must"),
     (["train", "text-classify", "--train", "{notes}", "--out", "{tmp}/m", "--dev-fraction", "1.5"],

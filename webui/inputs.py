@@ -189,14 +189,17 @@ def _predict(task: str, spec, result, key: str, progress_text: str, note: str, *
 # widgets of the input form (kept across runs); every other "{key}-..." widget belongs to a result
 INPUT_WIDGETS = ("model", "model-path", "source", "text", "one-per-line", "upload", "upload-per-line", "text-column",
                  "id-column", "label-column", "run", "example", "paste", "result", "gate", "gated-result", "gate-ack",
-                 "gate-action", "gate-choice", "gate-go", "strip", "preview", "task", "from", "earlier", "input-sig")
+                 "gate-action", "gate-choice", "gate-go", "strip", "preview", "task", "from", "earlier", "input-sig",
+                 "confidence", "kind-")  # a name ending in "-" keeps every widget it starts (one per model)
 
 
 def _reset_result_widgets(key: str) -> None:
     """A new result starts with its pickers at their defaults (the first document, its predicted class), not at
     the previous run's choices."""
     keep = {f"{key}-{name}" for name in INPUT_WIDGETS}
-    for k in [k for k in st.session_state if isinstance(k, str) and k.startswith(f"{key}-") and k not in keep]:
+    prefixes = tuple(f"{key}-{name}" for name in INPUT_WIDGETS if name.endswith("-"))
+    for k in [k for k in st.session_state if isinstance(k, str) and k.startswith(f"{key}-") and k not in keep
+              and not k.startswith(prefixes)]:
         del st.session_state[k]
 
 

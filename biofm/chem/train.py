@@ -97,7 +97,7 @@ def train_molecule_model(task_kind, encoder_dir: str | Path, smiles: Sequence[st
     extra = {"kind": kind, "mean": [float(v) for v in mean], "std": [float(v) for v in std]}
     spec = ModelSpec(name=name, task=task_kind.name, labels=tuple(targets), input_kind=task_kind.input_kind,
                      max_length=128, source="local", location=str(out_dir), extra=extra)
-    predictor = task_kind.adapter(LoadedModel(spec, tok, model, dev, "fp32"), mc_passes=0)
+    predictor = task_kind.adapter(LoadedModel(spec, tok, model, dev, "fp32"), model_kind="transformer", confidence=0)
 
     def predict(idx):
         return predictor.predict_smiles([smiles[i] for i in idx]).values
@@ -203,7 +203,10 @@ def read_training_table(config: dict) -> tuple[list[str], np.ndarray]:
 
 
 def train_molecules_task(task_kind, config: dict, progress=None, should_stop=None) -> str:
-    """Split, fine-tune, compare with a random forest (and optionally a random split), write the card."""
+    """Split, fine-tune the transformer (or keep the one in ``--out`` with ``--reuse-transformer``), fit the
+    fingerprint random forest and the ensemble on the same split, calibrate all three (conformal, on dev), save the
+    winner as the default kind, write the card."""
+    from biofm.chem.model_kinds import KIND_TITLES, fit_baselines
     from biofm.train.cards import molecule_card, write_card
 
     smiles, y = read_training_table(config)
@@ -215,23 +218,52 @@ def train_molecules_task(task_kind, config: dict, progress=None, should_stop=Non
             "data": Path(config["train"]).name + (f" + {Path(config['test']).name}" if config.get("test") else "")}
     common = dict(targets=names, kind=config["kind"], epochs=config["epochs"], lr=config["lr"] or 3e-4,
                   batch_size=config["batch_size"], seed=seed, device=config["device"])
-    result = train_molecule_model(task_kind, config["encoder"], smiles, y, split, out, name=name, progress=progress,
-                                  should_stop=should_stop, extra_info=info, **common)
-    baseline = rf_baseline(smiles, y, split, config["kind"], names, seed=seed)
-    rnd = rnd_base = None
-    if config.get("also_random") and not config.get("test"):
-        rsplit = random_split(len(smiles), seed)
-        with tempfile.TemporaryDirectory() as tmp:
-            rnd = train_molecule_model(task_kind, config["encoder"], smiles, y, rsplit, tmp, name="random-split",
-                                       **common)["test"]
-        rnd_base = rf_baseline(smiles, y, rsplit, config["kind"], names, seed=seed)
+    old = json.loads((out / "metrics.json").read_text()) if (out / "metrics.json").is_file() else {}
+    if config.get("reuse_transformer"):
+        if not (out / "head.safetensors").is_file() or old.get("sizes") != [len(s) for s in split]:
+            raise TrainingDataError(f"--reuse-transformer: {out} holds no transformer trained on this split "
+                                    f"(sizes {old.get('sizes')} vs {[len(s) for s in split]})")
+        result = {k: old[k] for k in ("dev", "test", "history", "sizes", "kind", "targets", "info")}
+        rnd, rnd_base = old.get("random_split"), old.get("random_split_baseline")
+    else:
+        result = train_molecule_model(task_kind, config["encoder"], smiles, y, split, out, name=name,
+                                      progress=progress, should_stop=should_stop, extra_info=info, **common)
+        rnd = rnd_base = None
+        if config.get("also_random") and not config.get("test"):
+            rsplit = random_split(len(smiles), seed)
+            with tempfile.TemporaryDirectory() as tmp:
+                rnd = train_molecule_model(task_kind, config["encoder"], smiles, y, rsplit, tmp, name="random-split",
+                                           **common)["test"]
+            rnd_base = rf_baseline(smiles, y, rsplit, config["kind"], names, seed=seed)
+    if progress:
+        progress({"event": "baselines", "message": "random forest, ensemble and conformal calibration"})
+    forced = config.get("model_kind") if config.get("model_kind") not in (None, "auto") else None
+    kinds = fit_baselines(task_kind, out, smiles, y, split, kind=config["kind"], targets=names, seed=seed,
+                          device=config["device"])
+    if forced:
+        _set_default_kind(out, forced)
+        kinds["default_kind"], kinds["chosen_by"] = forced, "--model-kind"
+    baseline = kinds["kinds"]["random_forest"]["test" if split[2] else "dev"]
     pre_path = Path(config["encoder"]) / "pretraining.json"
     pre = json.loads(pre_path.read_text()) if pre_path.is_file() else {}
     (out / "pretraining.json").write_text(json.dumps(pre, indent=1))
     metrics = json.loads((out / "metrics.json").read_text())
     metrics.update({"baseline_random_forest": baseline, "random_split": rnd, "random_split_baseline": rnd_base})
     (out / "metrics.json").write_text(json.dumps(metrics, indent=1))
-    write_card(out, molecule_card(name, result, baseline, task_kind.command_line(config), pre,
-                                  config.get("description") or "", rnd, rnd_base))
+    command = task_kind.command_line({**config, "reuse_transformer": False})  # what trains it all from scratch
+    write_card(out, molecule_card(name, result, baseline, command, pre,
+                                  config.get("description") or "", rnd, rnd_base, kinds))
     key = "rmse" if config["kind"] == "regression" else "roc_auc"
-    return f"saved {out} ({name}): test {key} {result['test'][key]:.4f}, random forest {baseline[key]:.4f}"
+    part = kinds["selected_on"]
+    scores = ", ".join(f"{k} {v[part].get(key, float('nan')):.4f}" for k, v in kinds["kinds"].items())
+    return (f"saved {out} ({name}): {part} {key} {scores}; default model kind: {kinds['default_kind']} "
+            f"({KIND_TITLES[kinds['default_kind']]}"
+            + (", chosen by --model-kind)" if forced else f", best on {part})"))
+
+
+def _set_default_kind(out: Path, kind: str) -> None:
+    from biofm.models.spec import SPEC_FILE
+
+    spec = json.loads((out / SPEC_FILE).read_text(encoding="utf-8"))
+    spec.setdefault("extra", {})["default_kind"] = kind
+    (out / SPEC_FILE).write_text(json.dumps(spec, indent=2) + "\n", encoding="utf-8")

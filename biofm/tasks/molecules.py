@@ -1,26 +1,28 @@
 """``molecules``: properties of SMILES (solubility, BBB penetration, Tox21) with uncertainty and atom attributions.
 
-Uncertainty: Monte-Carlo dropout (a private copy of the model with dropout on, T passes). Applicability domain: the
-nearest training molecule by Tanimoto similarity of Morgan fingerprints (radius 2, 2048 bits).
+Model kinds (:mod:`biofm.chem.model_kinds`): the fine-tuned transformer, a random forest on Morgan fingerprints, or
+their ensemble; the model directory's default is the kind that won on its test split. Uncertainty: conformal
+prediction calibrated on the dev split (:mod:`biofm.chem.conformal`): an interval (regression) or a prediction set
+and a calibrated probability (classification) at a chosen confidence, for each molecule on its own. Applicability
+domain: the nearest training molecule by Tanimoto similarity of Morgan fingerprints (radius 2, 2048 bits).
 """
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from biofm.inference import run_batched
+from biofm.chem.conformal import DEFAULT_CONFIDENCE
 from biofm.tasks.base import ID_COLUMN, Adapter, Option, Predictions, Prepared, TaskKind, register
 from biofm.tasks.molecules_parts import MOLECULE_TRAIN_OPTIONS, MoleculeCodec, rejected_rows
 
 AD_THRESHOLD = 0.3
-MC_PASSES = 20
 TRAIN_FPS = "train_fingerprints.safetensors"
 
 
@@ -28,12 +30,18 @@ TRAIN_FPS = "train_fingerprints.safetensors"
 class MoleculePredictions(Predictions):
     targets: list[str] = field(default_factory=list, metadata={"shared": True})
     kind: str = "regression"
-    values: np.ndarray = None  # regression: value in target units; classification: probability
-    std: np.ndarray = None  # MC-dropout standard deviation, same units
+    values: np.ndarray = None  # [n, targets] regression: value in target units; classification: P(active)
+    uncertainty: np.ndarray = None  # [n, targets] interval half-width (regression) or 1 - conformal confidence
     nearest_similarity: np.ndarray = None
     nearest_smiles: list[str] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
     inputs: list[str] = field(default_factory=list)
+    model_kind: str = "transformer"  # transformer | random_forest | ensemble
+    confidence: float = 0.0  # of the intervals / sets (0: none, the model has no calibration)
+    low: np.ndarray = None  # [n, targets] conformal interval (regression; NaN without calibration)
+    high: np.ndarray = None
+    pred_sets: np.ndarray = None  # [n, targets, 2] bool: inactive / active in the set (classification)
+    calibrated: np.ndarray = None  # [n, targets] calibrated P(active) (classification)
 
     @property
     def smiles(self) -> list[str]:
@@ -44,30 +52,69 @@ class MoleculePredictions(Predictions):
     def in_domain(self) -> np.ndarray:
         return self.nearest_similarity >= AD_THRESHOLD
 
+    def set_text(self, i: int, j: int) -> str:
+        """The prediction set of molecule ``i``, target ``j`` as text: ``{active}``, ``{active, inactive}``, ``{}``."""
+        from biofm.chem.conformal import CLASSES
+
+        if self.pred_sets is None:
+            return ""
+        return "{" + ", ".join(CLASSES[c] for c in (1, 0) if self.pred_sets[i, j, c]) + "}"
+
     def rows(self, detail: bool = False) -> list[dict]:
-        """id,input_smiles,canonical_smiles,valid,error,<targets>,uncertainty,nearest_train_similarity/_smiles."""
+        """id,input_smiles,canonical_smiles,valid,error,<targets>, then per target <t>_low,<t>_high (regression) or
+        <t>_calibrated,<t>_set (classification), uncertainty, model_kind, confidence,
+        nearest_train_similarity/_smiles."""
         out = []
+        calibrated = self.confidence > 0
         for i, rid in enumerate(self.ids):
             row = {"id": rid, "input_smiles": self.inputs[i] if self.inputs else self.texts[i],
                    "canonical_smiles": self.texts[i], "valid": True, "error": ""}
             row.update({t: round(float(self.values[i, j]), 4) for j, t in enumerate(self.targets)})
-            row.update({"uncertainty": round(float(self.std[i].mean()), 4),
+            for j, t in enumerate(self.targets):
+                if not calibrated:
+                    continue
+                if self.kind == "regression":
+                    row.update({f"{t}_low": _num(self.low[i, j]), f"{t}_high": _num(self.high[i, j])})
+                else:
+                    row.update({f"{t}_calibrated": round(float(self.calibrated[i, j]), 4),
+                                f"{t}_set": self.set_text(i, j)})
+            row.update({"uncertainty": _num(self.uncertainty[i].mean()) if calibrated else "",
+                        "model_kind": self.model_kind, "confidence": self.confidence if calibrated else "",
                         "nearest_train_similarity": round(float(self.nearest_similarity[i]), 4),
                         "nearest_train_smiles": self.nearest_smiles[i]})
             out.append(row)
         return out
 
 
-class MoleculePredictor(Adapter):
-    """SMILES tokens -> pooled encoding -> property head; MC-dropout spread; nearest training molecule."""
+def _num(v) -> float | str:
+    v = float(v)
+    return round(v, 4) if np.isfinite(v) else ("inf" if v > 0 else "-inf")
 
-    def __init__(self, loaded, mc_passes: int = MC_PASSES, **options) -> None:
+
+class MoleculePredictor(Adapter):
+    """SMILES tokens -> pooled encoding -> property head; the fingerprint forest and the ensemble; conformal
+    intervals or sets; the nearest training molecule.
+
+    ``model_kind``: transformer, random_forest or ensemble (default: the model's winner, ``extra.default_kind``);
+    ``confidence``: of the conformal intervals and sets, in (0, 1) (0: none)."""
+
+    def __init__(self, loaded, model_kind: str | None = None, confidence: float = DEFAULT_CONFIDENCE,
+                 **options) -> None:
+        from biofm.chem.model_kinds import available_kinds
+
         super().__init__(loaded, **options)
         self.kind = self.spec.extra.get("kind", "regression")
         n = len(self.spec.labels)
         self.mean = np.asarray(self.spec.extra.get("mean", [0.0] * n), dtype=np.float32)
         self.scale = np.asarray(self.spec.extra.get("std", [1.0] * n), dtype=np.float32)
-        self.mc_passes = mc_passes
+        self.kinds = available_kinds(self.spec.location)
+        self.model_kind = model_kind or self.spec.extra.get("default_kind", "transformer")
+        if self.model_kind not in self.kinds:
+            raise ValueError(f"model {self.spec.name!r} has no {self.model_kind!r} model; it has "
+                             f"{', '.join(self.kinds)}")
+        if not 0 <= float(confidence) < 1:
+            raise ValueError(f"confidence must be in [0, 1), got {confidence}")
+        self.confidence = float(confidence)
         self.cut_long = False  # training and overlays cut long SMILES at the window, as training does
 
     @property
@@ -110,30 +157,47 @@ class MoleculePredictor(Adapter):
         pooled = self.model.encode(input_ids, attention_mask)
         return {"out": self.model.head(pooled), "pooled": pooled}
 
-    def _mc_std(self, sequences: list[list[int]], batch_size: int | None = None) -> np.ndarray:
-        """MC-dropout spread, once per distinct molecule: duplicates get the same uncertainty."""
-        unique: dict[tuple, int] = {}
-        where = [unique.setdefault(tuple(s), len(unique)) for s in sequences]
-        distinct = [list(s) for s in unique]
-        mc = copy.deepcopy(self.model).train()  # a private copy: the cached model stays in eval mode
-        torch.manual_seed(0)
-        samples = []
-        for _ in range(self.mc_passes):
-            o = run_batched(distinct, lambda i, m: {"out": mc(i, m).logits}, device=self.loaded.device,
-                            pad_id=self.pad_id, batch_size=batch_size, precision="fp32")
-            samples.append(self._transform(o["out"]))
-        return np.std(np.stack(samples), axis=0)[np.asarray(where)]
-
     def postprocess(self, records, prepared: Prepared, outputs) -> MoleculePredictions:
+        from biofm.chem.conformal import CONFORMAL_FILE, load_calibrations
+        from biofm.chem.features import morgan_matrix
+        from biofm.chem.forest import FOREST_FILE, load_forest
+        from biofm.chem.model_kinds import combine
+
         smiles = [r.canonical for r in records]
-        raw = outputs["out"] if len(outputs) else np.zeros((0, len(self.spec.labels)), np.float32)
-        values = self._transform(raw)
-        std = self._mc_std(prepared.sequences) if self.mc_passes > 1 and smiles else np.zeros_like(values)
-        sim, near = self._nearest(smiles)
+        n, t = len(smiles), len(self.spec.labels)
+        raw = outputs["out"] if len(outputs) else np.zeros((0, t), np.float32)
+        values = self._transform(raw).astype(np.float64)
+        fps = morgan_matrix(smiles)
+        spread = None
+        home = Path(self.spec.location)
+        if self.model_kind != "transformer" or (self.confidence and self.kind == "regression"
+                                                and (home / FOREST_FILE).is_file()):
+            forest_vals, spread = load_forest(home / FOREST_FILE).predict(fps)
+            values = combine(self.model_kind, values, forest_vals)
+        cal_path = home / CONFORMAL_FILE
+        cal = load_calibrations(cal_path).get(self.model_kind) if self.confidence and cal_path.is_file() else None
+        nan = np.full((n, t), np.nan)
+        low = high = sets = calibrated = None
+        uncertainty = nan
+        if cal is not None and n:
+            if self.kind == "regression":
+                low, high = cal.intervals(values, spread, self.confidence)
+                uncertainty = (high - low) / 2
+            else:
+                p = cal.p_values(values)
+                sets = p >= 1 - self.confidence
+                uncertainty = np.sort(p, axis=2)[:, :, 0]
+                calibrated = cal.calibrated(values)
+        sim, near = self._nearest(fps)
         return MoleculePredictions(
             [r.id for r in records], smiles, outputs["pooled"] if len(outputs) else None,
-            self.spec.name, [1] * len(smiles), list(self.spec.labels), self.kind, values, std, sim, near,
-            [getattr(r, "name", "") for r in records], [getattr(r, "smiles", r.canonical) for r in records])
+            self.spec.name, [1] * len(smiles), list(self.spec.labels), self.kind, values, uncertainty, sim, near,
+            [getattr(r, "name", "") for r in records], [getattr(r, "smiles", r.canonical) for r in records],
+            self.model_kind, self.confidence if cal is not None else 0.0,
+            low if low is not None else (nan if self.kind == "regression" else None),
+            high if high is not None else (nan if self.kind == "regression" else None),
+            sets if sets is not None else (None if self.kind == "regression" else np.ones((n, t, 2), bool)),
+            calibrated if calibrated is not None else (None if self.kind == "regression" else values))
 
     def predict_smiles(self, smiles: Sequence[str], batch_size: int | None = None) -> MoleculePredictions:
         """Predictions for canonical SMILES strings (training and overlays)."""
@@ -145,18 +209,24 @@ class MoleculePredictor(Adapter):
         finally:
             self.cut_long = False
 
-    def _nearest(self, smiles: Sequence[str]) -> tuple[np.ndarray, list[str]]:
-        from biofm.chem.features import morgan_matrix, nearest_tanimoto
+    def _nearest(self, fps: np.ndarray) -> tuple[np.ndarray, list[str]]:
+        from biofm.chem.features import nearest_tanimoto
 
         path = Path(self.spec.location) / TRAIN_FPS
-        if not path.is_file() or not smiles:
-            return np.zeros(len(smiles)), [""] * len(smiles)
-        from safetensors.numpy import load_file
-
-        ref = np.unpackbits(load_file(path)["fps"], axis=1)[:, :2048]
-        ref_smiles = json.loads((Path(self.spec.location) / "train_smiles.json").read_text())
-        sim, idx = nearest_tanimoto(morgan_matrix(smiles), ref)
+        if not path.is_file() or not len(fps):
+            return np.zeros(len(fps)), [""] * len(fps)
+        ref, ref_smiles = _reference(str(path), path.stat().st_mtime_ns)
+        sim, idx = nearest_tanimoto(fps, ref)
         return sim, [ref_smiles[i] for i in idx]
+
+
+@lru_cache(maxsize=8)
+def _reference(path: str, mtime: int) -> tuple[np.ndarray, list[str]]:
+    """Training fingerprints (unpacked) and SMILES of a model directory, read once per process."""
+    from safetensors.numpy import load_file
+
+    ref = np.unpackbits(load_file(path)["fps"], axis=1)[:, :2048]
+    return ref, json.loads((Path(path).parent / "train_smiles.json").read_text())
 
 
 class MoleculesKind(TaskKind):
@@ -169,8 +239,11 @@ class MoleculesKind(TaskKind):
                     ID_COLUMN,
                     Option("strip_salts", "keep the largest fragment", False, bool))
     keeps_rejected_rows = True
-    explain_predict_options = {"mc_passes": 0}
-    predict_options = (Option("mc_passes", "Monte-Carlo dropout passes for the uncertainty", MC_PASSES, int),)
+    explain_predict_options = {"confidence": 0}
+    predict_options = (Option("model_kind", "transformer, random_forest or ensemble (default: the model's winner on "
+                              "its test split)", None, choices=("transformer", "random_forest", "ensemble")),
+                       Option("confidence", "confidence of the conformal intervals / prediction sets (0 = none)",
+                              DEFAULT_CONFIDENCE, float))
     train_options = MOLECULE_TRAIN_OPTIONS
     train_file_types = ("csv", "sdf")
     upload_types = ("smi", "txt", "csv", "sdf")
@@ -237,7 +310,7 @@ class MoleculesKind(TaskKind):
 
     def colour_columns(self, preds: MoleculePredictions, records) -> dict[str, list]:
         cols = {t: [float(v) for v in preds.values[:, j]] for j, t in enumerate(preds.targets)}
-        cols["uncertainty"] = [float(v) for v in preds.std.mean(1)]
+        cols["uncertainty"] = [float(v) for v in preds.uncertainty.mean(1)]
         cols["nearest training similarity"] = [float(v) for v in preds.nearest_similarity]
         return cols
 

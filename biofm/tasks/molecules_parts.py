@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from biofm.config import SHIPPED_MODELS_DIR
 from biofm.review.codec import Editor, ReviewCodec
 from biofm.tasks.base import Option, common_train_options
@@ -17,6 +19,11 @@ MOLECULE_TRAIN_OPTIONS = (
     Option("also_random", "also report a random-split run on the card", False, bool),
     Option("skip_invalid", "skip SMILES that do not parse (else stop)", False, bool),
     Option("smiles_column", "SMILES column (default: guessed)"),
+    Option("model_kind", "default model kind to save: auto (the best of transformer, random_forest and ensemble on "
+                         "the test split, or dev without one) or one of them", "auto",
+           choices=("auto", "transformer", "random_forest", "ensemble")),
+    Option("reuse_transformer", "keep the fine-tuned transformer already in --out (trained with the same data and "
+                                "split); fit only the fingerprint forest, the ensemble and the calibration", False, bool),
 )
 
 
@@ -32,9 +39,17 @@ class MoleculeCodec(ReviewCodec):
     text_header = "smiles"
 
     def items(self, preds) -> list[dict]:
-        return [{"external_id": rid, "text": smi, "confidence": float(1.0 / (1.0 + preds.std[i].mean())),
+        def confidence(u) -> float:  # review queue order: least certain first; 0.5 where nothing is calibrated
+            u = float(np.mean(u))
+            if not np.isfinite(u):
+                return 0.5
+            return 1.0 - u if preds.kind != "regression" else 1.0 / (1.0 + u)
+
+        return [{"external_id": rid, "text": smi, "confidence": confidence(preds.uncertainty[i]),
                  "prediction": {"values": {t: round(float(preds.values[i, j]), 5) for j, t in enumerate(preds.targets)},
-                                "kind": preds.kind, "std": [round(float(x), 5) for x in preds.std[i]]}}
+                                "kind": preds.kind, "model_kind": preds.model_kind,
+                                "uncertainty": [None if not np.isfinite(x) else round(float(x), 5)
+                                                for x in preds.uncertainty[i]]}}
                 for i, (rid, smi) in enumerate(zip(preds.ids, preds.smiles))]
 
     def value(self, prediction: dict) -> dict:

@@ -159,12 +159,20 @@ def report_card(name: str, result: dict, evaluation: dict, command: str, synthet
 
 
 def molecule_card(name: str, result: dict, baseline: dict, command: str, pretraining: dict, description: str = "",
-                  random_split: dict | None = None, random_baseline: dict | None = None) -> str:
+                  random_split: dict | None = None, random_baseline: dict | None = None,
+                  kinds: dict | None = None) -> str:
+    """The card of a property model: the three model kinds side by side (``kinds``: the result of
+    :func:`biofm.chem.model_kinds.fit_baselines`), conformal coverage, the split, the data, how to reproduce."""
+    from biofm.chem.model_kinds import KIND_TITLES, kinds_table
+
     kind, info = result["kind"], result["info"]
     metric = "rmse" if kind == "regression" else "roc_auc"
     label = "RMSE (lower is better)" if kind == "regression" else "mean ROC-AUC over targets (missing labels masked)"
     test, base = result["test"].get(metric), baseline.get(metric)
-    better = (test < base) if kind == "regression" else (test > base)
+    conf = int(round(100 * (kinds or {}).get("confidence", 0.9)))
+    what = ("an interval (normalised by the forest's spread over trees)" if kind == "regression" else
+            "a class-conditional (Mondrian) prediction set per target, and a probability recalibrated by isotonic "
+            "regression")
     lines = [f"# {name}", "", description, "", "## Model", "",
              f"- Encoder: biofm's SMILES transformer ({pretraining.get('config', {}).get('layers')} layers, hidden "
              f"{pretraining.get('config', {}).get('hidden')}, regex SMILES tokens), pre-trained by masked-language "
@@ -173,25 +181,41 @@ def molecule_card(name: str, result: dict, baseline: dict, command: str, pretrai
              f"{pretraining.get('final_mlm_loss', 0):.3f}",
              f"- Head: {kind} over {', '.join(result['targets'])}; fully fine-tuned; best epoch by dev metric "
              f"({len(result['history'])} epochs run)",
+             "- Random forest: one scikit-learn forest per target on Morgan fingerprints (radius 2, 2048 bits), "
+             "fitted on the training rows where the target is known, stored as tree arrays (forest.safetensors)",
+             "- Ensemble: the mean of the transformer's and the forest's values or probabilities",
              f"- Split: {info.get('split', '')}; train/dev/test sizes {result['sizes']}",
              f"- Data: {info.get('data', '')}" + (f"; licence {info['licence']}" if info.get("licence") else ""),
-             "- Uncertainty: Monte-Carlo dropout (20 passes, standard deviation); applicability domain: Tanimoto "
-             "similarity (Morgan radius 2, 2048 bits) to the nearest training molecule, flagged below 0.3", "",
-             "Reproduce:", "", "```", command, "```", "", f"## Test metrics: {label}", "",
-             "| split | biofm transformer | random forest on Morgan fingerprints |", "|---|---|---|",
-             f"| {info.get('split', '')} | {test:.4f} | {base:.4f} |"]
+             f"- Uncertainty: conformal prediction (crepes), calibrated for each model kind on the "
+             f"{(kinds or {}).get('calibrated_on', 'dev')} split: {what}, "
+             f"at {conf}% confidence by default; applicability domain: Tanimoto similarity (Morgan radius 2, 2048 "
+             "bits) to the nearest training molecule, flagged below 0.3", "",
+             "Reproduce:", "", "```", command, "```", ""]
+    if kinds:
+        default = kinds["default_kind"]
+        lines += [f"## Model kinds: {label}", "", *kinds_table(kinds, kind), "",
+                  f"Default: **{KIND_TITLES[default]}** ("
+                  + (f"best on the {kinds['selected_on']} split" if kinds.get("chosen_by") is None
+                     else f"chosen by {kinds['chosen_by']}") + "). The page and `biofm predict --model-kind` run any "
+                  "of the three. Coverage: the share of test labels inside the interval or set (nominal "
+                  f"{conf}%), 2-fold cross-fitted on the {kinds.get('calibrated_on', 'dev')} split, which calibrates the shipped "
+                  "model (the dev split chose the transformer's epoch; calibrated on dev instead, test coverage "
+                  "would be " + ", ".join(f"{KIND_TITLES[k].split(' (')[0]} "
+                                          f"{100 * v.get('coverage_dev_calibrated', {}).get('coverage', float('nan')):.1f}%"
+                                          for k, v in kinds["kinds"].items()) + ").", ""]
+    lines += [f"## Test metrics: {label}", "",
+              "| split | biofm transformer | random forest on Morgan fingerprints |", "|---|---|---|",
+              f"| {info.get('split', '')} | {test:.4f} | {base:.4f} |"]
     if random_split is not None and random_baseline is not None:
         lines.append(f"| random 80/10/10 | {random_split[metric]:.4f} | {random_baseline[metric]:.4f} |")
-    lines += ["", ("The transformer beats the random-forest baseline on this split." if better else
-                   "**The random forest beats the transformer on this split.** We ship the transformer for its "
-                   "attributions and embeddings; use the baseline figure as the bar to beat.")]
     per = result["test"].get("roc_auc_per_target")
     if per:
-        lines += ["", "| target | test ROC-AUC | RF ROC-AUC |", "|---|---|---|"]
+        lines += ["", "| target | transformer ROC-AUC | RF ROC-AUC |", "|---|---|---|"]
         for t, v in per.items():
             lines.append(f"| {t} | {v:.4f} | {baseline.get('roc_auc_per_target', {}).get(t, float('nan')):.4f} |")
     lines += ["", "## Use and limits", "", "Research use only. Predictions for molecules unlike the training set "
-              "(low nearest-neighbour similarity) deserve less trust.", ""]
+              "(low nearest-neighbour similarity) deserve less trust; conformal coverage holds for molecules like the "
+              "calibration split, not for ones far from it.", ""]
     return "\n".join(lines)
 
 

@@ -69,7 +69,7 @@ def _errors(path) -> pd.DataFrame:
 
 CASES = {
     "text-classify": (_notes, "notes.csv", []),
-    "molecules": (_molecules, "mols.smi", ["--mc-passes", "0"]),
+    "molecules": (_molecules, "mols.smi", ["--confidence", "0"]),
 }
 
 

@@ -14,28 +14,48 @@ from tests.conftest import load_tiny
 
 @pytest.fixture(scope="module")
 def predictor(tiny_molecule_dir):
-    return MoleculePredictor(load_tiny(tiny_molecule_dir, "molecules"), mc_passes=5)
+    # the tiny model's dev split holds 4 molecules: enough for a 50% interval, not for 90% (that one is unbounded)
+    return MoleculePredictor(load_tiny(tiny_molecule_dir, "molecules"), confidence=0.5)
 
 
-def test_predictions_with_uncertainty_and_nearest_neighbour(predictor, tiny_molecule_dir):
+def test_predictions_with_conformal_intervals_and_nearest_neighbour(predictor, tiny_molecule_dir):
     res = read_molecules(b"CCO\nc1ccccc1Cl\nCCCCCCCCCCCCCCCC\n", "x.smi")
     preds = predictor.predict(res.records)
-    assert preds.values.shape == (3, 1) and preds.std.shape == (3, 1)
-    assert (preds.std > 0).all()  # dropout is on in the Monte-Carlo copy
-    assert not predictor.model.training  # ... and the cached model stays in eval mode
+    assert preds.values.shape == (3, 1) and preds.uncertainty.shape == (3, 1)
+    assert (preds.low < preds.values).all() and (preds.values < preds.high).all()
+    np.testing.assert_allclose(preds.uncertainty, (preds.high - preds.low) / 2)
+    assert preds.model_kind == json.loads((tiny_molecule_dir / "biofm.json").read_text())["extra"]["default_kind"]
     assert preds.nearest_smiles[0] == "CCO" and preds.nearest_similarity[0] == pytest.approx(1.0)
     frame = pd.DataFrame(preds.rows())
-    assert list(frame.columns) == ["id", "input_smiles", "canonical_smiles", "valid", "error", "carbons", "uncertainty",
+    assert list(frame.columns) == ["id", "input_smiles", "canonical_smiles", "valid", "error", "carbons", "carbons_low",
+                                   "carbons_high", "uncertainty", "model_kind", "confidence",
                                    "nearest_train_similarity", "nearest_train_smiles"]
+    assert (frame["confidence"] == 0.5).all()
     assert preds.embeddings.shape == (3, 32)
+    unbounded = MoleculePredictor(predictor.loaded, confidence=0.9).predict(res.records)
+    assert np.isinf(unbounded.high).all() and unbounded.rows()[0]["carbons_high"] == "inf"
 
 
-def test_duplicate_molecules_get_the_same_uncertainty(predictor):
-    res = read_molecules(b"CCO\nc1ccccc1Cl\nOCC\nCCO\n", "x.smi")  # OCC and CCO: one molecule
+def test_a_molecule_gets_the_same_interval_alone_duplicated_or_in_a_batch(predictor):
+    res = read_molecules(b"CCO\nc1ccccc1Cl\nOCC\nCCO\nCCCCN\n", "x.smi")  # OCC and CCO: one molecule
     preds = predictor.predict(res.records)
-    np.testing.assert_allclose(preds.std[0], preds.std[2])
-    np.testing.assert_allclose(preds.std[0], preds.std[3])
-    assert not np.allclose(preds.std[0], preds.std[1])
+    np.testing.assert_allclose(preds.high[0], preds.high[2])
+    np.testing.assert_allclose(preds.high[0], preds.high[3])
+    alone = predictor.predict(read_molecules(b"c1ccccc1Cl\n", "y.smi").records)
+    np.testing.assert_allclose(alone.low[0], preds.low[1], atol=1e-5)
+    np.testing.assert_allclose(alone.high[0], preds.high[1], atol=1e-5)
+
+
+def test_every_model_kind_and_the_ensemble_is_their_mean(predictor):
+    records = read_molecules(b"CCO\nc1ccccc1Cl\nCC(=O)O\n", "x.smi").records
+    got = {k: MoleculePredictor(predictor.loaded, model_kind=k, confidence=0.5).predict(records)
+           for k in ("transformer", "random_forest", "ensemble")}
+    np.testing.assert_allclose(got["ensemble"].values, (got["transformer"].values + got["random_forest"].values) / 2)
+    assert not np.allclose(got["transformer"].values, got["random_forest"].values)
+    assert {p.model_kind for p in got.values()} == set(got)
+    assert got["random_forest"].rows()[0]["model_kind"] == "random_forest"
+    with pytest.raises(ValueError, match="has no 'svm' model"):
+        MoleculePredictor(predictor.loaded, model_kind="svm")
 
 
 def test_atom_attributions_map_onto_atoms_and_export(predictor):

@@ -84,7 +84,7 @@ def test_dative_bonds_and_long_smiles_are_predicted_or_refused_by_row(tmp_path):
     src.write_text("[NH3]->[Pt](<-[NH3])(Cl)Cl cisplatin\n" + "O" + "CCO" * 60 + " peg60\n"
                    + "O" + "CCO" * 167 + " peg167\nCCO ethanol\n", encoding="utf-8")
     out = tmp_path / "props.csv"
-    assert main(["predict", "molecules", str(src), "-o", str(out), "-q", "--mc-passes", "0"]) == 0
+    assert main(["predict", "molecules", str(src), "-o", str(out), "-q", "--confidence", "0"]) == 0
     table = pd.read_csv(out, keep_default_na=False)
     assert table["valid"].tolist() == [False, False, False, True]
     assert "->" in table["error"].iloc[0] and "not in the transformer's vocabulary" in table["error"].iloc[0]

@@ -47,8 +47,11 @@ def test_chexpert_reports(settings):
 @pytest.mark.parametrize("model", ["esol", "bbbp", "tox21"])
 def test_molecule_models(settings, model):
     records = read_molecules(GOLDEN["smiles"].encode(), "x.smi").records
-    preds = api.predict("molecules", records, model=model, settings=settings)
-    expected = GOLDEN["expected"][model]
+    preds = api.predict("molecules", records, model=model, settings=settings, model_kind="transformer")
+    expected = GOLDEN["expected"][model]  # the transformer's values (uncertainty is now conformal, not MC dropout)
     np.testing.assert_allclose(preds.values, expected["values"], atol=2e-4)
-    np.testing.assert_allclose(preds.std, expected["std"], atol=2e-4)
     np.testing.assert_allclose(preds.nearest_similarity, expected["nearest"], atol=1e-4)
+    forest = api.predict("molecules", records, model=model, settings=settings, model_kind="random_forest")
+    ensemble = api.predict("molecules", records, model=model, settings=settings, model_kind="ensemble")
+    np.testing.assert_allclose(ensemble.values, (preds.values + forest.values) / 2, atol=1e-6)
+    assert ensemble.confidence == 0.9 and np.isfinite(ensemble.uncertainty).all()
