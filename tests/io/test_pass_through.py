@@ -24,7 +24,7 @@ def test_molecule_predictions_keep_the_clintox_columns(tiny_molecule_dir, tmp_pa
     src.write_text("smiles,FDA_APPROVED,CT_TOX,valid\nCCO,1,0,yes\nC1CC,1,1,no\nc1ccccc1O,0,1,yes\n")
     out = tmp_path / "pred.csv"
     assert main(["predict", "molecules", str(src), "-o", str(out), "--model", str(tiny_molecule_dir),
-                 "--mc-passes", "2", "-q"]) == 0
+                 "--confidence", "0.9", "-q"]) == 0
     frame = pd.read_csv(out, keep_default_na=False, dtype=str)
     assert frame["FDA_APPROVED"].tolist() == ["1", "", "0"]  # the rejected row keeps its place, values empty
     assert frame["CT_TOX"].tolist() == ["0", "", "1"]
