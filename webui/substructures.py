@@ -43,7 +43,8 @@ def substructure_panel(spec: ModelSpec, preds, pick: int, key: str) -> None:
     st.caption(f"Each candidate (Murcko scaffold, side chains, Morgan-bit atom environments of radius 1 and 2, at most "
                f"{sub.MAX_CANDIDATES}) is deleted and the molecule predicted again; the score is the prediction "
                f"minus the prediction without it ({unit}): green pushes {md(targets[target])} up, red pushes it down.")
-    sig = (spec.name, str(spec.location), smiles, target, with_attr)
+    kind = getattr(preds, "model_kind", None)  # explain the model kind that made these predictions
+    sig = (spec.name, str(spec.location), kind, smiles, target, with_attr)
     one = st.session_state.get(f"{key}-one")
     if one is None or one[0] != sig:
         with guarded("Scoring substructures"), st.spinner("Deleting each substructure and predicting again…"):
@@ -56,7 +57,7 @@ def substructure_panel(spec: ModelSpec, preds, pick: int, key: str) -> None:
                     scores = attr.atom_scores
                 except ValueError as exc:  # this molecule's atoms cannot be attributed: occlusion alone
                     st.warning(f"No atom attributions: {md(exc)}")
-            fn = sub.model_predict_fn(loaded_model(spec))
+            fn = sub.model_predict_fn(loaded_model(spec), model_kind=kind)
             try:
                 result = sub.explain_substructures(smiles, fn, target, atom_scores=scores)
             except ValueError as exc:
@@ -88,10 +89,10 @@ def substructure_panel(spec: ModelSpec, preds, pick: int, key: str) -> None:
     if len(unique) > MAX_BATCH:
         st.caption(f"The first {MAX_BATCH} of {len(unique)} distinct molecules are aggregated.")
         unique = unique[:MAX_BATCH]
-    bsig = (spec.name, str(spec.location), tuple(unique), target)
+    bsig = (spec.name, str(spec.location), kind, tuple(unique), target)
     if st.button(f"Aggregate over {len(unique)} molecule(s)", key=f"{key}-run-batch"):
         with guarded("Aggregating substructures"), st.spinner("Scoring every molecule's substructures…"):
-            fn = sub.model_predict_fn(loaded_model(spec))
+            fn = sub.model_predict_fn(loaded_model(spec), model_kind=kind)
             explanations = sub.explain_batch(unique, fn, target)
             check = sub.faithfulness(explanations, fn, n_random=5)
             st.session_state[f"{key}-batch"] = (bsig, explanations, check)
