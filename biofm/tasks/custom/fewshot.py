@@ -125,10 +125,16 @@ def metrics(y_true: np.ndarray, probs: np.ndarray, ls: LabelSet, thresholds: Seq
     if len(y_true) == 0:
         return {}
     pred = decisions(probs, ls.multi_label, thresholds)
-    kw = {} if ls.multi_label else {"labels": list(range(len(ls.names)))}
-    p, r, f, s = precision_recall_fscore_support(y_true, pred, zero_division=0, **kw)
-    out = {"macro_f1": float(f1_score(y_true, pred, average="macro", zero_division=0, **kw)),
-           "micro_f1": float(f1_score(y_true, pred, average="micro", zero_division=0, **kw)), "n": int(len(y_true)),
+    every = list(range(len(ls.names)))
+    p, r, f, s = precision_recall_fscore_support(y_true, pred, zero_division=0, labels=every)
+    # macro-F1 over the labels the part has or the model gives: a label absent from both scores nothing
+    if ls.multi_label:
+        seen = [j for j in every if y_true[:, j].any() or pred[:, j].any()]
+    else:
+        seen = sorted(set(np.asarray(y_true).tolist()) | set(np.asarray(pred).tolist()))
+    out = {"macro_f1": float(f1_score(y_true, pred, average="macro", zero_division=0, labels=seen)),
+           "micro_f1": float(f1_score(y_true, pred, average="micro", zero_division=0, labels=every)),
+           "n": int(len(y_true)), "labels_scored": [ls.names[j] for j in seen],
            "per_label": {n: {"precision": round(float(a), 4), "recall": round(float(b), 4), "f1": round(float(c), 4),
                              "support": int(d)} for n, a, b, c, d in zip(ls.names, p, r, f, s)}}
     if not ls.multi_label:
@@ -190,10 +196,11 @@ def _progress_callback(progress, should_stop, total: int):
     return Progress()
 
 
-def setfit_fit(encoder: str, texts: list[str], y: np.ndarray, ls: LabelSet, cfg: dict, progress=None,
-               should_stop=None):
-    """SetFit's two phases on ``texts``/``y``: the tuned SentenceTransformer body and the head's ``(W [L, d],
-    b [L])`` in the form biofm's :class:`~biofm.tasks.custom.model.CustomClassifier` applies."""
+def setfit_body(encoder: str, texts: list[str], y: np.ndarray, ls: LabelSet, cfg: dict, progress=None,
+                should_stop=None):
+    """SetFit's embedding phase on ``texts``/``y``: the contrastively tuned SentenceTransformer body, and the number
+    of steps run. (SetFit's head phase is replaced by :func:`fit_head` on the embeddings biofm's inference
+    computes, windows and all, so the head sees at training what it sees at prediction.)"""
     import torch
     from datasets import Dataset
     from setfit import SetFitModel, Trainer, TrainingArguments
@@ -213,39 +220,51 @@ def setfit_fit(encoder: str, texts: list[str], y: np.ndarray, ls: LabelSet, cfg:
     if cfg.get("max_steps") and cfg["max_steps"] > 0:
         steps = min(steps, int(cfg["max_steps"]))
     with tempfile.TemporaryDirectory(prefix="biofm-setfit-") as tmp:
-        args = TrainingArguments(output_dir=tmp, batch_size=(int(cfg["batch_size"]), 16),
-                                 num_epochs=(int(cfg["epochs"]), 16), max_steps=steps,
-                                 num_iterations=int(cfg["num_iterations"]), body_learning_rate=(float(cfg["lr"]), 1e-5),
-                                 max_length=int(cfg["max_length"]), seed=int(cfg["seed"]), save_strategy="no",
-                                 report_to="none", show_progress_bar=False, logging_steps=10)
+        args = TrainingArguments(output_dir=tmp, batch_size=int(cfg["batch_size"]), num_epochs=int(cfg["epochs"]),
+                                 max_steps=steps, num_iterations=int(cfg["num_iterations"]),
+                                 body_learning_rate=float(cfg["lr"]), max_length=int(cfg["max_length"]),
+                                 seed=int(cfg["seed"]), save_strategy="no", report_to="none",
+                                 show_progress_bar=False, logging_steps=10)
         trainer = Trainer(model=model, args=args, train_dataset=Dataset.from_dict({"text": texts, "label": labels}),
                           callbacks=[_progress_callback(progress, should_stop, steps)])
-        trainer.train()
-    return model.model_body, head_arrays(model.model_head, ls), steps
+        trainer.train_embeddings(texts, labels, args=args)
+    model.model_body.max_seq_length = 256
+    return model.model_body, steps
 
 
-def head_arrays(head, ls: LabelSet) -> tuple[np.ndarray, np.ndarray]:
-    """``(W [L, d], b [L])`` of SetFit's scikit-learn head: multinomial logistic regression (single-label; a
-    binary one becomes logits ``[0, z]``), or one logistic regression per label (one-vs-rest)."""
+def fit_head(emb: np.ndarray, y: np.ndarray, ls: LabelSet, seed: int = 13) -> tuple[np.ndarray, np.ndarray]:
+    """The logistic-regression head SetFit fits (scikit-learn's defaults, C=1), as arrays ``(W [L, d], b [L])``:
+    multinomial for single-label (a label absent from ``y`` gets bias -1e4: never predicted), one binary model per
+    label for multi-label (one-vs-rest)."""
+    from sklearn.linear_model import LogisticRegression
+
+    L, d = len(ls.names), emb.shape[1]
+    W, b = np.zeros((L, d), np.float32), np.zeros(L, np.float32)
     if ls.multi_label:
-        rows, bias = [], []
-        for j, est in enumerate(head.estimators_):
-            if not hasattr(est, "coef_"):  # sklearn's constant predictor: the label was all 0 or all 1
-                raise TrainingDataError(f"label {ls.names[j]!r}: the training part has only one value for it")
-            rows.append(est.coef_[0])
-            bias.append(est.intercept_[0])
-        return np.asarray(rows, np.float32), np.asarray(bias, np.float32)
-    coef, intercept = np.asarray(head.coef_, np.float32), np.asarray(head.intercept_, np.float32)
-    classes = [int(c) for c in head.classes_]
-    L = len(ls.names)
-    if coef.shape[0] == 1:  # binary: p(class 1) = sigmoid(z) = softmax([0, z])[1]
-        coef = np.vstack([np.zeros_like(coef), coef])
-        intercept = np.concatenate([[0.0], intercept]).astype(np.float32)
-    W = np.zeros((L, coef.shape[1]), np.float32)
-    b = np.full(L, -1e4, np.float32)  # a class absent from training is never predicted
-    for k, c in enumerate(classes):
-        W[c], b[c] = coef[k], intercept[k]
+        for j, n in enumerate(ls.names):
+            if y[:, j].min() == y[:, j].max():
+                raise TrainingDataError(f"label {n!r}: the training part has only "
+                                        f"{'positive' if y[0, j] else 'negative'} items; review items of both kinds")
+            lr = LogisticRegression(max_iter=1000, random_state=seed).fit(emb, y[:, j])
+            W[j], b[j] = lr.coef_[0], lr.intercept_[0]
+        return W, b
+    lr = LogisticRegression(max_iter=1000, random_state=seed).fit(emb, y)
+    coef, intercept = lr.coef_, lr.intercept_
+    if coef.shape[0] == 1:  # two classes: p(class 1) = sigmoid(z) = softmax([0, z])[1]
+        coef, intercept = np.vstack([np.zeros_like(coef), coef]), np.concatenate([[0.0], intercept])
+    b[:] = -1e4
+    for k, c in enumerate(lr.classes_):
+        W[int(c)], b[int(c)] = coef[k], intercept[k]
     return W, b
+
+
+def head_probs(emb: np.ndarray, W: np.ndarray, b: np.ndarray, multi_label: bool) -> np.ndarray:
+    """Probabilities ``[n, L]`` of the head on document embeddings (the adapter's arithmetic, without a pass)."""
+    z = emb.astype(np.float64) @ W.T.astype(np.float64) + b
+    if multi_label:
+        return (1 / (1 + np.exp(-z))).astype(np.float32)
+    z = np.exp(z - z.max(-1, keepdims=True))
+    return (z / z.sum(-1, keepdims=True)).astype(np.float32)
 
 
 def train_version(ls: LabelSet, records: Sequence[TextRecord], folder: str | Path, *, name: str | None = None,
@@ -286,8 +305,8 @@ def train_version(ls: LabelSet, records: Sequence[TextRecord], folder: str | Pat
     version = max((v["version"] for v in history), default=0) + 1
     report({"event": "phase", "phase": "contrastive fine-tuning (SetFit)", "version": version,
             "n_fit": len(fit_idx), "n_held": len(held_idx), "n_dev": len(dev_idx)})
-    body, (W, b), steps = setfit_fit(ls.encoder, [records[i].text for i in fit_idx], y_all[fit_idx], ls, cfg,
-                                     progress, should_stop)
+    body, steps = setfit_body(ls.encoder, [records[i].text for i in fit_idx], y_all[fit_idx], ls, cfg, progress,
+                              should_stop)
     if should_stop and should_stop():
         raise InterruptedError("training was cancelled; no version was saved")
     vdir = folder / f"v{version}"
@@ -296,18 +315,22 @@ def train_version(ls: LabelSet, records: Sequence[TextRecord], folder: str | Pat
     body.save(str(tmp), safe_serialization=True)
     for stale in ("README.md", "config_setfit.json"):
         (tmp / stale).unlink(missing_ok=True)
-    save_head(tmp, W, b, {"labels": ls.names, "multi_label": ls.multi_label, "kind": "logistic regression"
-                          + (" (one-vs-rest)" if ls.multi_label else " (multinomial)"), "file": HEAD_FILE})
+    report({"event": "phase", "phase": "head, thresholds and dev metrics"})
+    d = int(body[0].auto_model.config.hidden_size)
+    save_head(tmp, np.zeros((len(ls.names), d)), np.zeros(len(ls.names)), {})  # a blank head: embeddings only
     extra = {"mode": "few-shot", "multi_label": ls.multi_label, "encoder": ls.encoder, "descriptions":
              ls.descriptions, "label_set": ls.name, "weights": ".", "thresholds": [0.5] * len(ls.names)}
-    from biofm.train.common import file_sha256
+    blank = zero_shot_spec(ls, tmp, name)  # only its fields; the mode below makes it load tmp's weights
+    from dataclasses import replace
 
-    tag = f"{version}-{file_sha256(tmp / HEAD_FILE)[:8]}"  # a retrained folder never meets a stale cached model
-    write_spec(tmp, name=name, task=TASK, labels=ls.names, input_kind="text", max_length=256, version=tag,
-               metrics={}, extra=extra)
-    report({"event": "phase", "phase": "thresholds and dev metrics"})
-    probs = predict_probs(tmp, [records[i] for i in np.concatenate([held_idx, dev_idx])])
-    held_p, dev_p = probs[:len(held_idx)], probs[len(held_idx):]
+    blank = replace(blank, extra=extra, version=f"embed-{time.time_ns()}")
+    order = np.concatenate([fit_idx, held_idx, dev_idx])
+    emb = embeddings(blank, [records[i] for i in order])
+    e_fit, e_held, e_dev = np.split(emb, [len(fit_idx), len(fit_idx) + len(held_idx)])
+    W, b = fit_head(e_fit, y_all[fit_idx], ls, int(cfg["seed"]))
+    save_head(tmp, W, b, {"labels": ls.names, "multi_label": ls.multi_label, "file": HEAD_FILE,
+                          "kind": "logistic regression " + ("(one-vs-rest)" if ls.multi_label else "(multinomial)")})
+    held_p, dev_p = head_probs(e_held, W, b, ls.multi_label), head_probs(e_dev, W, b, ls.multi_label)
     thresholds = choose_thresholds(y_all[held_idx], held_p) if ls.multi_label and len(held_idx) else \
         [0.5] * len(ls.names)
     dev_m = metrics(y_all[dev_idx], dev_p, ls, thresholds)
@@ -315,6 +338,9 @@ def train_version(ls: LabelSet, records: Sequence[TextRecord], folder: str | Pat
     if len(dev_idx):
         zs = zero_shot_spec(ls, folder, name)
         zs_m = metrics(y_all[dev_idx], predict_probs(zs, [records[i] for i in dev_idx]), ls)
+    from biofm.train.common import file_sha256
+
+    tag = f"{version}-{file_sha256(tmp / HEAD_FILE)[:8]}"  # a retrained folder never meets a stale cached model
     entry = {"version": version, "dir": vdir.name, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
              "seconds": round(time.time() - t0, 1), "n_reviewed": len(records), "n_train": int(len(train_idx)),
              "n_fit": int(len(fit_idx)), "n_held": int(len(held_idx)), "n_dev": int(len(dev_idx)),
@@ -339,6 +365,17 @@ def train_version(ls: LabelSet, records: Sequence[TextRecord], folder: str | Pat
     report({"event": "saved", "version": version, "dev_macro_f1": dev_m.get("macro_f1"),
             "seconds": entry["seconds"]})
     return entry
+
+
+def embeddings(spec, records: Sequence[TextRecord]) -> np.ndarray:
+    """Document embeddings ``[n, d]`` (mean of unit-length window embeddings) of a custom model, CPU fp32."""
+    from biofm.models.load import LoadedModel
+    from biofm.tasks.custom.kind import CustomAdapter
+    from biofm.tasks.custom.model import build_custom
+
+    tok, model = build_custom(spec)
+    loaded = LoadedModel(spec, tok, model.float().eval(), __import__("torch").device("cpu"), "fp32")
+    return CustomAdapter(loaded).predict(list(records)).embeddings
 
 
 def predict_probs(model, records: Sequence[TextRecord]) -> np.ndarray:
