@@ -408,6 +408,35 @@ def compare_versions(folder: str | Path, records: Sequence[TextRecord], ls: Labe
     return rows
 
 
+def calibrate_zero_shot(folder: str | Path, records: Sequence[TextRecord], name: str | None = None) -> dict:
+    """Platt-scale a model folder's zero-shot suggestions on reviewed ``records`` (each with ``meta["value"]``),
+    for the stretch before few-shot training (fewer than 8 reviewed per label): per label, a logistic regression
+    of "has the label" on the note's cosine similarity to the description (:func:`~.zeroshot.fit_platt`).
+
+    While the folder has no trained version its ``biofm.json`` is rewritten to use the fit; returns the fit
+    (``{"method": "platt", "a": [...], "b": [...]}``). ValueError when a label has no reviewed item with and
+    without it."""
+    from biofm.models.load import load_model
+    from biofm.tasks.custom.kind import CustomAdapter
+    from biofm.tasks.custom.labelset import load_label_set
+    from biofm.tasks.custom.model import build_custom, write_zero_shot, zero_shot_spec
+    from biofm.tasks.custom.zeroshot import fit_platt
+
+    folder = Path(folder)
+    ls = load_label_set(folder)
+    loaded = load_model(zero_shot_spec(ls, folder, name or folder.name), build_custom, device="cpu",
+                        precision="fp32")
+    preds = CustomAdapter(loaded).predict(list(records))
+    desc = loaded.model.head.weight.detach().float().cpu().numpy()
+    sims = preds.embeddings.astype(np.float64) @ desc.T.astype(np.float64)  # = the mean of window cosines
+    y = targets([r.meta["value"] for r in records], ls)
+    if not ls.multi_label:
+        y = np.eye(len(ls.names), dtype=int)[y]
+    fit = fit_platt(sims, y, ls.names).to_json()
+    write_zero_shot(folder, ls, name, calibration=fit)
+    return fit
+
+
 def _headline(m: dict) -> dict:
     return {k: m[k] for k in ("macro_f1", "micro_f1", "n") if k in m}
 

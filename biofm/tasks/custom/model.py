@@ -154,7 +154,8 @@ def folder_label_set(spec: ModelSpec) -> LabelSet | None:
     return None
 
 
-def write_zero_shot(folder: str | Path, ls: LabelSet, name: str | None = None) -> Path:
+def write_zero_shot(folder: str | Path, ls: LabelSet, name: str | None = None, calibration: dict | None = None
+                    ) -> Path:
     """Create a custom model folder in zero-shot state: ``labels.json`` (0600) and a ``biofm.json`` whose mode is
     zero-shot, so the registry lists it before any training. A folder that already has trained versions keeps its
     current version (only the label set file is rewritten)."""
@@ -165,7 +166,7 @@ def write_zero_shot(folder: str | Path, ls: LabelSet, name: str | None = None) -
     folder.mkdir(parents=True, exist_ok=True)
     save_label_set(ls, folder / LABELS_FILE)
     if not (folder / VERSIONS_FILE).is_file():
-        spec = zero_shot_spec(ls, folder, name or folder.name)
+        spec = zero_shot_spec(ls, folder, name or folder.name, calibration)
         write_spec(folder, name=spec.name, task=TASK, labels=spec.labels, input_kind="text",
                    max_length=spec.max_length, version=spec.version, metrics={}, extra=spec.extra)
         (folder / "README.md").write_text(zero_shot_card(spec.name, ls), encoding="utf-8")

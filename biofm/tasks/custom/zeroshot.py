@@ -77,7 +77,7 @@ class Platt:
         return {"method": "platt", "a": [float(x) for x in self.a], "b": [float(x) for x in self.b]}
 
 
-def fit_platt(sims: np.ndarray, y: np.ndarray, C: float = 1.0) -> Platt:
+def fit_platt(sims: np.ndarray, y: np.ndarray, names=None, C: float = 1.0) -> Platt:
     """Platt scaling per label from reviewed items: ``sims`` ``[n, L]`` cosine similarities, ``y`` ``[n, L]`` 0/1.
 
     Raises ValueError naming a label with no positive or no negative reviewed item (nothing to fit)."""
@@ -87,7 +87,8 @@ def fit_platt(sims: np.ndarray, y: np.ndarray, C: float = 1.0) -> Platt:
     a, b = np.zeros(sims.shape[1]), np.zeros(sims.shape[1])
     for j in range(sims.shape[1]):
         if y[:, j].min() == y[:, j].max():
-            raise ValueError(f"label {j}: Platt scaling needs reviewed items with and without the label")
+            raise ValueError(f"label {names[j] if names else j!r}: Platt scaling needs reviewed items with and without "
+                             "the label")
         lr = LogisticRegression(C=C).fit(sims[:, j:j + 1], y[:, j])
         a[j], b[j] = float(lr.coef_[0, 0]), float(lr.intercept_[0])
     return Platt(a, b)

@@ -75,3 +75,22 @@ def test_zero_shot_multi_label_gives_each_label_its_own_probability(tmp_path, no
     assert preds.probs.shape == (6, 3) and not np.allclose(preds.probs.sum(1), 1)
     assert "seizure" in preds.labels[1] and "cancer" in preds.labels[2] and "cancer" in preds.labels[5]
     assert preds.rows()[0]["labels"] == ";".join(preds.labels[0])
+
+
+def test_reviewed_items_platt_scale_a_folders_zero_shot_suggestions(tmp_path, notes):
+    import json
+
+    from biofm.tasks.custom.fewshot import calibrate_zero_shot
+    from biofm.tasks.custom.model import write_zero_shot
+
+    ls = label_set("specialty", {"cardiology": "heart disease: chest pain, arrhythmia, heart attack",
+                                 "neurology": "brain and nerve disease: seizures, stroke, weakness",
+                                 "oncology": "cancer: tumours, biopsy-proven carcinoma, chemotherapy"})
+    folder = write_zero_shot(tmp_path / "specialty", ls)
+    for r, v in zip(notes, ["cardiology", "neurology", "oncology"] * 2):
+        r.meta["value"] = v
+    fit = calibrate_zero_shot(folder, notes)
+    assert fit["method"] == "platt" and all(a > 0 for a in fit["a"])
+    assert json.loads((folder / "biofm.json").read_text())["extra"]["calibration"] == fit
+    preds = api.predict("custom", notes, model=str(folder), settings=load_settings(device="cpu", precision="fp32"))
+    assert preds.labels == ["cardiology", "neurology", "oncology"] * 2
