@@ -32,6 +32,10 @@ def version_card(name: str, ls: LabelSet, entry: dict, history: list[dict]) -> s
     data = entry.get("data") or {}
     if data.get("train_file"):
         lines.append(f"- file: {data['train_file']} (sha256 `{data.get('train_sha256', '')[:16]}…`)")
+    if data.get("licence"):
+        lines.append(f"- data licence: {data['licence']}")
+    if data.get("description"):
+        lines[2:2] = [data["description"], ""]
     dev = entry.get("dev") or {}
     lines += ["", "## Dev metrics", ""]
     if dev:

@@ -283,6 +283,11 @@ def train_version(ls: LabelSet, records: Sequence[TextRecord], folder: str | Pat
     from biofm.train.common import seed_everything, write_json
 
     cfg = {**DEFAULTS, **{k: v for k, v in (config or {}).items() if v is not None}}
+    for key, low, high in (("dev_percent", 0, 50), ("min_per_label", 1, None), ("num_iterations", 1, None),
+                           ("max_steps", 0, None), ("batch_size", 2, None), ("max_length", 8, 512)):
+        if not isinstance(cfg[key], int) or cfg[key] < low or (high is not None and cfg[key] > high):
+            raise ValueError(f"--{key.replace('_', '-')} must be a whole number from {low}"
+                             f"{f' to {high}' if high is not None else ''}, got {cfg[key]!r}")
     folder = Path(folder).expanduser().resolve()
     name = name or folder.name
     report = progress or (lambda ev: None)
@@ -403,6 +408,10 @@ def compare_versions(folder: str | Path, records: Sequence[TextRecord], ls: Labe
              **_headline(metrics(y, predict_probs(zero_shot_spec(ls, folder), records), ls))}]
     for v in read_versions(folder):
         spec = spec_for(folder / v["dir"])
+        if list(spec.labels) != ls.names:  # trained before the label set changed: not comparable on these items
+            rows.append({"version": v["version"], "mode": "few-shot", "n_train": v["n_train"],
+                         "note": f"other labels: {list(spec.labels)}"})
+            continue
         m = metrics(y, predict_probs(spec, records), ls, spec.extra.get("thresholds"))
         rows.append({"version": v["version"], "mode": "few-shot", "n_train": v["n_train"], **_headline(m)})
     return rows
@@ -451,7 +460,8 @@ def train_from_file(config: dict, progress=None, should_stop=None) -> str:
     if not out:
         raise ValueError("training custom needs --out (or --labels naming a model folder)")
     records = read_reviewed(config["train"], ls, config.get("text_column"), config.get("label_column"))
-    info = {"train_file": Path(config["train"]).name, "train_sha256": file_sha256(config["train"])}
+    info = {"train_file": Path(config["train"]).name, "train_sha256": file_sha256(config["train"]),
+            "description": config.get("description") or "", "licence": config.get("licence") or ""}
     entry = train_version(ls, records, out, name=config.get("name"), config=config, progress=progress,
                           should_stop=should_stop, data_info=info)
     dev = entry["dev"]
