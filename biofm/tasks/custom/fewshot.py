@@ -32,7 +32,7 @@ from biofm.train.common import TrainingDataError
 MIN_PER_LABEL = 8
 HELD_FRACTION = 0.25
 DEFAULTS = {"epochs": 1, "num_iterations": 20, "max_steps": 120, "batch_size": 16, "lr": 2e-5, "max_length": 128,
-            "seed": 13, "dev_percent": DEV_PERCENT, "min_per_label": MIN_PER_LABEL, "device": "auto"}
+            "seed": 13, "dev_percent": DEV_PERCENT, "min_per_label": MIN_PER_LABEL, "device": "auto", "threads": 0}
 
 
 def parse_value(raw, ls: LabelSet, row: int | str = "?") -> str | list[str]:
@@ -284,7 +284,8 @@ def train_version(ls: LabelSet, records: Sequence[TextRecord], folder: str | Pat
 
     cfg = {**DEFAULTS, **{k: v for k, v in (config or {}).items() if v is not None}}
     for key, low, high in (("dev_percent", 0, 50), ("min_per_label", 1, None), ("num_iterations", 1, None),
-                           ("max_steps", 0, None), ("batch_size", 2, None), ("max_length", 8, 512)):
+                           ("max_steps", 0, None), ("batch_size", 2, None), ("max_length", 8, 512),
+                           ("threads", 0, None)):
         if not isinstance(cfg[key], int) or cfg[key] < low or (high is not None and cfg[key] > high):
             raise ValueError(f"--{key.replace('_', '-')} must be a whole number from {low}"
                              f"{f' to {high}' if high is not None else ''}, got {cfg[key]!r}")
@@ -305,6 +306,10 @@ def train_version(ls: LabelSet, records: Sequence[TextRecord], folder: str | Pat
     fit_rel, held_rel = held_split(y_train, ls.multi_label, HELD_FRACTION if ls.multi_label else 0.0, cfg["seed"])
     fit_idx, held_idx = train_idx[fit_rel], train_idx[held_rel]
     seed_everything(int(cfg["seed"]))
+    if cfg["threads"]:
+        import torch
+
+        torch.set_num_threads(int(cfg["threads"]))
     write_zero_shot(folder, ls, name)  # labels.json (and zero-shot state when this is the first version)
     history = read_versions(folder)
     version = max((v["version"] for v in history), default=0) + 1

@@ -210,6 +210,8 @@ class CustomKind(TaskKind):
         Option("dev_percent", "share of reviewed items in the fixed dev part (by id hash)", 20, int),
         Option("min_per_label", "reviewed examples needed per label", 8, int),
         Option("seed", "random seed", 13, int),
+        Option("threads", "torch CPU threads while training (0: torch's default; 1 is faster on a busy machine)", 0,
+               int),
         Option("device", "auto, cpu or cuda", "auto", choices=("auto", "cpu", "cuda")),
         Option("description", "one line for the card", ""), Option("licence", "data licence for the card", ""))
     codec = CustomCodec()

@@ -127,3 +127,23 @@ def learning_curve(folder: str | Path) -> list[dict]:
             rows.append({"version": v["version"], "n_train": v["n_train"], "n_dev": v["n_dev"],
                          "dev_macro_f1": v["dev"]["macro_f1"], "dev_micro_f1": v["dev"]["micro_f1"]})
     return rows
+
+
+def teach_queue(items: Sequence) -> list:
+    """Review items (anything with a ``prediction`` dict, e.g. the store's ``ItemView``) in teach order: the
+    ``teach_rank`` the custom codec stored with each prediction (:func:`teach_order` over its batch), items
+    without one last in their given order."""
+    return sorted(items, key=lambda it: (it.prediction or {}).get("teach_rank", float("inf")))
+
+
+def accept_items(items: Sequence, c: float, labels: Sequence[str]) -> list[tuple[object, dict]]:
+    """``(item, value)`` for the stored review items whose suggestion has confidence at least ``c`` (what "accept
+    all above confidence c" records), read from each item's stored prediction (``probs`` per label and, for
+    multi-label, its ``thresholds``)."""
+    if not items:
+        return []
+    preds = [it.prediction or {} for it in items]
+    multi = "labels" in preds[0]
+    probs = np.array([[p.get("probs", {}).get(n, 0.0) for n in labels] for p in preds], dtype=np.float64)
+    thresholds = [preds[0].get("thresholds", {}).get(n, 0.5) for n in labels] if multi else None
+    return [(items[i], value) for i, value in accept_above(probs, c, list(labels), multi, thresholds)]

@@ -68,3 +68,19 @@ def test_learning_curve_reads_every_version_with_a_zero_shot_start(tmp_path):
     curve = learning_curve(tmp_path)
     assert [(r["version"], r["n_train"], r["dev_macro_f1"]) for r in curve] == [(0, 0, 0.3), (1, 24, 0.5),
                                                                                (2, 40, 0.7)]
+
+
+def test_stored_items_are_queued_in_teach_order_and_accepted_above_c():
+    from types import SimpleNamespace as Item
+
+    from biofm.tasks.custom.teach import accept_items, teach_queue
+
+    items = [Item(id=1, prediction={"label": "a", "probs": {"a": 0.97, "b": 0.03}, "teach_rank": 2}),
+             Item(id=2, prediction={"label": "b", "probs": {"a": 0.45, "b": 0.55}, "teach_rank": 0}),
+             Item(id=3, prediction={"label": "a", "probs": {"a": 0.70, "b": 0.30}, "teach_rank": 1})]
+    assert [i.id for i in teach_queue(items)] == [2, 3, 1]
+    assert [(i.id, v) for i, v in accept_items(items, 0.9, ["a", "b"])] == [(1, {"label": "a"})]
+    multi = [Item(id=4, prediction={"labels": ["a"], "probs": {"a": 0.95, "b": 0.2},
+                                    "thresholds": {"a": 0.5, "b": 0.1}})]
+    assert accept_items(multi, 0.75, ["a", "b"]) == []  # b at 0.2 is above its 0.1 threshold: given, unsure
+    assert [v for _, v in accept_items(multi, 0.2, ["a", "b"])] == [{"labels": ["a", "b"]}]
