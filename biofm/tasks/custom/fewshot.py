@@ -276,8 +276,9 @@ def train_version(ls: LabelSet, records: Sequence[TextRecord], folder: str | Pat
     Returns the version's entry in ``versions.json`` (``version``, ``n_train``, ``n_dev``, ``dev`` metrics,
     ``zero_shot_dev`` metrics, ``thresholds``, ``seconds``...). Progress events: ``{"event": "phase", ...}``,
     ``{"step", "total_steps", "loss"}`` while the encoder trains. Raises TrainingDataError before any training
-    when a label has fewer than ``min_per_label`` reviewed examples. About 2-3 minutes on 2 CPU cores for 3 labels
-    x 32 short notes with the defaults (120 contrastive steps of 16 pairs at 128 tokens)."""
+    when a label has fewer than ``min_per_label`` reviewed examples. Measured: 83 s on this project's 2-core CPU (one
+    torch thread, busy machine) for 3 labels x 32 short notes with the defaults (120 contrastive steps of 16
+    pairs at 128 tokens)."""
     from biofm.models.spec import write_spec
     from biofm.tasks.custom.model import (HEAD_FILE, VERSIONS_FILE, save_head, write_zero_shot, zero_shot_spec)
     from biofm.train.common import seed_everything, write_json
