@@ -31,6 +31,9 @@ def resolve_spec(model: str | ModelSpec | None, task: str | None, settings: Sett
     if task is None:
         return registry(settings).get(model)
     kind = get_task(task)
+    own = kind.resolve_model(model, settings)
+    if own is not None:
+        return own
     return registry(settings).get(model or kind.default_model, task=task, input_kind=kind.input_kind)
 
 

@@ -145,6 +145,8 @@ def task_parsers(sub, verb: str, help_text: str, input_help: str, output_help: s
         add_options(tp, kind.read_options)
         add_options(tp, getattr(kind, "predict_options", ()))
         run_options(tp)
+        for flag, flag_help in getattr(kind, "model_flags", {}).items():
+            tp.add_argument(flag, dest="model", default=argparse.SUPPRESS, help=flag_help)
         gate_options(tp)
         tp.set_defaults(func=func)
         parsers.append(tp)

@@ -214,6 +214,7 @@ class TaskKind:
     example: str = ""  # a file in assets/examples that "Try the example" runs
     example_options: dict = {}  # read options for it (its columns)
     train_example: str = ""  # a labelled file in assets/examples to fine-tune on
+    model_flags: dict = {}  # extra CLI flags naming the model, flag -> help (e.g. custom's --labels)
 
     # models ------------------------------------------------------------------------------------------------
     def build(self, spec, device: torch.device) -> tuple[object, torch.nn.Module]:
@@ -221,6 +222,11 @@ class TaskKind:
 
     def adapter(self, loaded: LoadedModel, **options) -> Adapter:
         return self.adapter_class(loaded, **options)
+
+    def resolve_model(self, model, settings=None):
+        """A spec for ``model`` the task resolves itself (a custom task's label-set file), or None: the registry
+        resolves it (a registered name, a model directory or a hub id)."""
+        return None
 
     def claims(self, labels: Sequence[str]) -> int:
         """How well a plain Hugging Face model's labels fit this task: 0 not, 1 as a fallback, 2 specifically."""

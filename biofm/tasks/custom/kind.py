@@ -1,0 +1,304 @@
+"""``custom``: the user's own labels (single- or multi-label), zero-shot from their descriptions, few-shot from
+reviewed notes. Predictions, adapter, review codec, explanation objective and the registered TaskKind."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from biofm.records import TextRecord
+from biofm.review.codec import Editor, ReviewCodec
+from biofm.tasks.base import Option, Predictions, TaskKind
+from biofm.tasks.custom.labelset import LABEL_SEPARATOR
+from biofm.tasks.custom.teach import confidence, decisions, teach_order
+from biofm.tasks.text_classify import TEXT_READ_OPTIONS, TextClassifier
+from biofm.tasks.windows import mean_by_document
+
+
+@dataclass
+class CustomPredictions(Predictions):
+    """Probabilities ``[n, L]`` per label (softmax over labels, or one independent probability per label for
+    multi-label), the decisions they give (argmax, or ``p >= threshold`` per label) and pooled embeddings."""
+
+    label_names: list[str] = field(default_factory=list, metadata={"shared": True})
+    probs: np.ndarray = None
+    multi_label: bool = False
+    thresholds: list[float] = field(default_factory=list, metadata={"shared": True})
+    mode: str = "zero-shot"  # or few-shot
+    true_labels: list = field(default_factory=list)
+
+    @property
+    def labels(self) -> list:
+        """Per item: a label name (single-label) or the list of names given (multi-label)."""
+        d = decisions(self.probs, self.multi_label, self.thresholds or None)
+        if self.multi_label:
+            return [[self.label_names[j] for j in np.flatnonzero(row)] for row in d]
+        return [self.label_names[int(i)] for i in d]
+
+    @property
+    def scores(self) -> np.ndarray:
+        """Confidence per item (:func:`biofm.tasks.custom.teach.confidence`)."""
+        return confidence(self.probs, self.multi_label, self.thresholds or None)
+
+    def rows(self, detail: bool = False) -> list[dict]:
+        """``id,text,label|labels,score,p_<label>...,mode`` (``labels``: names joined by ``;``; detail: a list)."""
+        truth = any(t is not None for t in self.true_labels)
+        key = "labels" if self.multi_label else "label"
+        out = []
+        for i, (rid, text, lab, score) in enumerate(zip(self.ids, self.texts, self.labels, self.scores)):
+            value = (lab if detail else LABEL_SEPARATOR.join(lab)) if self.multi_label else lab
+            row = {"id": rid, "text": text, key: value, "score": round(float(score), 6)}
+            row.update({f"p_{n}": round(float(p), 6) for n, p in zip(self.label_names, self.probs[i])})
+            row["mode"] = self.mode
+            if truth:
+                row["true_label"] = self.true_labels[i]
+            out.append(row)
+        return out
+
+
+class CustomAdapter(TextClassifier):
+    """Windows like the document classifier; per window the unit-length embedding and the head's logits (cosine
+    similarities in zero-shot); per document the mean of window logits, then softmax/sigmoid (few-shot) or the
+    per-label zero-shot calibration."""
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> dict[str, torch.Tensor]:
+        pooled = self.model.pooled(input_ids, attention_mask)
+        return {"logits": self.model.head(pooled), "pooled": pooled}
+
+    def postprocess(self, records: Sequence[TextRecord], prepared, outputs) -> CustomPredictions:
+        from biofm.tasks.custom.zeroshot import calibration_from_json, zero_shot_probs
+
+        extra, labels, n = self.spec.extra or {}, list(self.spec.labels), len(records)
+        multi, mode = bool(extra.get("multi_label")), extra.get("mode", "zero-shot")
+        probs, emb, counts = np.zeros((0, len(labels)), np.float32), None, np.zeros(0, int)
+        if n:
+            owner = prepared.context
+            counts = np.bincount(np.asarray(owner), minlength=n)
+            logits = mean_by_document(outputs["logits"], owner, n, dtype=np.float64)
+            emb = mean_by_document(outputs["pooled"], owner, n).astype(np.float32)
+            if mode == "few-shot":
+                if multi:
+                    probs = (1 / (1 + np.exp(-logits))).astype(np.float32)
+                else:
+                    z = np.exp(logits - logits.max(-1, keepdims=True))
+                    probs = (z / z.sum(-1, keepdims=True)).astype(np.float32)
+            else:
+                probs = zero_shot_probs(logits, multi, calibration_from_json(extra.get("calibration")))
+        thresholds = list(extra.get("thresholds") or ([0.5] * len(labels) if multi else []))
+        return CustomPredictions([r.id for r in records], [r.text for r in records], emb, self.spec.name,
+                                 counts.tolist(), labels, probs, multi, thresholds, mode,
+                                 [r.label for r in records])
+
+
+class CustomObjective:
+    """Explain one label: its probability (few-shot: softmax share, or its own sigmoid for multi-label), or in
+    zero-shot the cosine similarity of the note to the label's description."""
+
+    def window_start(self, target, offsets, n_tokens: int, body: int) -> int:
+        return 0
+
+    def score(self, loaded, ids, mask, target, text: str, window):
+        from biofm.explain.attribution import model_logits
+
+        labels, extra = list(loaded.spec.labels), loaded.spec.extra or {}
+        if target is None:
+            j = int(model_logits(loaded, ids, mask)[0].argmax())
+        elif target.label not in labels:
+            raise ValueError(f"unknown target {target.label!r}; the labels are {labels}")
+        else:
+            j = labels.index(target.label)
+        if extra.get("mode") != "few-shot":
+            return (lambda logits: logits.float()[:, j]), f"{labels[j]} (similarity to its description)"
+        if extra.get("multi_label"):
+            return (lambda logits: torch.sigmoid(logits.float()[:, j])), labels[j]
+        return (lambda logits: logits.float().softmax(-1)[:, j]), labels[j]
+
+
+class CustomCodec(ReviewCodec):
+    """Single-label: ``{"label": name}``; multi-label: ``{"labels": [names]}`` (a checkbox per label). Items carry
+    ``teach_rank`` (0 = teach first: uncertain and unlike the others, :func:`~biofm.tasks.custom.teach.teach_order`).
+    Export: ``id,text,label`` or ``id,text,labels`` (names joined by ``;``), what ``biofm train custom`` reads."""
+
+    def items(self, preds: CustomPredictions) -> list[dict]:
+        order = teach_order(preds.probs, preds.multi_label, preds.embeddings)
+        rank = {i: r for r, i in enumerate(order)}
+        conf, labels = preds.scores, preds.labels
+        truth = preds.true_labels or [None] * len(preds.ids)
+        out = []
+        for i, (rid, text) in enumerate(zip(preds.ids, preds.texts)):
+            probs = {n: round(float(x), 5) for n, x in zip(preds.label_names, preds.probs[i])}
+            pred = {"labels": labels[i], "thresholds": dict(zip(preds.label_names, preds.thresholds))} \
+                if preds.multi_label else {"label": labels[i]}
+            pred.update({"probs": probs, "mode": preds.mode, "teach_rank": rank[i]})
+            if truth[i] is not None:
+                pred["true_label"] = truth[i]
+            out.append({"external_id": rid, "text": text, "confidence": float(conf[i]), "prediction": pred})
+        return out
+
+    @staticmethod
+    def _multi(prediction: dict) -> bool:
+        return "labels" in prediction
+
+    def value(self, prediction: dict) -> dict:
+        return {"labels": list(prediction["labels"])} if self._multi(prediction) else {"label": prediction["label"]}
+
+    def explain_targets(self, prediction: dict, labels) -> list:
+        if not self._multi(prediction):
+            return super().explain_targets(prediction, labels)
+        given = list(prediction["labels"])
+        return given + [lab for lab in labels if lab not in given]
+
+    def label_names(self, values, labels) -> list[str]:
+        return list(labels) if labels else sorted({n for v in values for n in v.get("labels", [v.get("label")])})
+
+    def _given(self, value: dict) -> list:
+        return list(value["labels"]) if "labels" in value else [value.get("label")]
+
+    def label_value(self, value: dict, name: str):
+        return name in self._given(value)
+
+    def overall_value(self, value: dict):
+        return LABEL_SEPARATOR.join(sorted(value["labels"])) if "labels" in value else value.get("label")
+
+    def is_positive(self, value: dict, name: str) -> bool:
+        return name in self._given(value)
+
+    def csv_rows(self, rows, labels):
+        if rows and "labels" in rows[0][1]:
+            return ["id", self.text_header, "labels"], [[v.external_id, v.text, LABEL_SEPARATOR.join(val["labels"])]
+                                                         for v, val in rows]
+        return super().csv_rows(rows, labels)
+
+    def editor(self, text: str, prediction: dict, labels) -> Editor:
+        if not self._multi(prediction):
+            return super().editor(text, prediction, labels)
+        probs, given = prediction.get("probs", {}), set(prediction["labels"])
+        rows = [{"label": n, "model": f"{probs[n]:.2f}" if n in probs else "", "reviewed": n in given}
+                for n in labels]
+        return Editor(rows, ["reviewed"], help="tick every label the note has")
+
+    def from_editor(self, rows: list[dict], text: str):
+        if rows and "field" in rows[0]:
+            return super().from_editor(rows, text)
+        return {"labels": [r["label"] for r in rows if bool(r.get("reviewed"))]}, None
+
+
+class CustomKind(TaskKind):
+    name = "custom"
+    title = "Your own labels (zero-shot, then few-shot)"
+    default_model = ""
+    adapter_class = CustomAdapter
+    verbs = (*TaskKind.verbs, "compare")
+    model_flags = {"--labels": "label set JSON (zero-shot) or custom model folder (its latest version)"}
+    read_options = (*TEXT_READ_OPTIONS, Option("label_column", "column holding a true label (optional)"))
+    train_options = (
+        Option("labels", "label set JSON or custom model folder", required=True),
+        Option("train", "reviewed items: CSV/JSONL id,text,label (multi-label: labels 'a;b')", required=True),
+        Option("out", "custom model folder (default: --labels when it is a folder); versions v1, v2, ... inside"),
+        Option("name", "model name (default: out's name)"),
+        Option("text_column", "text column (default: guessed)"),
+        Option("label_column", "label column (default: label, or labels)"),
+        Option("epochs", "passes over the contrastive pairs", 1, int),
+        Option("num_iterations", "SetFit pairs drawn per item", 20, int),
+        Option("max_steps", "cap on contrastive steps (0: no cap)", 120, int),
+        Option("batch_size", "pairs per step", 16, int),
+        Option("lr", "encoder learning rate", 2e-5, float),
+        Option("max_length", "tokens per training text", 128, int),
+        Option("dev_percent", "share of reviewed items in the fixed dev part (by id hash)", 20, int),
+        Option("min_per_label", "reviewed examples needed per label", 8, int),
+        Option("seed", "random seed", 13, int),
+        Option("threads", "torch CPU threads while training (0: torch's default; 1 is faster on a busy machine)", 0,
+               int),
+        Option("device", "auto, cpu or cuda", "auto", choices=("auto", "cpu", "cuda")),
+        Option("description", "one line for the card", ""), Option("licence", "data licence for the card", ""))
+    codec = CustomCodec()
+    objective = CustomObjective()
+
+    def training_config(self, values: dict) -> dict:
+        """The defaults overlaid with ``values``; ``out`` defaults to ``labels`` when that is a model folder."""
+        from pathlib import Path
+
+        config = super().training_config(values)
+        if not config.get("out") and config.get("labels") and Path(config["labels"]).expanduser().is_dir():
+            config["out"] = str(Path(config["labels"]).expanduser())
+        if not config.get("out"):
+            raise ValueError("training custom needs --out (or --labels naming a custom model folder)")
+        return config
+
+    def build(self, spec, device):
+        from biofm.tasks.custom.model import build_custom
+
+        return build_custom(spec, device)
+
+    def resolve_model(self, model, settings=None):
+        """``--labels``/``--model``: a label-set file or a folder without ``biofm.json`` is zero-shot here; other
+        names go to the registry (None)."""
+        from pathlib import Path
+
+        from biofm.tasks.custom.model import spec_for
+
+        if model is None or model == "":
+            raise ValueError("the custom task needs --labels: a label set JSON file or a custom model folder")
+        if not isinstance(model, str):
+            return None
+        path = Path(model).expanduser()
+        if path.is_file() or (path.is_dir() and not (path / "biofm.json").is_file()):
+            return spec_for(path)
+        return None
+
+    def summary(self, preds: CustomPredictions) -> str:
+        return f"{len(preds.ids)} prediction(s) ({preds.mode})"
+
+    def targets(self, preds: CustomPredictions, i: int) -> list:
+        lab = preds.labels[i]
+        first = list(lab) if preds.multi_label else [lab]
+        return first + [n for n in preds.label_names if n not in first]
+
+    def colour_columns(self, preds: CustomPredictions, records) -> dict[str, list]:
+        labels = preds.labels
+        cols: dict[str, list] = {}
+        if preds.multi_label:
+            for j, n in enumerate(preds.label_names):
+                cols[n] = ["yes" if n in lab else "no" for lab in labels]
+        else:
+            cols["prediction"] = list(labels)
+        cols["confidence"] = [float(x) for x in preds.scores]
+        for j, n in enumerate(preds.label_names):
+            cols[f"p({n})"] = [float(x) for x in preds.probs[:, j]]
+        truth = [r.label for r in records]
+        if any(t is not None for t in truth):
+            cols["true label"] = [t if t is not None else "(none)" for t in truth]
+        return cols
+
+    def evaluate(self, loaded, records) -> dict:
+        from biofm.tasks.custom.fewshot import metrics, parse_value, targets
+        from biofm.tasks.custom.labelset import Label, LabelSet
+
+        extra = loaded.spec.extra or {}
+        ls = LabelSet(extra.get("label_set") or "labels", tuple(Label(n, d) for n, d in
+                                                               zip(loaded.spec.labels, extra["descriptions"])),
+                      bool(extra.get("multi_label")))
+        y = targets([parse_value(r.label, ls, r.meta.get("row", "?")) for r in records], ls)
+        preds = self.adapter(loaded).predict(list(records))
+        m = metrics(y, preds.probs, ls, preds.thresholds or None)
+        return {"macro-F1": round(m["macro_f1"], 4), "micro-F1": round(m["micro_f1"], 4),
+                **{f"F1 {k}": v["f1"] for k, v in m["per_label"].items()}}
+
+    def check_training_file(self, path, config: dict) -> str:
+        from collections import Counter
+
+        from biofm.tasks.custom.fewshot import read_reviewed
+        from biofm.tasks.custom.labelset import load_label_set
+
+        ls = load_label_set(config["labels"])
+        recs = read_reviewed(path, ls, config.get("text_column"), config.get("label_column"))
+        counts = Counter(n for r in recs for n in (r.meta["value"] if ls.multi_label else [r.meta["value"]]))
+        return f"{len(recs)} reviewed items: " + ", ".join(f"{n} {counts.get(n, 0)}" for n in ls.names)
+
+    def train(self, config: dict, progress=None, should_stop=None) -> str:
+        from biofm.tasks.custom.fewshot import train_from_file
+
+        return train_from_file(config, progress, should_stop)
