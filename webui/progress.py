@@ -38,4 +38,7 @@ def progress_bar(text: str, unit: str = "items",
     try:
         yield update
     finally:
-        slot.empty()
+        try:
+            slot.empty()
+        except Exception:  # noqa: BLE001 - the session is gone (a rerun or a closed tab): there is no bar to remove
+            pass
