@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Iterator
 
 import streamlit as st
+from streamlit.errors import NoSessionContext
 
 from biofm.progress import TimeLeft, progress_text
 
@@ -40,5 +41,5 @@ def progress_bar(text: str, unit: str = "items",
     finally:
         try:
             slot.empty()
-        except Exception:  # noqa: BLE001 - the session is gone (a rerun or a closed tab): there is no bar to remove
+        except NoSessionContext:  # the session is gone (a closed tab, a generator closed by the collector): no bar
             pass
