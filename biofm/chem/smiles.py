@@ -64,7 +64,7 @@ def parse_smiles(smiles: str, strip_salts: bool = False) -> ParsedMolecule:
         parent = fragment_parent(mol)
         if not any(a.GetAtomicNum() == 6 for a in parent.GetAtoms()):
             return ParsedMolecule(smiles, None, None, "no organic parent to keep: every fragment is inorganic "
-                                  f"({Chem.MolToSmiles(mol)}); predict it without --strip-salts or drop the row")
+                                  f"({Chem.MolToSmiles(mol)}); predict it without salt stripping or drop the row")
         mol, stripped = parent, True
     return ParsedMolecule(smiles, mol, Chem.MolToSmiles(mol), None, stripped)
 

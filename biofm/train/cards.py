@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+METHOD_TITLES = {"lora": "LoRA", "full": "full fine-tuning"}  # how cards name --method
+
 
 def _fmt(x) -> str:
     return f"{x:.4f}" if isinstance(x, float) else str(x)
@@ -19,7 +21,7 @@ def text_classifier_card(name: str, result: dict, command: str, description: str
         "",
         "## Training",
         "",
-        f"- Base encoder: `{cfg['base']}`; method: **{cfg['method']}**"
+        f"- Base encoder: `{cfg['base']}`; method: **{METHOD_TITLES.get(cfg['method'], cfg['method'])}**"
         + (f" (LoRA r={cfg['lora_r']}, alpha={cfg['lora_alpha']}, on query/key/value/dense; classifier trained fully)"
            if cfg["method"] == "lora" else ""),
         *([f"- Started from `{start['model']}` (version {start['version']}): its weights and classifier were trained "
@@ -85,7 +87,7 @@ def ner_card(name: str, result: dict, command: str, description: str = "", licen
     lines = [
         f"# {name}", "", description or "Biomedical named-entity recogniser fine-tuned by biofm.", "",
         "## Training", "",
-        f"- Base encoder: `{cfg['base']}`; method: **{cfg['method']}**"
+        f"- Base encoder: `{cfg['base']}`; method: **{METHOD_TITLES.get(cfg['method'], cfg['method'])}**"
         + (f" (LoRA r={cfg['lora_r']}, alpha={cfg['lora_alpha']})" if cfg["method"] == "lora" else ""),
         f"- Entity types: {', '.join(result['entity_types'])} (BIO tags, label read from each word's first subword)",
         f"- Epochs run: {len(result['history'])} (best epoch {dev['epoch']}, early stopping on dev entity F1), "
@@ -126,7 +128,7 @@ def report_card(name: str, result: dict, evaluation: dict, command: str, synthet
          if synthetic else f"Fine-tuned on {result['data'].get('train_file', 'a labelled file')} (CheXpert convention)."),
         "",
         "## Training", "",
-        f"- Base encoder: `{cfg['base']}`; method **{cfg['method']}**"
+        f"- Base encoder: `{cfg['base']}`; method **{METHOD_TITLES.get(cfg['method'], cfg['method'])}**"
         + (f" (LoRA r={cfg['lora_r']}, alpha={cfg['lora_alpha']}; head trained fully)" if cfg["method"] == "lora" else ""),
         f"- {result['train_size']} training reports, {result['dev_size']} for model selection; epochs run {len(result['history'])} (best {result['dev']['epoch']}), "
         f"lr {cfg['lr']}, batch {cfg['batch_size']}, max length {cfg['max_length']}, seed {cfg['seed']}",
