@@ -17,6 +17,7 @@ import json
 import shutil
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -227,7 +228,9 @@ def setfit_body(encoder: str, texts: list[str], y: np.ndarray, ls: LabelSet, cfg
                                  show_progress_bar=False, logging_steps=10)
         trainer = Trainer(model=model, args=args, train_dataset=Dataset.from_dict({"text": texts, "label": labels}),
                           callbacks=[_progress_callback(progress, should_stop, steps)])
-        trainer.train_embeddings(texts, labels, args=args)
+        with warnings.catch_warnings():  # sentence-transformers' loader asks for pinned memory even on a CPU
+            warnings.filterwarnings("ignore", message="'pin_memory' argument is set as true", category=UserWarning)
+            trainer.train_embeddings(texts, labels, args=args)
     model.model_body.max_seq_length = 256
     return model.model_body, steps
 
