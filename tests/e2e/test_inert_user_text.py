@@ -51,7 +51,7 @@ def planted_server(tmp_path_factory):
 
 def _pick(page, label: str, option: str) -> None:
     """Choose a selectbox option by typing it (Streamlit's selectbox filters as you type)."""
-    page.get_by_label(label).first.click()
+    page.locator("[data-testid=stSelectbox]").filter(has_text=label).first.locator("input").click()
     page.keyboard.type(option)
     page.keyboard.press("Enter")
     page.wait_for_timeout(500)
