@@ -28,7 +28,7 @@ TASK = "custom"
 COLUMNS = ["label", "description"]
 # training defaults the Review page's retrain form starts from (a test server makes training short with them)
 ENV_DEFAULTS = {"max_steps": "BIOFM_CUSTOM_MAX_STEPS", "min_per_label": "BIOFM_CUSTOM_MIN_PER_LABEL",
-                "threads": "BIOFM_CUSTOM_THREADS"}
+                "threads": "BIOFM_CUSTOM_THREADS", "max_length": "BIOFM_CUSTOM_MAX_LENGTH"}
 
 
 def example_label_set() -> LabelSet:
@@ -343,7 +343,8 @@ def retrain_panel(store, batch: dict, who) -> None:
             check_counts(targets([r.meta["value"] for r in records], ls), ls, need)
             config = get_task(TASK).training_config({"labels": str(folder), "train": str(path), "out": str(folder),
                                                      "name": spec.name, "max_steps": steps, "min_per_label": need,
-                                                     "threads": training_default("threads")})
+                                                     "threads": training_default("threads"),
+                                                     "max_length": training_default("max_length")})
             summary = get_task(TASK).check_training_file(path, config)
         except (TrainingDataError, LabelSetError, ValueError) as exc:
             st.error(f"Not started: {md(exc)}")
@@ -352,13 +353,10 @@ def retrain_panel(store, batch: dict, who) -> None:
 
             job = start_job(Path(settings().data_dir), TASK, config, description=f"{spec.name} · {summary}",
                             user=acting_user())
-            st.session_state["teach-job-started"] = job.id
             running = True
     if job is None:
         return
     if running:
-        st.session_state["teach-job-watch"] = job.id
-
         @st.fragment(run_every=2.0)
         def watch() -> None:
             job_panel(job)

@@ -96,3 +96,21 @@ def test_the_learning_curve_shows_once_a_version_exists(custom_env, tiny_encoder
 
     data = json.loads(curve)["data"][0]
     assert data["x"][0] == 0 and len(data["x"]) == 2  # zero-shot and version 1
+
+
+def test_models_and_embeddings_pages_say_there_is_no_label_set_yet_then_list_it(custom_env, tiny_encoder):
+    models = str(ROOT / "pages" / "7_Models.py")
+    at = AppTest.from_file(models, default_timeout=60).run()
+    at.selectbox(key="train-task").set_value("custom").run()
+    assert not at.exception and not at.error
+    assert any("No label set of your own yet" in c.value for c in at.caption)
+    embed = AppTest.from_file(str(ROOT / "pages" / "6_Embeddings.py"), default_timeout=60).run()
+    embed.selectbox(key="embed-task").set_value("custom").run()
+    assert not embed.exception and not embed.error
+    assert any("No label set of your own yet" in i.value for i in embed.info)
+    _save(AppTest.from_file(PAGE, default_timeout=120).run(), "listed-set", tiny_encoder)
+    at = AppTest.from_file(models, default_timeout=60).run()
+    at.selectbox(key="train-task").set_value("custom").run()
+    assert at.selectbox(key="train-custom-labels").options == ["listed-set"] and not at.error
+    embed.run()
+    assert "listed-set" in embed.selectbox(key="embed-model").options and not embed.error
