@@ -152,13 +152,13 @@ def _missing(v) -> bool:
         return False
 
 
-def learning_curve_figure(rows: list[dict]) -> go.Figure:
+def learning_curve_figure(rows: list[dict], height: int = 300) -> go.Figure:
     """Dev macro-F1 against the reviewed items each version trained on (version 0: zero-shot)."""
     fig = go.Figure(go.Scatter(x=[r["n_train"] for r in rows], y=[r["dev_macro_f1"] for r in rows],
                                mode="lines+markers+text", text=[f"v{r['version']}" for r in rows],
                                textposition="top center", name="dev macro-F1",
                                hovertemplate="version %{text}<br>%{x} reviewed items<br>macro-F1 %{y:.3f}"))
-    fig.update_layout(height=300, xaxis_title="reviewed items trained on", yaxis_title="dev macro-F1",
+    fig.update_layout(height=height, xaxis_title="reviewed items trained on", yaxis_title="dev macro-F1",
                       yaxis={"range": [0, 1.05]}, margin={"t": 20, "b": 10})
     return fig
 
@@ -178,8 +178,9 @@ def _round(x):
     return round(float(x), 4) if isinstance(x, (int, float)) else None
 
 
-def learning_panel(spec: ModelSpec, key: str) -> None:
-    """The model's versions, its learning curve, and (on request) every version scored on the reviewed items."""
+def learning_panel(spec: ModelSpec, key: str, compact: bool = False) -> None:
+    """The model's versions, its learning curve, and (on request) every version scored on the reviewed items.
+    ``compact``: curve and versions side by side, no comparison (Review, above the card)."""
     from biofm.tasks.custom.teach import learning_curve
 
     folder = model_folder(spec)
@@ -191,12 +192,18 @@ def learning_panel(spec: ModelSpec, key: str) -> None:
     versions = read_versions(folder)
     last = versions[-1]
     dev = (last.get("dev") or {}).get("macro_f1")
-    st.write(f"In use: version {last['version']} of {md(spec.name)}, trained on {last['n_train']} reviewed item(s)"
-             + (f"; dev macro-F1 **{dev:.3f}** on {last['n_dev']} item(s)." if dev is not None else "."))
-    st.plotly_chart(learning_curve_figure(curve), key=f"{key}-curve")
-    st.caption("Learning curve: macro-F1 on the fixed dev part of the reviewed items (chosen by a hash of each "
-               "item's id, never trained on) after each retrain; version 0 is the zero-shot suggestions.")
-    st.dataframe(versions_table(folder), hide_index=True, key=f"{key}-versions")
+    if not compact:
+        st.write(f"In use: version {last['version']} of {md(spec.name)}, trained on {last['n_train']} reviewed "
+                 "item(s)" + (f"; dev macro-F1 **{dev:.3f}** on {last['n_dev']} item(s)." if dev is not None else "."))
+    left, right = st.columns([1, 1]) if compact else (st.container(), st.container())
+    with left:
+        st.plotly_chart(learning_curve_figure(curve, height=240 if compact else 300), key=f"{key}-curve")
+        st.caption("Learning curve: macro-F1 on the fixed dev part of the reviewed items (chosen by a hash of each "
+                   "item's id, never trained on) after each retrain; version 0 is the zero-shot suggestions.")
+    with right:
+        st.dataframe(versions_table(folder), hide_index=True, key=f"{key}-versions")
+    if compact:
+        return
     if st.button("Compare every version on the reviewed items", key=f"{key}-compare"):
         from biofm.tasks.custom.fewshot import compare_versions, read_reviewed
         from webui.review import review_store
@@ -365,14 +372,16 @@ def retrain_panel(store, batch: dict, who) -> None:
 
         watch()
         return
-    job_panel(job)
-    if job.status == "finished" and read_versions(folder):
-        v = read_versions(folder)[-1]
-        dev = (v.get("dev") or {}).get("macro_f1")
-        st.success(f"Version {v['version']} of {md(spec.name)} is in use: trained on {v['n_train']} reviewed "
-                   f"item(s)" + (f", dev macro-F1 {dev:.3f} on {v['n_dev']} item(s)." if dev is not None else ".")
-                   + " New predictions on every page use it; send a new batch to review with its suggestions.")
-    learning_panel(spec, key="teach")
+    if job.status != "finished" or not read_versions(folder):
+        job_panel(job)  # failed or cancelled: why, and the log
+        return
+    v = read_versions(folder)[-1]
+    dev = (v.get("dev") or {}).get("macro_f1")
+    st.caption(f"Job {job.id} · finished · {md(job.meta.get('description', ''))}")
+    st.success(f"Version {v['version']} of {md(spec.name)} is in use: trained on {v['n_train']} reviewed "
+               f"item(s)" + (f", dev macro-F1 {dev:.3f} on {v['n_dev']} item(s)." if dev is not None else ".")
+               + " New predictions on every page use it; send a new batch to review with its suggestions.")
+    learning_panel(spec, key="teach", compact=True)
 
 
 def teach_panel(store, batch: dict, who, order: str, pending_only: bool) -> None:
