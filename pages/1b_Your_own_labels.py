@@ -40,9 +40,10 @@ if state:
                                                                               max_value=1.0, format="%.3f")})
     export = pd.DataFrame(get_task(TASK).output_rows(preds, state.get("read")))  # as `biofm predict` writes
     d1, d2 = st.columns(2)
-    d1.download_button("Download CSV", table_bytes(export, "csv"), "suggestions.csv", "text/csv", key="custom-csv")
+    d1.download_button("Download CSV", table_bytes(export, "csv"), "suggestions.csv", "text/csv", key="custom-csv",
+                       on_click="ignore")
     d2.download_button("Download JSONL", table_bytes(export, "jsonl"), "suggestions.jsonl", "application/jsonl",
-                       key="custom-jsonl")
+                       key="custom-jsonl", on_click="ignore")
     st.caption("Send the batch to Review: its 'Teach' order shows the notes the model is least sure of first; "
                "'Retrain from reviewed items' there trains the next version.")
     webui.send_to_review(TASK, preds, used, key="custom")

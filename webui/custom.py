@@ -201,7 +201,10 @@ def learning_panel(spec: ModelSpec, key: str, compact: bool = False) -> None:
         st.caption("Learning curve: macro-F1 on the fixed dev part of the reviewed items (chosen by a hash of each "
                    "item's id, never trained on) after each retrain; version 0 is the zero-shot suggestions.")
     with right:
-        st.dataframe(versions_table(folder), hide_index=True, key=f"{key}-versions")
+        table = versions_table(folder)
+        if compact:
+            table = table[["version", "trained on", "dev items", "dev macro-F1", "zero-shot dev macro-F1", "in use"]]
+        st.dataframe(table, hide_index=True, key=f"{key}-versions")
     if compact:
         return
     if st.button("Compare every version on the reviewed items", key=f"{key}-compare"):
@@ -381,6 +384,10 @@ def retrain_panel(store, batch: dict, who) -> None:
     st.success(f"Version {v['version']} of {md(spec.name)} is in use: trained on {v['n_train']} reviewed "
                f"item(s)" + (f", dev macro-F1 {dev:.3f} on {v['n_dev']} item(s)." if dev is not None else ".")
                + " New predictions on every page use it; send a new batch to review with its suggestions.")
+    zero = (v.get("zero_shot_dev") or {}).get("macro_f1")
+    if dev is not None and zero is not None and dev < zero:
+        st.warning(f"On its {v['n_dev']} dev item(s) version {v['version']} scores below the zero-shot suggestions "
+                   f"({dev:.3f} against {zero:.3f}): review more items, or allow more training steps, and retrain.")
     learning_panel(spec, key="teach", compact=True)
 
 

@@ -9,6 +9,7 @@ import re
 
 import pandas as pd
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import free_port, start_biofm_app
 from tests.e2e.conftest import ROOT, download, shot
@@ -38,17 +39,22 @@ def _curve_points(page) -> int:
     return page.locator(".js-plotly-plot .scatterlayer path.point").count()
 
 
-def _review(page, n_items: int, start: int = 0) -> dict:
-    """Accept or correct the next ``n_items`` of the teach queue (``start`` already reviewed) through the card's buttons, each to the true
-    label the example file carries; returns the actions taken."""
+def _review(page, n_items: int, suggested: dict, start: int = 0) -> dict:
+    """Accept or correct the next ``n_items`` of the teach queue (``start`` already reviewed) through the card's
+    keyboard shortcuts, each to the true label the example file carries (``suggested``: the batch's suggestion per
+    id); returns the actions taken."""
+    from biofm.config import EXAMPLES_DIR
+
+    notes = pd.read_csv(EXAMPLES_DIR / "custom_notes.csv").set_index("id")
     actions = {"accept": 0, "correct": 0}
     for done in range(start, start + n_items):
         page.get_by_text(f"{done} of {N} accepted or corrected").first.wait_for()
-        page.get_by_text(f"1 of {N - done} in the queue").first.wait_for()
-        caption = page.get_by_text("true label in the input file").first.inner_text()
-        truth = re.search(r"true label in the input file: (\S+)", caption).group(1)
-        shown = page.get_by_text(re.compile(r"^Model: ")).first.inner_text()  # "Model: fall (0.41)"
-        model = re.match(r"Model: (\S+)", shown).group(1)
+        head = page.get_by_role("heading", name=re.compile(rf"own-\d+ · 1 of {N - done} in the queue"))
+        head.first.wait_for()
+        item = re.match(r"(own-\d+)", head.first.inner_text()).group(1)
+        truth, model = notes.loc[item, "label"], suggested[item]
+        page.get_by_text(notes.loc[item, "text"][:40]).first.wait_for()  # this item's card, not the last one's
+        page.get_by_text(f"Model: {model} (").first.wait_for()
         if model == truth:
             page.get_by_role("heading").first.click()  # focus the page, not a field, so the shortcut applies
             page.keyboard.press("a")  # Accept
@@ -91,8 +97,15 @@ def test_define_labels_review_24_retrain_and_the_predictions_change(custom_serve
     shot(page, "custom-labels-review")
     order = page.locator("[data-testid=stSelectbox]").filter(has_text="Order").first.locator("input").first
     assert order.input_value() == "Teach: least confident and most informative first"
-    actions = _review(page, 24)
+    suggested = dict(zip(before["id"], before["label"]))
+    actions = _review(page, 24, suggested)
     assert sum(actions.values()) == 24 and actions["accept"] > 0
+    from biofm.review import ReviewStore
+
+    truth = pd.read_csv(ROOT / "assets" / "examples" / "custom_notes.csv").set_index("id")["label"]
+    log = ReviewStore(f"sqlite:///{data_dir / 'biofm.db'}").audit_log(1)
+    assert len(log) == 24 and all(d["reviewer"] == "Dr Teach" for d in log)
+    assert all(d["new_value"] == {"label": truth[d["item"]]} for d in log)  # each stored as reviewed on the card
     shot(page, "custom-labels-reviewed")
 
     page.get_by_role("button", name="Retrain from reviewed items").click()
@@ -101,7 +114,7 @@ def test_define_labels_review_24_retrain_and_the_predictions_change(custom_serve
     assert _curve_points(page) == 2  # zero-shot (version 0) and version 1
     page.get_by_text("Learning curve: macro-F1 on the fixed dev part").first.scroll_into_view_if_needed()
     shot(page, "custom-labels-retrained")
-    _review(page, 6, start=24)  # six more, then the next version: the curve gains a point
+    _review(page, 6, suggested, start=24)  # six more, then the next version: the curve gains a point
     page.get_by_role("button", name="Retrain from reviewed items").click()
     page.get_by_text(f"Version 2 of {NAME} is in use").wait_for(timeout=300_000)
     page.get_by_text("Learning curve: macro-F1 on the fixed dev part").wait_for()
@@ -119,5 +132,8 @@ def test_define_labels_review_24_retrain_and_the_predictions_change(custom_serve
     assert (after[p] - before[p]).abs().to_numpy().max() > 0.05  # the new version's predictions, not the old ones
     accuracy = {k: float((f["label"] == f["true_label"]).mean()) for k, f in (("zero-shot", before), ("v2", after))}
     print("accuracy on the example notes", accuracy, "review actions", actions)
-    page.get_by_text("Learning curve: macro-F1 on the fixed dev part").first.scroll_into_view_if_needed()
+    curve = page.get_by_text("Learning curve: macro-F1 on the fixed dev part")
+    expect(curve).to_have_count(1)  # one curve, nothing stale left from before the run
+    curve.scroll_into_view_if_needed()
+    assert _curve_points(page) == 3
     shot(page, "custom-labels-few-shot")
