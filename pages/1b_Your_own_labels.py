@@ -18,7 +18,7 @@ st.caption("Name your own categories, each with a one-line description: suggesti
 
 settings = webui.settings()
 st.subheader("1. Define the labels")
-saved = label_set_editor("custom")
+saved = label_set_editor("labelset")  # not "custom-": a new batch resets that page key's widgets
 if saved:
     st.session_state["custom-model"] = saved  # the picker below shows the set just saved
 

@@ -13,7 +13,7 @@ from tests.app.conftest import shown
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(ROOT / "pages" / "1b_Your_own_labels.py")
-EDITOR = "custom-labels-New label set"
+EDITOR = "labelset-labels-New label set"
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +35,8 @@ def _table(at: AppTest, column: str):
 
 
 def _save(at: AppTest, name: str, encoder: Path, edits: dict | None = None) -> AppTest:
-    at.text_input(key="custom-set-name-New label set").set_value(name)
-    at.text_input(key="custom-encoder-New label set").set_value(str(encoder))
+    at.text_input(key="labelset-set-name-New label set").set_value(name)
+    at.text_input(key="labelset-encoder-New label set").set_value(str(encoder))
     if edits is not None:
         at.session_state[EDITOR] = {"edited_rows": edits, "added_rows": [], "deleted_rows": []}
     next(b for b in at.button if b.label == "Save label set").click()
@@ -62,6 +62,24 @@ def test_define_labels_then_zero_shot_suggestions_at_once(custom_env, tiny_encod
     assert {"confidence", "p_smoking", "p_adverse_drug_event", "p_fall", "true_label"} <= set(table.columns)
     assert table["confidence"].between(0, 1).all()
     assert any("zero-shot: no version is trained yet" in shown(c.value) for c in at.caption)
+    at.selectbox(key="custom-doc").set_value(2).run()
+    at.selectbox(key="custom-explain-method").set_value("occlusion")
+    at.button(key="custom-explain-explain").click().run()  # word attributions for the suggested label
+    assert not at.exception and not at.error
+
+
+def test_a_multi_label_set_suggests_any_number_of_labels(custom_env, tiny_encoder):
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    at.checkbox(key="labelset-multi-New label set").check()
+    _save(at, "multi-notes", tiny_encoder)
+    assert "(3 labels, multi-label)" in shown(at.success[0].value)
+    next(b for b in at.button if b.label == "Try the example").click()
+    at.run()
+    assert not at.exception and not at.error
+    table = _table(at, "confidence")
+    assert len(table) == 48 and "labels" in table.columns
+    given = {n for cell in table["labels"].fillna("") for n in cell.split(";") if n}
+    assert given <= {"smoking", "adverse_drug_event", "fall"}
 
 
 def test_bad_labels_are_named_row_by_row_and_nothing_is_saved(custom_env, tiny_encoder):
@@ -96,6 +114,25 @@ def test_the_learning_curve_shows_once_a_version_exists(custom_env, tiny_encoder
 
     data = json.loads(curve)["data"][0]
     assert data["x"][0] == 0 and len(data["x"]) == 2  # zero-shot and version 1
+    # compare every version on the reviewed items of the model's review batches
+    from biofm import api
+    from biofm.review import ReviewStore
+
+    store = ReviewStore(f"sqlite:///{custom_env / 'biofm.db'}")
+    preds = api.predict("custom", records[:12], model=str(folder), settings=_cpu())
+    batch = api.send_to_review(store, "custom", preds, api.registry(_cpu()).get("curve-set"))
+    for item in store.queue(batch, "x", "input"):
+        store.decide(item.id, "Dr Curve", "correct", {"label": item.prediction["true_label"]})
+    at.button(key="custom-compare").click().run()
+    assert not at.exception and not at.error
+    table = _table(at, "macro_f1")
+    assert table["version"].tolist() == [0, 1] and table["macro_f1"].between(0, 1).all()
+
+
+def _cpu():
+    from biofm.config import load_settings
+
+    return load_settings(device="cpu")
 
 
 def test_models_and_embeddings_pages_say_there_is_no_label_set_yet_then_list_it(custom_env, tiny_encoder):
