@@ -159,7 +159,7 @@ def learning_curve_figure(rows: list[dict], height: int = 300) -> go.Figure:
                                textposition="top center", name="dev macro-F1",
                                hovertemplate="version %{text}<br>%{x} reviewed items<br>macro-F1 %{y:.3f}"))
     fig.update_layout(height=height, xaxis_title="reviewed items trained on", yaxis_title="dev macro-F1",
-                      yaxis={"range": [0, 1.05]}, margin={"t": 20, "b": 10})
+                      yaxis={"range": [0, 1.15], "tickvals": [0, 0.25, 0.5, 0.75, 1]}, margin={"t": 20, "b": 10})
     return fig
 
 
