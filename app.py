@@ -16,6 +16,8 @@ PAGES = {
     "Run and explain": [
         st.Page("pages/1_Clinical_text.py", title="Clinical text", icon=":material/description:",
                 url_path="Clinical_text"),
+        st.Page("pages/1b_Your_own_labels.py", title="Your own labels", icon=":material/new_label:",
+                url_path="Your_own_labels"),
         st.Page("pages/2_Clinical_entities.py", title="Clinical entities", icon=":material/label:",
                 url_path="Clinical_entities"),
         st.Page("pages/3_Imaging_reports.py", title="Imaging reports", icon=":material/radiology:",

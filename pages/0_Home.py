@@ -31,6 +31,7 @@ st.write(webui.device_summary())
 
 st.subheader("All pages")
 st.page_link("pages/1_Clinical_text.py", label="Clinical text: disease category of notes and abstracts", icon=":material/description:")
+st.page_link("pages/1b_Your_own_labels.py", label="Your own labels: define categories, suggestions at once, learn them from review", icon=":material/new_label:")
 st.page_link("pages/2_Clinical_entities.py", label="Clinical entities: Chemical and Disease mentions", icon=":material/label:")
 st.page_link("pages/3_Imaging_reports.py", label="Imaging reports: 14 CheXpert observations with evidence", icon=":material/radiology:")
 st.page_link("pages/4_Molecules.py", label="Molecules: SMILES validation, properties, atom attributions", icon=":material/science:")

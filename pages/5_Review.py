@@ -5,7 +5,7 @@ import streamlit as st
 
 import webui
 from biofm.review import QUEUE_ORDERS, StaleDecision
-from webui import identity
+from webui import custom, identity
 from webui.review import (adjudication_queue, agreement, audit_and_export, batch_settings, explain_item, item_card,
                           rerun_area)
 
@@ -41,10 +41,14 @@ if work == "adjudicate":
     st.stop()
 
 c1, c2 = st.columns(2)
-order = c1.selectbox("Order", QUEUE_ORDERS, key="review-order", format_func={
-    "uncertainty": "Least confident first", "disagreement": "Rules vs model disagreement first",
-    "input": "Input order"}.get)
+teach = custom.is_custom(batch)  # your own labels: teach order first, the teach loop above the card
+order = c1.selectbox("Order", (("teach",) if teach else ()) + QUEUE_ORDERS,
+                     key="review-order-teach" if teach else "review-order", format_func={
+    "teach": "Teach: least confident and most informative first", "uncertainty": "Least confident first",
+    "disagreement": "Rules vs model disagreement first", "input": "Input order"}.get)
 pending_only = c2.checkbox("Only items that still need my review", value=True, key="review-pending")
+if teach:
+    custom.teach_panel(store, batch, who, order, pending_only)
 
 
 def _decide(item_id: int, seen, action: str, value, pos: int, n: int) -> None:
@@ -77,7 +81,7 @@ def review_queue() -> None:
     if st.session_state.get("review-stale"):
         st.warning(st.session_state.pop("review-stale"))
     shown = st.session_state.get("review-shown")  # (item id, latest decision id) the card showed last run
-    queue = store.queue(batch_id, reviewer, order, pending_only=pending_only)
+    queue = custom.queue(store, batch_id, reviewer, order, pending_only)
     done = len(store.reviewed(batch_id, reviewer))
     st.progress(done / max(batch["items"], 1), text=f"{webui.md(who.display)}: {done} of {batch['items']} "
                                                      "accepted or corrected")

@@ -41,8 +41,12 @@ values, start = options_form(task)
 
 if start:
     name = values.pop("name")
+    missing = [o.help for o in get_task(task).train_options if o.required and o.name in values
+               and not values[o.name]]
     if train_path is None:
         st.error("Choose a training file or a reviewed batch first.")
+    elif missing:
+        st.error(f"Not started: {webui.md(missing[0])} is needed first.")
     elif check_model_name(name, api.registry(settings)):
         st.error(check_model_name(name, api.registry(settings)))
     else:

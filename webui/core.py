@@ -10,6 +10,8 @@ from biofm.models import LoadedModel, ModelSpec, Registry, UnknownModelError, lo
 from biofm.tasks import get_task
 
 LOCAL_DIR_OPTION = "Model directory or hub id…"
+NO_MODEL = {"custom": "No label set of your own yet: define one on the 'Your own labels' page (it is listed here at "
+                      "once), or give a custom model folder below."}  # tasks without a shipped model
 # a local file: Streamlit fetches ":material/..." favicons from a font host, and the app must work offline
 FAVICON = str(PROJECT_ROOT / "assets" / "favicon.png")
 
@@ -57,6 +59,9 @@ def model_picker(task: str, key: str) -> ModelSpec | None:
     names = registry().names(task)
     default = kind.default_model
     names = ([default] if default in names else []) + [n for n in names if n != default]
+    if not names:
+        st.info(NO_MODEL.get(task, f"No {kind.title} model is registered yet: train one on the Models and training "
+                                   "page, or give a model directory below."))
     choice = st.selectbox("Model", names + [LOCAL_DIR_OPTION], key=f"{key}-model")
     if choice != LOCAL_DIR_OPTION:
         return registry().get(choice)

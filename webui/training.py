@@ -75,6 +75,20 @@ def _field(col, o, key: str):
     return col.text_input(label, value=o.default or "", key=key) or None
 
 
+def _label_set_field(col, key: str) -> str | None:
+    """The custom task's label set: one of the user's saved label sets (its model folder), none when there is none."""
+    from webui.core import registry
+    from webui.custom import model_folder
+
+    folders = {n: str(model_folder(registry().get(n))) for n in registry().names("custom")}
+    if not folders:
+        col.caption("No label set of your own yet: define one on the 'Your own labels' page.")
+        return None
+    pick = col.selectbox("Label set", list(folders), key=key,
+                         help="one of your label sets; 'Retrain from reviewed items' on the Review page trains it too")
+    return folders[pick]
+
+
 def options_form(task: str) -> tuple[dict, bool]:
     """The task's training options as a form; (values, submitted)."""
     kind = get_task(task)
@@ -86,7 +100,9 @@ def options_form(task: str) -> tuple[dict, bool]:
                        "labels (it is trained further on them); otherwise a new classifier is trained on the encoder. "
                        "After training, both are scored on the same dev rows.")
         cols = st.columns(4)
-        values = {o.name: _field(cols[i % 4], o, f"train-{task}-{o.name}") for i, o in enumerate(shown)}
+        values = {o.name: (_label_set_field(cols[i % 4], f"train-{task}-{o.name}") if (task, o.name) ==
+                           ("custom", "labels") else _field(cols[i % 4], o, f"train-{task}-{o.name}"))
+                  for i, o in enumerate(shown)}
         submitted = st.form_submit_button("Check data and start training", type="primary")
     return {"name": name.strip(), **values}, submitted
 

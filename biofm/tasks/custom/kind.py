@@ -189,8 +189,11 @@ class CustomCodec(ReviewCodec):
 class CustomKind(TaskKind):
     name = "custom"
     title = "Your own labels (zero-shot, then few-shot)"
-    default_model = ""
+    default_model = ""  # none: each label set is the user's own model folder
     adapter_class = CustomAdapter
+    example = "custom_notes.csv"  # 48 short notes biofm wrote (smoking, adverse drug events, falls), true labels
+    example_options = {"text_column": "text", "id_column": "id", "label_column": "label"}
+    example_labels = "custom_labels.json"  # the label set the page offers to start from
     verbs = (*TaskKind.verbs, "compare")
     model_flags = {"--labels": "label set JSON (zero-shot) or custom model folder (its latest version)"}
     read_options = (*TEXT_READ_OPTIONS, Option("label_column", "column holding a true label (optional)"))
