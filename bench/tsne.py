@@ -3,7 +3,7 @@
 Run: .venv/bin/python bench/tsne.py [--sizes 10000 50000] [--no-opentsne] [--small 3 100 500 999]
 
 The small-map table compares biofm's t-SNE now (identical rows merged, Barnes-Hut below 10,000 points, one thread
-below 1,000) with the earlier path (every row embedded, FFT gradients at every size), best of three runs each, and
+below 300) with the earlier path (every row embedded, FFT gradients at every size), best of three runs each, and
 prints the machine's load average beside it: timings on a busy machine are not idle timings.
 
 The embeddings are the embedded MiniLM's pooled vectors of sentences from the BC5CDR and NCBI-disease files and
