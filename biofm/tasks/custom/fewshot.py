@@ -270,6 +270,23 @@ def head_probs(emb: np.ndarray, W: np.ndarray, b: np.ndarray, multi_label: bool)
     return (z / z.sum(-1, keepdims=True)).astype(np.float32)
 
 
+def _same_label_set(folder: Path, ls: LabelSet, history: list[dict]) -> None:
+    """Refuse to add a version for other labels to a folder whose versions were trained on its own label set
+    (the learning curve and the versions would mix two questions). Raises TrainingDataError naming both sets."""
+    current = folder / "labels.json"
+    if not history or not current.is_file():
+        return
+    from biofm.tasks.custom.labelset import load_label_set
+
+    old = load_label_set(current)
+    if (old.names, old.multi_label) != (ls.names, ls.multi_label):
+        kind = lambda x: "multi-label" if x.multi_label else "single-label"  # noqa: E731
+        raise TrainingDataError(
+            f"{folder} holds label set {old.name!r} ({kind(old)}: {', '.join(old.names)}) with {len(history)} trained "
+            f"version(s); label set {ls.name!r} ({kind(ls)}: {', '.join(ls.names)}) differs. Train it into a new "
+            "folder (--out), or use that folder's own labels.json")
+
+
 def train_version(ls: LabelSet, records: Sequence[TextRecord], folder: str | Path, *, name: str | None = None,
                   config: dict | None = None, progress: Callable[[dict], None] | None = None,
                   should_stop: Callable[[], bool] | None = None, data_info: dict | None = None) -> dict:
@@ -314,8 +331,9 @@ def train_version(ls: LabelSet, records: Sequence[TextRecord], folder: str | Pat
         import torch
 
         torch.set_num_threads(int(cfg["threads"]))
-    write_zero_shot(folder, ls, name)  # labels.json (and zero-shot state when this is the first version)
     history = read_versions(folder)
+    _same_label_set(folder, ls, history)
+    write_zero_shot(folder, ls, name)  # labels.json (and zero-shot state when this is the first version)
     version = max((v["version"] for v in history), default=0) + 1
     report({"event": "phase", "phase": "contrastive fine-tuning (SetFit)", "version": version,
             "n_fit": len(fit_idx), "n_held": len(held_idx), "n_dev": len(dev_idx)})

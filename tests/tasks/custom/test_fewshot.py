@@ -76,3 +76,19 @@ def test_unknown_labels_in_the_reviewed_file_name_the_row(tiny_folder, tmp_path)
     bad.write_text("id,text,label\n1,chest pain,cardiac\n2,seizure,neurology\n")
     with pytest.raises(TrainingDataError, match=r"row 2: label 'neurology' is not in the label set"):
         read_reviewed(bad, ls)
+
+
+def test_a_folder_with_versions_refuses_a_version_for_other_labels(tiny_folder, tmp_path):
+    from biofm.records import TextRecord
+    from biofm.tasks.custom import label_set
+    from biofm.tasks.custom.model import read_versions
+
+    ls = load_label_set(tiny_folder)
+    train_version(ls, read_reviewed(testing.write_reviewed(tmp_path / "r.csv", per_label=10), ls), tiny_folder,
+                  config=FAST)
+    other = label_set("other", {"x": "mentions x", "y": "mentions y"}, encoder=ls.encoder)
+    rows = [TextRecord(f"o{i}", f"note {i}", meta={"value": "x" if i % 2 else "y"}) for i in range(40)]
+    with pytest.raises(TrainingDataError, match="differs. Train it into a new folder"):
+        train_version(other, rows, tiny_folder, config=FAST)
+    assert load_label_set(tiny_folder).names == ls.names  # the folder's labels and versions are untouched
+    assert [v["version"] for v in read_versions(tiny_folder)] == [1]
