@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import random
 import json
+import warnings
 from collections import Counter
 from dataclasses import dataclass
 from collections.abc import Callable, Sequence
@@ -284,7 +285,7 @@ def build_trainable(cfg: TrainConfig, auto_class, peft_task: str, labels: list[s
     """
     from transformers import AutoTokenizer
 
-    from biofm.models.sources import pretrained, require_safetensors, resolve_base
+    from biofm.models.sources import pretrained, pretrained_weights, require_safetensors, resolve_base
 
     if cfg.method not in ("lora", "full"):
         raise ValueError(f"method must be 'lora' or 'full', got {cfg.method!r}")
@@ -294,11 +295,14 @@ def build_trainable(cfg: TrainConfig, auto_class, peft_task: str, labels: list[s
         base = resolve_base(start.base or EMBEDDED_BASE)
         tok_dir = start.location if (Path(start.location) / "tokenizer.json").is_file() else base
         tokenizer = pretrained(AutoTokenizer.from_pretrained, tok_dir)
-        model = pretrained(auto_class.from_pretrained, base, **head)
+        model = pretrained_weights(auto_class.from_pretrained, base, heads=("classifier",), **head)  # the adapter's
         require_safetensors(start.location, "adapter_model.safetensors")
         from peft import PeftModel
 
-        model = PeftModel.from_pretrained(model, start.location, is_trainable=cfg.method == "lora")
+        with warnings.catch_warnings():  # peft asks transformers a deprecated question on every load
+            warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.* is deprecated",
+                                    category=FutureWarning)
+            model = PeftModel.from_pretrained(model, start.location, is_trainable=cfg.method == "lora")
         if cfg.method == "full":
             model = model.merge_and_unload()
             for p in model.parameters():
@@ -309,12 +313,18 @@ def build_trainable(cfg: TrainConfig, auto_class, peft_task: str, labels: list[s
         return tokenizer, model.to(device)
     base = start.location if start is not None else resolve_base(encoder_base(cfg.base))
     tokenizer = pretrained(AutoTokenizer.from_pretrained, base)  # safetensors only; a clear error offline
-    model = pretrained(auto_class.from_pretrained, base, ignore_mismatched_sizes=start is None, **head)
+    # a new head on the encoder is expected to start untrained (no load report for it); a model continued whole
+    # must load every weight (its report, if any, is shown)
+    model = pretrained_weights(auto_class.from_pretrained, base, heads=("classifier",) if start is None else (),
+                               ignore_mismatched_sizes=start is None, **head)
     if cfg.method == "lora":
         from peft import LoraConfig, TaskType, get_peft_model
 
-        model = get_peft_model(model, LoraConfig(task_type=getattr(TaskType, peft_task), r=cfg.lora_r, lora_alpha=cfg.lora_alpha,
-                                                 lora_dropout=0.1, target_modules=LORA_TARGETS))
+        with warnings.catch_warnings():  # peft asks transformers a deprecated question
+            warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.* is deprecated",
+                                    category=FutureWarning)
+            model = get_peft_model(model, LoraConfig(task_type=getattr(TaskType, peft_task), r=cfg.lora_r, lora_alpha=cfg.lora_alpha,
+                                                     lora_dropout=0.1, target_modules=LORA_TARGETS))
     return tokenizer, model.to(device)
 
 
@@ -340,7 +350,9 @@ def save_weights(model: torch.nn.Module, tokenizer, out: Path, method: str, base
     if method == "lora":
         for peft_cfg in getattr(model, "peft_config", {}).values():
             peft_cfg.base_model_name_or_path = base  # the spec's base name, not this machine's path
-        model.save_pretrained(out, safe_serialization=True)
+        with warnings.catch_warnings():  # the base is biofm's embedded encoder, which peft cannot look up by name
+            warnings.filterwarnings("ignore", message="Could not find a config file in embedded:", category=UserWarning)
+            model.save_pretrained(out, safe_serialization=True)
         return
     model.to(torch.float16).save_pretrained(out, safe_serialization=True)
     model.float()
