@@ -106,7 +106,9 @@ def fit_baselines(task_kind, out_dir: str | Path, smiles: Sequence[str], y: np.n
     order = ("random_forest", "ensemble", "transformer")
     winner = max(order, key=lambda k: (scores[k], -order.index(k)))
     result = {"kinds": report, "default_kind": winner, "selected_on": selected_on, "confidence": confidence,
-              "calibrated_on": cal_on,
+              "calibrated_on": cal_on, "calibration_size": int(len(ys[cal_on])),
+              # split conformal: an interval or set is bounded only up to confidence n/(n+1) (Vovk et al. 2005)
+              "max_bounded_confidence": float(len(ys[cal_on]) / (len(ys[cal_on]) + 1)),
               "forest": {"trees_per_target": int(len(forest.targets[0].roots)) if forest.targets else 0,
                          "fingerprint": "Morgan radius 2, 2048 bits (ECFP4)"}}
     _record(out, result, kind)

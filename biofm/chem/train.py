@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from biofm.chem.conformal import DEFAULT_CONFIDENCE
 from biofm.chem.features import morgan_matrix, random_split, scaffold_split
 from biofm.inference import pad_batch
 from biofm.models.load import LoadedModel, pick_device
@@ -258,7 +259,19 @@ def train_molecules_task(task_kind, config: dict, progress=None, should_stop=Non
     scores = ", ".join(f"{k} {v[part].get(key, float('nan')):.4f}" for k, v in kinds["kinds"].items())
     return (f"saved {out} ({name}): {part} {key} {scores}; default model kind: {kinds['default_kind']} "
             f"({KIND_TITLES[kinds['default_kind']]}"
-            + (", chosen by --model-kind)" if forced else f", best on {part})"))
+            + (", chosen by --model-kind)" if forced else f", best on {part})") + _calibration_warning(kinds))
+
+
+def _calibration_warning(kinds: dict) -> str:
+    """A warning line when the conformal calibration split is too small for the default confidence: its intervals
+    (regression) or sets (classification) are then unbounded (every value, or both classes) for every molecule."""
+    n, top = kinds.get("calibration_size"), kinds.get("max_bounded_confidence")
+    if n is None or top is None or kinds.get("confidence", DEFAULT_CONFIDENCE) <= top:
+        return ""
+    return (f"\nWARNING: conformal calibration used only {n} molecule(s) (the {kinds['calibrated_on']} split): "
+            f"intervals and prediction sets are unbounded above {100 * top:.1f}% confidence, the default "
+            f"{100 * kinds.get('confidence', DEFAULT_CONFIDENCE):.0f}% included; train on more molecules (a bigger "
+            "dev or test split), or predict with a lower --confidence")
 
 
 def _set_default_kind(out: Path, kind: str) -> None:

@@ -36,6 +36,10 @@ def test_train_fits_every_kind_and_saves_the_winner(tmp_path, tiny_molecule_dir,
     card = (out / "README.md").read_text()
     assert "random forest on Morgan fingerprints (ECFP4)" in card and "test coverage at 90%" in card
     assert "**(default)**" in card
+    n = kinds["calibration_size"]  # split conformal: bounded up to n/(n+1); 60 molecules leave a small split here
+    assert n < 9  # so the warning below must be printed
+    assert kinds["max_bounded_confidence"] == pytest.approx(n / (n + 1))
+    assert ("WARNING: conformal calibration used only" in err) == (0.9 > n / (n + 1)), err
     for k in ("transformer", "random_forest", "ensemble"):  # every kind calibrated, coverage on the card's test
         assert 0 <= kinds["kinds"][k]["coverage"]["coverage"] <= 1
 
