@@ -57,13 +57,19 @@ def parse_file(task: str, name: str, data: bytes, options: dict, chunk_rows: int
         upto = None if last else record_row(part[-1])
         mine = [e for e in errors if upto is None or e.row <= upto]
         errors = [e for e in errors if upto is not None and e.row > upto]
-        chunks.append(_chunk(source, index, part, mine))
+        said = getattr(result, "rejected", None) or {}  # what the file said of rejected rows (molecules: id, name)
+        chunks.append(_chunk(source, index, part, mine, {e.row: said[e.row] for e in mine if e.row in said}))
     return [{**c, "path": str(name)} for c in chunks]
 
 
-def _chunk(source: str, index: int, records: list, errors: list[RowError]) -> dict:
+def _chunk(source: str, index: int, records: list, errors: list[RowError], rejected: dict | None = None) -> dict:
     return {"source": source, "chunk": index, "records": json.dumps([record_to_json(r) for r in records]),
-            "errors": json.dumps([e.as_dict() for e in errors])}
+            "errors": json.dumps([e.as_dict() for e in errors]), "rejected": json.dumps(rejected or {})}
+
+
+def chunk_rejected(chunk: dict) -> dict[int, dict]:
+    """The reader's record of each rejected row in a chunk (its id, name and other columns), by row number."""
+    return {int(k): v for k, v in json.loads(chunk.get("rejected") or "{}").items()}
 
 
 def chunk_key(chunk: dict) -> tuple[str, int]:
@@ -132,14 +138,16 @@ class ChunkPredictor:
         if failed:
             failed = [dataclasses.replace(e, source=e.source or chunk["source"]) for e in failed]
             errors = sorted(errors + failed, key=lambda e: e.row)
-        out = kind.output_rows(preds, ReadResult(good, errors), self.detail) if (good or errors) else []
+        read = ReadResult(good, errors)
+        read.rejected = chunk_rejected(chunk)
+        out = kind.output_rows(preds, read, self.detail) if (good or errors) else []
         return out, sorted(errors + list(preds.rejected), key=lambda e: e.row)
 
     def __call__(self, batch: dict) -> dict:
         """Ray's ``map_batches`` entry: a batch of chunk rows (numpy columns) to output rows."""
         kinds, payloads = [], []
         for i in range(len(batch["records"])):
-            chunk = {k: batch[k][i] for k in ("source", "chunk", "records", "errors", "path") if k in batch}
+            chunk = {k: batch[k][i] for k in ("source", "chunk", "records", "errors", "rejected", "path") if k in batch}
             rows, errors = self.rows(chunk)
             kinds += ["row"] * len(rows) + ["error"] * len(errors)
             payloads += [json.dumps(r, ensure_ascii=False, default=_plain) for r in rows]

@@ -34,31 +34,39 @@ class MoleculeReadResult:
     records: list[MoleculeRecord]
     errors: list[RowError]
     columns: list[str] = field(default_factory=list)
+    # what the file said of each rejected row (its id, name and other columns), by row number: outputs keep them
+    rejected: dict[int, dict] = field(default_factory=dict)
 
     def report(self) -> list[dict]:
         """The validation report: every row, kept or rejected, with canonical SMILES or the reason."""
         rows = [{"row": r.row, "id": r.id, "input_smiles": r.smiles, "canonical_smiles": r.canonical, "valid": True,
                  "error": "", "duplicate_of": r.duplicate_of or "", "salt_stripped": r.stripped} for r in self.records]
-        rows += [{"row": e.row, "id": "", "input_smiles": e.field, "canonical_smiles": "", "valid": False,
+        rows += [{"row": e.row, "id": self.rejected.get(e.row, {}).get("id", ""), "input_smiles": e.field, "canonical_smiles": "", "valid": False,
                   "error": e.message, "duplicate_of": "", "salt_stripped": False} for e in self.errors if e.row > 0]
         return sorted(rows, key=lambda r: r["row"])
 
 
 def _add(result: MoleculeReadResult, seen: dict, row: int, smiles: str, rid, name: str, source: str,
          strip_salts: bool, meta: dict | None = None) -> None:
-    bad = bad_utf8(smiles) or bad_utf8(str(rid or "")) or bad_utf8(name or "")
-    if bad:
-        result.errors.append(RowError(row, "row", bad, source))
-        return
-    parsed = parse_smiles(smiles, strip_salts=strip_salts)
-    if not parsed.valid:
-        result.errors.append(RowError(row, smiles, parsed.error or "invalid", source))
-        return
     rid = str(rid).strip() if rid not in (None, "") else str(row)
+    bad_smiles = bad_utf8(smiles)
+    bad = bad_smiles or bad_utf8(rid) or bad_utf8(name or "")
+    parsed = None if bad else parse_smiles(smiles, strip_salts=strip_salts)
+    if bad or not parsed.valid:  # the row's id, name and other columns stay with its error in every output
+        cols = (meta or {}).get("columns")
+        result.rejected[row] = {"id": _shown(rid), "name": _shown(name or ""),
+                                "columns": {k: _shown(v) for k, v in cols.items()} if cols else cols}
+        result.errors.append(RowError(row, "row" if bad_smiles else smiles, bad or parsed.error or "invalid", source))
+        return
     dup = seen.get(parsed.canonical)
     seen.setdefault(parsed.canonical, rid)
     result.records.append(MoleculeRecord(rid, smiles, parsed.canonical, name, row, dup, parsed.stripped,
                                          {"source": source, **(meta or {})}))
+
+
+def _shown(value):
+    """Text as it can be written out: bytes that were not UTF-8 (kept as surrogates by the reader) become U+FFFD."""
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace") if isinstance(value, str) else value
 
 
 def _take(total: int, max_rows: int | None) -> bool:

@@ -290,6 +290,11 @@ class MoleculesKind(TaskKind):
             row.update({"name": rec.name, "duplicate_of": rec.duplicate_of or "", "salt_stripped": rec.stripped})
         columns = {id(row): rec.meta.get("columns") for row, rec in zip(rows, kept)}  # the file's other columns
         bad = rejected_rows(read_errors + refused)
+        said = getattr(read_result, "rejected", None) or {}
+        for r in bad:  # a rejected row keeps the file's id, name and other columns (users join on their ids)
+            if r["_row"] in said:
+                r["id"], r["name"] = said[r["_row"]]["id"], said[r["_row"]]["name"]
+                columns[id(r)] = said[r["_row"]]["columns"]
         merged = sorted(zip(order, rows), key=lambda x: x[0]) + [(r.pop("_row"), r) for r in bad]
         ordered = [r for _, r in sorted(merged, key=lambda x: x[0])]
         from biofm.io.writers import with_input_columns

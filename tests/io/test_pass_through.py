@@ -26,11 +26,24 @@ def test_molecule_predictions_keep_the_clintox_columns(tiny_molecule_dir, tmp_pa
     assert main(["predict", "molecules", str(src), "-o", str(out), "--model", str(tiny_molecule_dir),
                  "--confidence", "0.9", "-q"]) == 0
     frame = pd.read_csv(out, keep_default_na=False, dtype=str)
-    assert frame["FDA_APPROVED"].tolist() == ["1", "", "0"]  # the rejected row keeps its place, values empty
-    assert frame["CT_TOX"].tolist() == ["0", "", "1"]
+    assert frame["FDA_APPROVED"].tolist() == ["1", "1", "0"]  # the rejected row keeps its place and its columns
+    assert frame["CT_TOX"].tolist() == ["0", "1", "1"]
     assert frame["valid"].tolist() == ["True", "False", "True"]  # biofm's own column is not overwritten...
-    assert frame["valid_input"].tolist() == ["yes", "", "yes"]  # ...the input's is kept beside it
+    assert frame["valid_input"].tolist() == ["yes", "no", "yes"]  # ...the input's is kept beside it
     assert list(frame.columns[-3:]) == ["FDA_APPROVED", "CT_TOX", "valid_input"]
+
+
+def test_rejected_molecules_keep_the_files_id_and_name(tiny_molecule_dir, tmp_path):
+    src = tmp_path / "own.csv"
+    src.write_bytes(b"id,smiles,name,batch\nm1,CCO,ethanol,b1\nm2,C1CC,broken ring,b2\nm3,CCN,caf\xe9,b3\n"
+                    b"m4,c1ccccc1O,phenol,b4\n")
+    out = tmp_path / "pred.csv"
+    assert main(["predict", "molecules", str(src), "-o", str(out), "--model", str(tiny_molecule_dir), "-q"]) == 0
+    frame = pd.read_csv(out, keep_default_na=False, dtype=str)
+    assert frame["id"].tolist() == ["m1", "m2", "m3", "m4"]  # users join on their ids, rejected rows included
+    assert frame["valid"].tolist() == ["True", "False", "False", "True"]
+    assert frame["name"].tolist()[:2] == ["ethanol", "broken ring"] and frame["batch"].tolist()[1] == "b2"
+    assert frame["input_smiles"].tolist()[2] == "CCN"  # a bad byte in another column keeps the SMILES shown
 
 
 def test_text_predictions_keep_input_columns_and_windows(tiny_model_dir, tmp_path):
