@@ -80,7 +80,7 @@ def test_the_app_terminal_is_quiet_in_its_first_minute(tmp_path):
         proc = start_biofm_app(port, {"BIOFM_DATA_DIR": str(tmp_path / "data"), "BIOFM_PHI_GATE": "off"}, ROOT, out,
                                start_new_session=True)
         try:
-            alerts = asyncio.run(_clinical_example(port))
+            alerts = _in_own_loop(_clinical_example, port)
             assert any("20 document(s) classified with disease-category" in a for a in alerts), alerts
             fds = [os.readlink(f"/proc/{proc.pid}/fd/{fd}") for fd in os.listdir(f"/proc/{proc.pid}/fd")]
             assert not [f for f in fds if "inotify" in f], "a file watcher is running"
@@ -130,3 +130,12 @@ def test_a_weight_really_missing_from_a_model_is_still_reported(tmp_path, tiny_m
     pretrained_weights(AutoModelForSequenceClassification.from_pretrained, str(broken))
     reports = [r.getMessage() for r in caplog.records if "LOAD REPORT" in r.getMessage()]
     assert len(reports) == 1 and "classifier.weight" in reports[0] and "MISSING" in reports[0]
+
+
+def _in_own_loop(coroutine_fn, *args):
+    """Run a coroutine on a fresh event loop in its own thread: in a full test run Playwright's sync API holds a
+    running loop in the main thread, where ``asyncio.run`` refuses to start."""
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(coroutine_fn(*args))).result()

@@ -22,7 +22,7 @@ def test_molecules_upload_validate_predict_and_draw_atoms(server, page, tmp_path
     shot(page, "molecules")
     out = download(page, "Download CSV", tmp_path / "pred.csv")
     frame = pd.read_csv(out)
-    assert frame["id"].astype(str).tolist() == ["aspirin", "2", "caffeine", "ethanol"]  # the rejected row in place
+    assert frame["id"].astype(str).tolist() == ["aspirin", "broken", "caffeine", "ethanol"]  # the rejected row in place, its id kept
     assert frame["valid"].tolist() == [True, False, True, True] and "unclosed ring" in frame["error"][1]
     frame = frame[frame["valid"]]
     assert {"logS", "uncertainty", "nearest_train_similarity"} <= set(frame.columns)
