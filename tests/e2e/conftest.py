@@ -78,3 +78,20 @@ def download(page, button: str, dest: Path) -> Path:
         page.get_by_role("button", name=button).first.click()  # a rerun can briefly show a stale copy
     dl.value.save_as(dest)
     return dest
+
+
+# what a page shows when something failed: Python's traceback, Streamlit's exception box and its help links
+TRACEBACK_MARKS = ("Traceback (most recent call last)", "File \"/", "KeyError", "Ask Google", "Ask ChatGPT")
+
+
+def no_traceback(page) -> None:
+    """The page shows no traceback and no Streamlit exception box."""
+    text = page.inner_text("body")
+    assert not any(mark in text for mark in TRACEBACK_MARKS), text[:2000]
+    assert page.locator("[data-testid='stException']").count() == 0
+
+
+def wait_idle(page) -> None:
+    """Until Streamlit has finished the current run (its status widget disappears)."""
+    page.wait_for_timeout(300)
+    page.locator("[data-testid='stStatusWidget']").wait_for(state="detached", timeout=120_000)

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, ROOT
+from tests.e2e.conftest import ARTIFACTS, ROOT, no_traceback, wait_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -21,19 +21,6 @@ PAGES = [
     ("Molecules", "molecule(s) kept", "IG convergence delta"),
     ("Embeddings map", "20 item(s) embedded", "IG convergence delta"),
 ]
-TRACEBACK_MARKS = ("Traceback (most recent call last)", "File \"/", "Ask Google", "Ask ChatGPT")
-
-
-def _no_traceback(page) -> None:
-    text = page.inner_text("body")
-    assert not any(mark in text for mark in TRACEBACK_MARKS), text[:2000]
-    assert page.locator("[data-testid='stException']").count() == 0
-
-
-def _wait_idle(page) -> None:
-    """Until Streamlit has finished the current run (its status widget disappears)."""
-    page.wait_for_timeout(300)
-    page.locator("[data-testid='stStatusWidget']").wait_for(state="detached", timeout=120_000)
 
 
 def _shot(page, name: str) -> None:
@@ -51,30 +38,30 @@ def test_every_page_runs_its_example_explains_and_maps(server, page):
     sidebar.get_by_text("biofm · models on your own data").wait_for()
     page.get_by_text("Start here", exact=True).first.wait_for()
     page.get_by_text("Clinical text: disease category of notes and abstracts").wait_for()  # the page links drawn
-    _wait_idle(page)
+    wait_idle(page)
     page.wait_for_timeout(1500)  # their icons come from a font that loads last
-    _no_traceback(page)
+    no_traceback(page)
     _shot(page, "home")
     timings = {}
     for title, ran, explained in PAGES:
         sidebar.get_by_role("link", name=title).click()
         page.get_by_role("heading", name=title.split(" map")[0]).first.wait_for()
-        _wait_idle(page)
+        wait_idle(page)
         if title == "Embeddings map":  # batches run on the other pages are offered first; the example is a new one
             page.locator("[data-testid='stRadio']").get_by_text("A batch run on another page").wait_for()
             page.get_by_text("Run a new batch").click()
-            _wait_idle(page)
+            wait_idle(page)
         t0 = time.perf_counter()  # cold: the model loads (warm timings: bench/pages.py, without a browser)
         page.get_by_role("button", name="Try the example").click()
         page.get_by_text(ran).first.wait_for(timeout=180_000)
-        _wait_idle(page)
+        wait_idle(page)
         took = round(time.perf_counter() - t0, 2)
-        _no_traceback(page)
+        no_traceback(page)
         page.locator(".js-plotly-plot").first.wait_for()  # the map (and charts) are drawn
         page.get_by_role("button", name="Explain").first.click()
         page.get_by_text(explained).first.wait_for(timeout=180_000)
-        _wait_idle(page)
-        _no_traceback(page)
+        wait_idle(page)
+        no_traceback(page)
         timings[title] = {"example_cold_s": took}
         # the README shows the results: scroll the "ran" message to the top of the view
         page.get_by_text(ran).first.evaluate("e => e.scrollIntoView({block: 'start'})")

@@ -10,23 +10,9 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, shot
+from tests.e2e.conftest import ARTIFACTS, no_traceback, shot, wait_idle
 
 pytestmark = pytest.mark.e2e
-
-TRACEBACK_MARKS = ("Traceback (most recent call last)", "File \"/", "KeyError")
-
-
-def _no_traceback(page) -> None:
-    text = page.inner_text("body")
-    assert not any(mark in text for mark in TRACEBACK_MARKS), text[:2000]
-    assert page.locator("[data-testid='stException']").count() == 0
-
-
-def _wait_idle(page) -> None:
-    page.wait_for_timeout(300)
-    page.locator("[data-testid='stStatusWidget']").wait_for(state="detached", timeout=120_000)
-
 
 def test_train_on_the_example_then_use_the_model_on_clinical_text(server, server_data_dir, page):
     t0 = time.perf_counter()
@@ -34,7 +20,7 @@ def test_train_on_the_example_then_use_the_model_on_clinical_text(server, server
     sidebar = page.locator("[data-testid='stSidebar']")
     sidebar.get_by_role("link", name="Models and training").click()
     page.get_by_role("heading", name="Train a new model").wait_for()
-    _wait_idle(page)
+    wait_idle(page)
     page.get_by_text("The example", exact=True).click()
     page.get_by_text("assets/examples/reviewed_notes.csv").wait_for()
     page.get_by_text("Starts from disease-category, the shipped model").wait_for()
@@ -58,7 +44,7 @@ def test_train_on_the_example_then_use_the_model_on_clinical_text(server, server
                 shot(page, "train-example-running")
             counted = bar.first.inner_text()
         page.wait_for_timeout(1000)
-    _no_traceback(page)
+    no_traceback(page)
     assert counted is not None, "the bar never showed step counts"
     assert "epoch 1/1" in counted and "step " in counted and "left" in counted, counted
     page.get_by_text("is registered and selectable on every page").wait_for(timeout=5_000)
@@ -77,14 +63,14 @@ def test_train_on_the_example_then_use_the_model_on_clinical_text(server, server
 
     sidebar.get_by_role("link", name="Clinical text").click()
     page.get_by_role("heading", name="Clinical text").first.wait_for()
-    _wait_idle(page)
+    wait_idle(page)
     page.locator("[data-testid=stSelectbox]").filter(has_text="Model").first.click()
     page.get_by_role("option", name=name).click()
-    _wait_idle(page)
+    wait_idle(page)
     page.get_by_role("button", name="Try the example").click()
     page.get_by_text(f"20 document(s) classified with {name}").wait_for(timeout=180_000)
-    _wait_idle(page)
-    _no_traceback(page)
+    wait_idle(page)
+    no_traceback(page)
     accuracy = page.locator("[data-testid='stMetric']").filter(has_text="Accuracy").first
     accuracy.wait_for()
     accuracy.evaluate("e => e.scrollIntoView({block: 'center'})")
