@@ -15,7 +15,7 @@ reviewed examples are drawn per label from the other 85% (nested: the 8 are amon
   contrastive phase: what the contrastive fine-tuning adds);
 * few-shot (SetFit): ``biofm.tasks.custom.fewshot.train_version`` as ``biofm train custom`` runs it, with
   ``--max-steps`` contrastive steps of 16 pairs at ``--max-length`` tokens (the head reads the whole abstract);
-* TF-IDF (1-2 grams) + LR on the same k examples (``biofm.train.text_classify.tfidf_baseline``);
+* TF-IDF (1-2 grams) + LR on the same k examples (``biofm.tasks.text_classify.train.tfidf_baseline``);
 * the shipped ``disease-category`` model (LoRA, 1,700 training abstracts).
 """
 
@@ -93,8 +93,8 @@ def main() -> None:
     from biofm.tasks.custom.model import build_custom
     from biofm.tasks.custom.model import zero_shot_spec
     from biofm.train.common import stratified_split
-    from biofm.train.text_classify import tfidf_baseline
-    from biofm.train.text_data import read_labelled
+    from biofm.tasks.text_classify.train import tfidf_baseline
+    from biofm.tasks.text_classify.data import read_labelled
 
     t_start = time.time()
     data = Path(args.data)

@@ -8,7 +8,7 @@ from webui import molecules as molui
 from biofm.chem.draw import structure_png
 from biofm.io.writers import table_bytes
 from biofm.tasks import get_task
-from biofm.tasks.molecules import AD_THRESHOLD
+from biofm.tasks.molecules.kind import AD_THRESHOLD
 
 TASK = "molecules"
 

@@ -104,7 +104,7 @@ def tiny_tagger(tiny_tagger_dir):
 def tiny_report(tiny_model_dir, tmp_path_factory):
     """A tiny report labeler trained for a few steps on generated reports: (directory, training result)."""
     from biofm.reports.generator import generate_reports
-    from biofm.reports.train import train_report_model
+    from biofm.tasks.reports.train import train_report_model
     from biofm.tasks import get_task
     from biofm.train.common import TrainConfig
 

@@ -34,13 +34,15 @@ def get_task(name: str) -> "TaskKind":
     try:
         return TASKS[name]
     except KeyError:
-        raise ValueError(f"unknown task {name!r}; known: {', '.join(TASKS)}") from None
+        raise ValueError(f"unknown task {name!r}; known: {', '.join(task_names())}") from None
 
 
 def task_names(verb: str | None = None) -> list[str]:
-    """Registered task names, optionally only those that support a verb (predict, explain, embed, train)."""
+    """Registered task names by their kinds' ``order`` (then registration), optionally only those that support a
+    verb (predict, explain, embed, train)."""
     _load_builtin()
-    return [n for n, k in TASKS.items() if verb is None or verb in k.verbs]
+    kinds = sorted(TASKS.items(), key=lambda item: item[1].order)  # stable: equal orders keep registration order
+    return [n for n, k in kinds if verb is None or verb in k.verbs]
 
 
 def guess_task(labels) -> str | None:
@@ -196,6 +198,7 @@ class TaskKind:
     """Everything task-specific. Subclasses set the attributes and override the hooks they need."""
 
     name: str = ""
+    order: int = 100  # place in task_names() (pages' choices, CLI help); the built-in tasks take 10 to 60
     title: str = ""
     input_kind: str = "text"
     default_model: str = ""

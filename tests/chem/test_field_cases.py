@@ -8,7 +8,7 @@ import pytest
 from biofm.chem.smiles import SmilesTokenizer, parse_smiles
 from biofm.config import SHIPPED_MODELS_DIR
 from biofm.io.molecules import read_molecules
-from biofm.tasks.molecules import MoleculePredictor
+from biofm.tasks.molecules.kind import MoleculePredictor
 from tests.conftest import load_tiny
 
 TAFAMIDIS = "O=C(O)c1ccc2nc(-c3cc(Cl)cc(Cl)c3)oc2c1"

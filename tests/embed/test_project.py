@@ -5,7 +5,7 @@ from biofm.embed import project, scatter_figure
 from biofm import api
 from biofm.embed.project import _CACHE
 from biofm.records import TextRecord
-from biofm.tasks.text_classify import TextClassifier
+from biofm.tasks.text_classify.kind import TextClassifier
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 
 from biofm.explain import METHODS, attribute, attribution_html, entities_html, standalone_html
 from biofm.explain.attribution import _prepare
-from biofm.tasks.ner import Entity
+from biofm.tasks.ner.kind import Entity
 
 TRICKY = "Pt  has café-au-lait spots;\tBP 180/110 — antidisestablishmentarianism?  Ok."
 

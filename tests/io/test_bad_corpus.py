@@ -125,7 +125,7 @@ def test_conll_lines_without_a_tag_or_with_bad_bytes_are_reported(tmp_path):
 
 def test_training_labels_nan_are_skipped_and_numeric_labels_are_one_class(tmp_path):
     """A NaN or empty label is a row error, not a class 'nan'; JSON 0 and 0.0 are the same class (issue #20)."""
-    from biofm.train.text_data import check_text_file, read_labelled
+    from biofm.tasks.text_classify.data import check_text_file, read_labelled
 
     csv_file = tmp_path / "train.csv"
     csv_file.write_text("text,label\nfever,a\ncough,NaN\nstroke,b\npain,\nseizure,a\nglioma,b\n")
@@ -153,7 +153,7 @@ def test_explain_messages_name_the_real_problem(tmp_path, capsys):
 def test_iob1_tags_are_read_as_iob2_by_the_cli_and_the_page(tmp_path):
     """I- without B- (IOB1) opens an entity: the page's file check counts it, training sees B- tags (issue #20)."""
     from biofm.io.conll import read_conll
-    from biofm.tasks.ner_parts import check_conll_file
+    from biofm.tasks.ner.parts import check_conll_file
 
     path = tmp_path / "iob1.conll"
     path.write_text("Aspirin\tI-Chemical\ncauses\tO\ngastric\tI-Disease\nulcers\tI-Disease\n\n"

@@ -50,8 +50,8 @@ def test_molecules_csv_from_excel():
 
 def test_training_files_from_excel(tmp_path):
     from biofm.reports.observations import OBSERVATIONS
-    from biofm.reports.train import read_chexpert_pairs
-    from biofm.train.text_data import check_text_file, read_label_map
+    from biofm.tasks.reports.train import read_chexpert_pairs
+    from biofm.tasks.text_classify.data import check_text_file, read_label_map
 
     train = tmp_path / "train.csv"
     rows = [f"{i};note {i} text;{'cardio' if i % 2 else 'neuro'}" for i in range(8)]

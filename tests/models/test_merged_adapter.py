@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from biofm.records import TextRecord
-from biofm.tasks.text_classify import TextClassifier
+from biofm.tasks.text_classify.kind import TextClassifier
 from tests.conftest import load_tiny, make_tiny_classifier
 
 NOTES = ["Chest pain with troponin rise.", "MRI brain shows a small glioma.", "Headache.",

@@ -14,7 +14,7 @@ from biofm.reports import OBSERVATIONS, label_report
 from biofm.reports.combine import MODEL_ONLY_THRESHOLD, combine
 from biofm.reports.generator import generate_reports
 from biofm.reports.observations import PATHOLOGIES
-from biofm.tasks.reports import ReportPredictions
+from biofm.tasks.reports.kind import ReportPredictions
 from tests.reports.cases import CASES, ISSUE, answer
 
 pytestmark = pytest.mark.slow

@@ -6,8 +6,8 @@ from biofm.models import spec_from_dir
 from tests.conftest import load_tiny
 from biofm.records import TextRecord
 from biofm.reports import OBSERVATIONS, label_report
-from biofm.reports.train import report_metrics
-from biofm.tasks.reports import ReportLabeler, ReportPredictions
+from biofm.tasks.reports.train import report_metrics
+from biofm.tasks.reports.kind import ReportLabeler, ReportPredictions
 
 
 def test_training_lowers_the_loss_and_saves_a_loadable_model(tiny_report):

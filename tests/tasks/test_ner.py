@@ -3,7 +3,7 @@ import torch
 
 from biofm.io.conll import read_conll, tags_for_tokens, write_conll
 from biofm.records import TextRecord
-from biofm.tasks.ner import NerTagger, decode_bio
+from biofm.tasks.ner.kind import NerTagger, decode_bio
 from biofm.train.metrics import entity_prf
 from biofm.tasks.windows import best_window, window_starts
 
@@ -90,7 +90,7 @@ def test_conll_roundtrip_and_token_tags(tmp_path):
     assert errors[0].row == 6 and "BAD" in errors[0].message
     rec, spans = sents[0].to_record(0)
     assert rec.text == "Aspirin induced asthma" and spans[2] == (16, 22)
-    from biofm.tasks.ner import Entity
+    from biofm.tasks.ner.kind import Entity
 
     tags = tags_for_tokens(spans, [Entity(16, 22, "Disease", "asthma", 0.9)])
     assert tags == ["O", "O", "B-Disease"]
@@ -115,13 +115,13 @@ def _pieces(text):
     """BERT's pre-tokenizer words (whitespace and punctuation split) with offsets."""
     import re
 
-    from biofm.tasks.ner import Word
+    from biofm.tasks.ner.kind import Word
 
     return [Word(m.start(), m.end(), i) for i, m in enumerate(re.finditer(r"\w+|[^\w\s]", text))]
 
 
 def _snapped(text, tags):
-    from biofm.tasks.ner import snap_to_words
+    from biofm.tasks.ner.kind import snap_to_words
 
     words = _pieces(text)
     assert len(words) == len(tags)
@@ -153,7 +153,7 @@ def test_entity_spans_snap_to_written_words(text, tags, expected):
 
 
 def test_entity_edges_split_inside_letters_extend_to_the_word():
-    from biofm.tasks.ner import Word, snap_to_words
+    from biofm.tasks.ner.kind import Word, snap_to_words
 
     text = "given 5mg daily"  # a tokenizer whose pieces split a written word between letters
     words = [Word(0, 5, 0), Word(6, 7, 1), Word(7, 9, 2), Word(10, 15, 3)]

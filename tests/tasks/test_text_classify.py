@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from biofm.records import TextRecord
-from biofm.tasks.text_classify import TextClassifier
+from biofm.tasks.text_classify.kind import TextClassifier
 from biofm.tasks.windows import window_ids
 
 NOTES = [

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from biofm.cli import main
 from biofm.tasks import get_task
 from biofm.train.common import TrainConfig, TrainingDataError, start_model
-from biofm.train.text_classify import dev_scores, split_records, train_text_classifier
+from biofm.tasks.text_classify.train import dev_scores, split_records, train_text_classifier
 from tests.conftest import TINY_LABELS, load_tiny
 from tests.train.test_train_text_classifier import toy
 

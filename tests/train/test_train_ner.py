@@ -2,9 +2,9 @@ from biofm.io.conll import Sentence
 from biofm.tasks import get_task
 from tests.conftest import load_tiny
 from biofm.records import TextRecord
-from biofm.tasks.ner import NerTagger
+from biofm.tasks.ner.kind import NerTagger
 from biofm.train.common import TrainConfig
-from biofm.train.ner import bio_labels, train_ner
+from biofm.tasks.ner.train import bio_labels, train_ner
 
 
 def toy_sentences(n=24):

@@ -6,9 +6,9 @@ from biofm.tasks import get_task
 from biofm.models import spec_from_dir
 from tests.conftest import load_tiny
 from biofm.records import TextRecord
-from biofm.tasks.text_classify import TextClassifier
+from biofm.tasks.text_classify.kind import TextClassifier
 from biofm.train.common import TrainingDataError, stratified_split
-from biofm.train.text_classify import TrainConfig, train_text_classifier
+from biofm.tasks.text_classify.train import TrainConfig, train_text_classifier
 
 WORDS = {"cardiac": "heart", "neuro": "brain", "onco": "tumour"}
 

@@ -13,7 +13,7 @@ def test_a_missing_label_is_named_by_its_row_in_the_file(tmp_path):
     config = kind.training_config({"train": str(path), "out": str(tmp_path / "m")})
     # a row without a label is no class: it is skipped and named by its row (issue #20), the rest trains
     assert "(1 row(s) without a label skipped)" in kind.check_training_file(path, config)
-    from biofm.train.text_data import read_labelled
+    from biofm.tasks.text_classify.data import read_labelled
 
     [error] = read_labelled(path, config).errors
     assert (error.row, error.field) == (4, "label") and "no label" in error.message

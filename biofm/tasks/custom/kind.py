@@ -14,7 +14,7 @@ from biofm.review.codec import Editor, ReviewCodec
 from biofm.tasks.base import Option, Predictions, TaskKind
 from biofm.tasks.custom.labelset import LABEL_SEPARATOR
 from biofm.tasks.custom.teach import confidence, decisions, teach_order
-from biofm.tasks.text_classify import TEXT_READ_OPTIONS, TextClassifier
+from biofm.tasks.text_classify.kind import TEXT_READ_OPTIONS, TextClassifier
 from biofm.tasks.windows import mean_by_document
 
 
@@ -188,6 +188,7 @@ class CustomCodec(ReviewCodec):
 
 class CustomKind(TaskKind):
     name = "custom"
+    order = 60
     title = "Your own labels (zero-shot, then few-shot)"
     default_model = ""  # none: each label set is the user's own model folder
     adapter_class = CustomAdapter

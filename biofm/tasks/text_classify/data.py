@@ -73,7 +73,7 @@ def check_text_file(path, config: dict) -> str:
 def train_text_task(kind, config: dict, progress=None, should_stop=None) -> str:
     """Read, split, train and write the card of a document classifier; a one-line summary."""
     from biofm.train.cards import text_classifier_card, write_card
-    from biofm.train.text_classify import train_text_classifier
+    from biofm.tasks.text_classify.train import train_text_classifier
 
     out = Path(config["out"])
     train = read_labelled(config["train"], config, out / "train.errors.csv").records

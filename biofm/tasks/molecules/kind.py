@@ -19,8 +19,8 @@ import numpy as np
 import torch
 
 from biofm.chem.conformal import DEFAULT_CONFIDENCE
-from biofm.tasks.base import ID_COLUMN, Adapter, Option, Predictions, Prepared, TaskKind, register
-from biofm.tasks.molecules_parts import MOLECULE_TRAIN_OPTIONS, MoleculeCodec, rejected_rows
+from biofm.tasks.base import ID_COLUMN, Adapter, Option, Predictions, Prepared, TaskKind
+from biofm.tasks.molecules.parts import MOLECULE_TRAIN_OPTIONS, MoleculeCodec, rejected_rows
 
 AD_THRESHOLD = 0.3
 TRAIN_FPS = "train_fingerprints.safetensors"
@@ -231,6 +231,7 @@ def _reference(path: str, mtime: int) -> tuple[np.ndarray, list[str]]:
 
 class MoleculesKind(TaskKind):
     name = "molecules"
+    order = 40
     title = "Molecules"
     input_kind = "smiles"
     default_model = "esol"
@@ -348,6 +349,3 @@ class MoleculesKind(TaskKind):
         from biofm.chem.train import train_molecules_task
 
         return train_molecules_task(self, config, progress, should_stop)
-
-
-register(MoleculesKind())

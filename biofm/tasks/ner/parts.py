@@ -119,7 +119,7 @@ class SpanCodec(ReviewCodec):
         if fmt != "conll":
             return super().export(rows, fmt, labels)
         from biofm.io.conll import documents_to_conll
-        from biofm.tasks.ner import Entity
+        from biofm.tasks.ner.kind import Entity
 
         return documents_to_conll((view.text, [Entity(e["start"], e["end"], e["label"], e["text"], 1.0)
                                                for e in val["entities"]]) for view, val in rows).encode("utf-8")
@@ -150,7 +150,7 @@ class SpanCodec(ReviewCodec):
 
     def preview(self, text: str, prediction: dict, labels):
         from biofm.explain import entities_html
-        from biofm.tasks.ner import Entity
+        from biofm.tasks.ner.kind import Entity
 
         kinds = entity_types(labels)
         ents = [Entity(e["start"], e["end"], e["label"], e["text"], e.get("score", 1.0)) for e in prediction["entities"]]
@@ -203,7 +203,7 @@ def train_ner_task(kind, config: dict, progress=None, should_stop=None) -> str:
     from biofm.io.writers import write_row_errors
     from biofm.train.cards import ner_card, write_card
     from biofm.train.common import TrainConfig, file_sha256, seeded_split
-    from biofm.train.ner import train_ner
+    from biofm.tasks.ner.train import train_ner
 
     out = Path(config["out"])
     train, terr = read_conll(config["train"])

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from biofm.tasks.base import Option, common_train_options, register
-from biofm.tasks.ner import Entity, NerKind, NerTagger, decode_bio
+from biofm.tasks.base import Option, common_train_options
+from biofm.tasks.ner.kind import Entity, NerKind, NerTagger, decode_bio
 
 DEFAULT_THRESHOLD = 0.3
 
@@ -72,7 +72,7 @@ class PhiTagger(NerTagger):
     def tag_document(self, text, words, starts, window_logits):
         from biofm.phi.rules import find_rule_spans, merge_spans
         from biofm.phi.validate import keep_model_span
-        from biofm.tasks.ner import best_window
+        from biofm.tasks.windows import best_window
 
         tagged = []
         for w in words:
@@ -102,6 +102,7 @@ class PhiTagger(NerTagger):
 
 class PhiKind(NerKind):
     name = "phi"
+    order = 50
     title = "Protected health information"
     default_model = "phi-deid"
     adapter_class = PhiTagger
@@ -130,7 +131,7 @@ class PhiKind(NerKind):
     def train(self, config: dict, progress=None, should_stop=None) -> str:
         from biofm.phi.evaluate import calibrate_and_card
         from biofm.phi.synth import make_notes, to_conll
-        from biofm.tasks.ner_parts import train_ner_task
+        from biofm.tasks.ner.parts import train_ner_task
 
         config = dict(config)
         with tempfile.TemporaryDirectory() as tmp:
@@ -140,6 +141,3 @@ class PhiKind(NerKind):
                 config.update(train=str(Path(tmp) / "train.conll"), dev=str(Path(tmp) / "dev.conll"), synthetic=True)
             summary = train_ner_task(self, config, progress=progress, should_stop=should_stop)
         return summary + "; " + calibrate_and_card(Path(config["out"]), seed=config["seed"])
-
-
-register(PhiKind())

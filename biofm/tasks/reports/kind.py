@@ -16,9 +16,9 @@ from biofm.records import TextRecord
 from biofm.reports.combine import FinalLabel, combine
 from biofm.reports.observations import LABELS, OBSERVATIONS, chexpert_value
 from biofm.reports.rules import ReportLabels, label_report
-from biofm.tasks.base import ID_COLUMN, Option, Predictions, TaskKind, common_train_options, register
-from biofm.tasks.reports_parts import ObservationCodec, ObservationObjective
-from biofm.tasks.text_classify import TextClassifier, mean_by_owner
+from biofm.tasks.base import ID_COLUMN, Option, Predictions, TaskKind, common_train_options
+from biofm.tasks.reports.parts import ObservationCodec, ObservationObjective
+from biofm.tasks.text_classify.kind import TextClassifier, mean_by_owner
 
 N_OBS, N_CLS = len(OBSERVATIONS), len(LABELS)
 
@@ -122,6 +122,7 @@ class ReportLabeler(TextClassifier):
 
 class ReportsKind(TaskKind):
     name = "reports"
+    order = 30
     title = "Imaging reports"
     input_kind = "report"
     default_model = "chexpert-reports"
@@ -187,14 +188,11 @@ class ReportsKind(TaskKind):
         return cols
 
     def check_training_file(self, path, config: dict) -> str:
-        from biofm.reports.train import read_chexpert_pairs
+        from biofm.tasks.reports.train import read_chexpert_pairs
 
         return f"{len(read_chexpert_pairs(str(path)))} labelled reports"
 
     def train(self, config: dict, progress=None, should_stop=None) -> str:
-        from biofm.reports.train import train_reports_task
+        from biofm.tasks.reports.train import train_reports_task
 
         return train_reports_task(self, config, progress, should_stop)
-
-
-register(ReportsKind())

@@ -11,8 +11,7 @@ import torch
 from biofm.inference import masked_mean
 from biofm.records import TextRecord
 from biofm.review.codec import ReviewCodec
-from biofm.tasks.base import (ID_COLUMN, Adapter, Option, Predictions, Prepared, TaskKind, common_train_options,
-                              register)
+from biofm.tasks.base import ID_COLUMN, Adapter, Option, Predictions, Prepared, TaskKind, common_train_options
 from biofm.tasks.windows import mean_by_document, window_ids
 
 TEXT_READ_OPTIONS = (Option("text_column", "column or key holding the text (default: guessed)"), ID_COLUMN,
@@ -106,6 +105,7 @@ class LabelCodec(ReviewCodec):
 
 class TextClassifyKind(TaskKind):
     name = "text-classify"
+    order = 10
     title = "Clinical text (disease category)"
     default_model = "disease-category"
     adapter_class = TextClassifier
@@ -157,7 +157,7 @@ class TextClassifyKind(TaskKind):
         return cols
 
     def evaluate(self, loaded, records) -> dict:
-        from biofm.train.text_classify import evaluate
+        from biofm.tasks.text_classify.train import evaluate
 
         m = evaluate(self.adapter(loaded), records)
         return {"macro-F1": round(m["macro_f1"], 4), "accuracy": round(m["accuracy"], 4),
@@ -165,14 +165,11 @@ class TextClassifyKind(TaskKind):
                    if isinstance(v, dict) and k not in ("macro avg", "weighted avg")}}
 
     def check_training_file(self, path, config: dict) -> str:
-        from biofm.train.text_data import check_text_file
+        from biofm.tasks.text_classify.data import check_text_file
 
         return check_text_file(path, config)
 
     def train(self, config: dict, progress=None, should_stop=None) -> str:
-        from biofm.train.text_data import train_text_task
+        from biofm.tasks.text_classify.data import train_text_task
 
         return train_text_task(self, config, progress, should_stop)
-
-
-register(TextClassifyKind())

@@ -16,10 +16,10 @@ import torch
 
 from biofm.inference import masked_mean
 from biofm.records import TextRecord
-from biofm.tasks.base import Adapter, Option, Predictions, Prepared, TaskKind, common_train_options, register
-from biofm.tasks.ner_parts import (CONLL_SUFFIXES, EntityObjective, SpanCodec, entity_types,  # noqa: F401
+from biofm.tasks.base import Adapter, Option, Predictions, Prepared, TaskKind, common_train_options
+from biofm.tasks.ner.parts import (CONLL_SUFFIXES, EntityObjective, SpanCodec, entity_types,  # noqa: F401
                                    read_conll_records, write_conll_tags)
-from biofm.tasks.text_classify import TEXT_READ_OPTIONS
+from biofm.tasks.text_classify.kind import TEXT_READ_OPTIONS
 from biofm.tasks.windows import best_window, mean_by_document, window_starts
 
 
@@ -216,6 +216,7 @@ class NerTagger(Adapter):
 
 class NerKind(TaskKind):
     name = "ner"
+    order = 20
     title = "Clinical entities"
     default_model = "bc5cdr-ner"
     adapter_class = NerTagger
@@ -295,14 +296,11 @@ class NerKind(TaskKind):
         return cols
 
     def check_training_file(self, path, config: dict) -> str:
-        from biofm.tasks.ner_parts import check_conll_file
+        from biofm.tasks.ner.parts import check_conll_file
 
         return check_conll_file(path)
 
     def train(self, config: dict, progress=None, should_stop=None) -> str:
-        from biofm.tasks.ner_parts import train_ner_task
+        from biofm.tasks.ner.parts import train_ner_task
 
         return train_ner_task(self, config, progress, should_stop)
-
-
-register(NerKind())
