@@ -88,7 +88,7 @@ def main() -> None:
     from biofm.config import load_settings
     from biofm.tasks.custom.fewshot import embeddings, predict_probs, train_version
     from biofm.models.load import load_model
-    from biofm.tasks.custom.kind import CustomAdapter
+    from biofm.tasks.custom.adapter import CustomAdapter
     from biofm.tasks.custom.labelset import label_set
     from biofm.tasks.custom.model import build_custom
     from biofm.tasks.custom.model import zero_shot_spec

@@ -36,7 +36,8 @@ from biofm.chem.conformal import calibrate, coverage  # noqa: E402
 from biofm.chem.features import morgan_matrix  # noqa: E402
 from biofm.chem.forest import fit_forest  # noqa: E402
 from biofm.chem.model_kinds import MODEL_KINDS, _transformer_values, combine, cross_fitted_coverage  # noqa: E402
-from biofm.chem.train import _split, molecule_metrics, read_training_table, train_molecule_model  # noqa: E402
+from biofm.chem.metrics import molecule_metrics  # noqa: E402
+from biofm.chem.train import _split, read_training_table, train_molecule_model  # noqa: E402
 from biofm.config import SHIPPED_MODELS_DIR  # noqa: E402
 from biofm.tasks import get_task  # noqa: E402
 

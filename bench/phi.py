@@ -102,10 +102,11 @@ def false_flags(loaded, corpus: dict[str, list[str]]) -> tuple[dict, list]:
 def template_recall(loaded, n: int) -> dict:
     from biofm.phi.evaluate import detect, token_scores
     from biofm.phi.synth import make_notes
+    from biofm.tasks import get_task
 
     notes = make_notes(n, held_out=True, seed=20)
     adapter_threshold = float(loaded.spec.extra.get("threshold", 0.5))
-    return token_scores(notes, detect(loaded, notes, adapter_threshold))
+    return token_scores(notes, detect(get_task("phi").adapter(loaded, threshold=adapter_threshold), notes))
 
 
 def main(argv=None) -> int:

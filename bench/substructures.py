@@ -22,6 +22,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from biofm import api  # noqa: E402
 from biofm.chem import substructures as sub  # noqa: E402
 from biofm.chem.smiles import parse_smiles  # noqa: E402
+from biofm.tasks.molecules import model_predict_fn  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "moleculenet" / "bbbp.csv"
 
@@ -50,7 +51,7 @@ def main() -> None:
           f"{os.cpu_count()} CPU(s)")
     print("model | queries | RDKit s | predict s | aggregate s | faithfulness s | top change | random change | wins")
     for name in args.models:
-        fn = sub.model_predict_fn(api.load(name, "molecules"))
+        fn = model_predict_fn(api.load(name, "molecules"))
         fn(smiles[:4])  # warm-up
         spent = {"predict": 0.0, "queries": 0}
 

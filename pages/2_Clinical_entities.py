@@ -7,10 +7,10 @@ import streamlit as st
 import webui
 import pandas as pd
 
+from biofm.entities import entity_types
 from biofm.explain import entities_html
 from biofm.io.conll import documents_to_conll
 from biofm.tasks import get_task
-from biofm.tasks.ner.kind import entity_types
 
 TASK = "ner"
 

@@ -23,7 +23,7 @@ def gated(task: str) -> bool:
     """Text tasks (not PHI detection itself) go through the gate unless it is off."""
     from biofm.phi.gate import applies
 
-    return settings().phi_gate != "off" and applies(task)
+    return settings().phi_gate != "off" and applies(get_task(task))
 
 
 def scan_or_pass(key: str, task: str, result) -> bool:

@@ -9,6 +9,7 @@ import streamlit as st
 from biofm.chem import substructures as sub
 from biofm.io.writers import table_bytes
 from biofm.models import ModelSpec
+from biofm.tasks.molecules import model_predict_fn
 from webui.core import explainer_model, loaded_model
 from webui.errors import guarded
 from webui.text import md
@@ -57,7 +58,7 @@ def substructure_panel(spec: ModelSpec, preds, pick: int, key: str) -> None:
                     scores = attr.atom_scores
                 except ValueError as exc:  # this molecule's atoms cannot be attributed: occlusion alone
                     st.warning(f"No atom attributions: {md(exc)}")
-            fn = sub.model_predict_fn(loaded_model(spec), model_kind=kind)
+            fn = model_predict_fn(loaded_model(spec), model_kind=kind)
             try:
                 result = sub.explain_substructures(smiles, fn, target, atom_scores=scores)
             except ValueError as exc:
@@ -92,7 +93,7 @@ def substructure_panel(spec: ModelSpec, preds, pick: int, key: str) -> None:
     bsig = (spec.name, str(spec.location), kind, tuple(unique), target)
     if st.button(f"Aggregate over {len(unique)} molecule(s)", key=f"{key}-run-batch"):
         with guarded("Aggregating substructures"), st.spinner("Scoring every molecule's substructures…"):
-            fn = sub.model_predict_fn(loaded_model(spec), model_kind=kind)
+            fn = model_predict_fn(loaded_model(spec), model_kind=kind)
             explanations = sub.explain_batch(unique, fn, target)
             check = sub.faithfulness(explanations, fn, n_random=5)
             st.session_state[f"{key}-batch"] = (bsig, explanations, check)

@@ -107,9 +107,11 @@ class ChunkPredictor:
         from collections import Counter
 
         from biofm.phi.gate import PhiRefused, applies, check
+        from biofm.tasks import get_task
 
         self.phi_counts = {}
-        if not records or self.settings is None or self.settings.phi_gate == "off" or not applies(self.task):
+        if not records or self.settings is None or self.settings.phi_gate == "off" or \
+                not applies(get_task(self.task)):
             return records, errors
         try:
             result = check(records, self.settings.phi_gate, action=self.phi.get("action", "redact"),

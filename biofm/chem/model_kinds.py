@@ -67,7 +67,7 @@ def fit_baselines(task_kind, out_dir: str | Path, smiles: Sequence[str], y: np.n
     Returns ``{"kinds": {kind: {"dev": metrics, "test": metrics, "coverage": ...}}, "default_kind", "selected_on"}``
     (also written to ``metrics.json`` under ``model_kinds``)."""
     from biofm.chem.features import morgan_matrix
-    from biofm.chem.train import molecule_metrics
+    from biofm.chem.metrics import molecule_metrics
 
     out = Path(out_dir)
     tr, dv, te = (list(s) for s in split)

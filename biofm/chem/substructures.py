@@ -469,17 +469,3 @@ def draw_substructure(smiles: str, atoms: Sequence[int], score: float = 1.0, siz
                                        highlightBondColors={b: colour for b in bonds})
     drawer.FinishDrawing()
     return drawer.GetDrawingText()
-
-
-def model_predict_fn(loaded, batch_size: int | None = None, model_kind: str | None = None) -> PredictFn:
-    """``predict_fn`` for a loaded biofm molecule model: values in target units (probabilities for classifiers) of
-    ``model_kind`` (transformer, random_forest or ensemble; default: the model's default kind), without conformal
-    intervals; SMILES longer than the model window are cut at it, as in training."""
-    from biofm.tasks import get_task
-
-    adapter = get_task(loaded.spec.task).adapter(loaded, model_kind=model_kind, confidence=0)
-
-    def predict(smiles: list[str]) -> np.ndarray:
-        return np.asarray(adapter.predict_smiles(list(smiles), batch_size=batch_size).values, dtype=float)
-
-    return predict

@@ -54,7 +54,7 @@ def run(args) -> int:
         stale.unlink()  # the errors of an earlier run into OUT no longer describe it
     write_errors(result.errors, out)
     refused = result.phi.pop("_refused", 0)
-    if s.phi_gate == "off" or not applies(args.task):
+    if s.phi_gate == "off" or not applies(kind):
         pass
     elif refused:
         print(f"error: the PHI gate (BIOFM_PHI_GATE=require) refused {refused} row(s) holding identifiers "

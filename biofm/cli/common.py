@@ -54,8 +54,9 @@ def gate(task: str, args, s, result, quiet: bool = False):
     """``result`` through the PHI gate (see :mod:`biofm.phi.gate`): its records de-identified (warn) or refused
     (require: :class:`~biofm.phi.gate.PhiRefused`, exit 2); what was scanned and done goes to stderr."""
     from biofm.phi.gate import applies, check
+    from biofm.tasks import get_task
 
-    if not applies(task) or not result.records:
+    if not applies(get_task(task)) or not result.records:
         return result
     gated = check(result.records, s.phi_gate, action=getattr(args, "phi_action", "redact"),
                   columns=getattr(args, "phi_columns", None), as_is=getattr(args, "phi_as_is", False), settings=s,

@@ -49,7 +49,7 @@ def _gated(task: str, values: dict, args) -> dict:
     from biofm.phi.files import gate_training_file
     from biofm.phi.gate import applies
 
-    if not applies(task):
+    if not applies(get_task(task)):
         return values
     s = load_settings(phi_gate=getattr(args, "phi_gate", None))
     values = dict(values)

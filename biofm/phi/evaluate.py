@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 TARGETS = {"NAME": 0.98, "DATE": 0.98, "ID": 0.98, "CONTACT": 0.98, "LOCATION": 0.95}
@@ -34,29 +35,25 @@ def token_scores(notes, predicted_spans) -> dict:
             "precision": round(true_marked / max(marked, 1), 4)}
 
 
-def detect(loaded, notes, threshold: float) -> list:
+def detect(tagger, notes) -> list:
+    """Detected spans per note: ``tagger`` is a PHI adapter (``get_task("phi").adapter(loaded, threshold=t)``)."""
     from biofm.records import TextRecord
-    from biofm.tasks import get_task
 
-    adapter = get_task("phi").adapter(loaded, threshold=threshold)
-    preds = adapter.predict([TextRecord(str(i), n.text) for i, n in enumerate(notes)])
-    return preds.entities
+    return tagger.predict([TextRecord(str(i), n.text) for i, n in enumerate(notes)]).entities
 
 
 def meets(scores: dict) -> bool:
     return all(scores["per_label"].get(lab, {"recall": 1.0})["recall"] >= t for lab, t in TARGETS.items())
 
 
-def calibrate_and_card(model_dir: Path, seed: int = 13, n: int = 600) -> str:
+def calibrate_and_card(model_dir: Path, tagger_at: Callable[[float], object], seed: int = 13, n: int = 600) -> str:
     """Pick the largest threshold meeting the recall targets on held-out templates (else the one with the best
-    recall), store it in the spec, and add the held-out table to the card."""
-    from biofm import api
-    from biofm.config import load_settings
+    recall), store it in the spec, and add the held-out table to the card. ``tagger_at(threshold)``: the trained
+    model's PHI adapter at that threshold (the task passes it in: this module imports no task)."""
     from biofm.phi.synth import make_notes
 
     notes = make_notes(n, held_out=True, seed=seed + 7)
-    loaded = api.load(str(model_dir), "phi", load_settings(device="cpu", precision="fp32"))
-    results = [(t, token_scores(notes, detect(loaded, notes, t))) for t in THRESHOLDS]
+    results = [(t, token_scores(notes, detect(tagger_at(t), notes))) for t in THRESHOLDS]
     good = [r for r in results if meets(r[1])]
     threshold, scores = good[0] if good else max(results, key=lambda r: (r[1]["recall"], r[0]))
     spec_path = model_dir / "biofm.json"

@@ -122,11 +122,10 @@ class GateResult:
         return [replace(e, source=self.sources.get(e.source, e.source)) if self.sources else e for e in errors]
 
 
-def applies(task: str) -> bool:
-    """Whether a task's input goes through the gate: text and reports, not PHI detection itself (nor SMILES)."""
-    from biofm.tasks import get_task
-
-    return task != "phi" and get_task(task).input_kind in GATED_INPUTS
+def applies(kind) -> bool:
+    """Whether a task's input goes through the gate: text and reports, not PHI detection itself (nor SMILES).
+    ``kind``: the task's kind (``biofm.tasks.get_task(name)``; anything with ``name`` and ``input_kind``)."""
+    return kind.name != "phi" and kind.input_kind in GATED_INPUTS
 
 
 def scan(records, model=None, settings=None, progress=None):

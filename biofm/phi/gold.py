@@ -94,7 +94,7 @@ def _jsonl(path: Path) -> list[GoldNote]:
 
 
 def _conll(path: Path) -> list[GoldNote]:
-    from biofm.tasks.ner.kind import decode_bio
+    from biofm.entities import decode_bio
 
     notes, tokens, tags = [], [], []
 

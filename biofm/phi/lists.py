@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from biofm.tasks.ner.kind import Entity
+from biofm.entities import Entity
 
 KINDS = ("allow", "deny", "roster")
 PHI_LABELS = ("NAME", "DATE", "AGE", "ID", "CONTACT", "LOCATION", "ORGANIZATION")

@@ -11,6 +11,8 @@ import ipaddress
 import re
 from dataclasses import asdict, dataclass
 
+from biofm.phi.words import person_names, vocabulary
+
 # Month names: capitalised or upper case ("may", "mar" and "march" in lower case are words first).
 MONTHS = ("(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|"
           "Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?|JAN(?:UARY)?|FEB(?:RUARY)?|MAR(?:CH)?|APR(?:IL)?|MAY|JUNE?|"
@@ -170,8 +172,6 @@ def _age_ok(m: re.Match):
 def _name_cue(m: re.Match):
     """The name after a cue ("my name is", "name:"): capitalised words, or known names in lower case; stops at a
     common word ("and", "I")."""
-    from biofm.phi.validate import person_names, vocabulary
-
     start, words = m.start(1), []
     for w in re.finditer(r"\b[^\W\d_]+(?:['’-][^\W\d_]+)*\b", m.string[start:start + 60]):
         if words and m.string[start + words[-1].end():start + w.start()].strip() not in ("", ",", "."):

@@ -20,8 +20,9 @@ identifier-free biomedical text.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from pathlib import Path
+
+from biofm.phi.rules import age_context, date_shape
+from biofm.phi.words import countries, person_names, vocabulary
 
 COMMON = 30  # a word seen this often in biomedical prose is a word first, even when it is also a surname (Young)
 ORG_WORDS = {"hospital", "clinic", "center", "centre", "medical", "health", "healthcare", "pharmacy", "inc", "llc",
@@ -46,34 +47,6 @@ BODIES = {"world", "national", "international", "federal", "united", "american",
           "academy", "agency", "administration", "committee", "organization", "organisation", "federation"}
 STATE_CODES = set("AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC "
                   "ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC PR GU VI".split())
-
-
-@lru_cache(maxsize=1)
-def vocabulary() -> dict[str, int]:
-    """Lower-cased word -> count in the tuning corpus (``vocab.txt``)."""
-    out = {}
-    for line in (Path(__file__).with_name("vocab.txt")).read_text(encoding="utf-8").splitlines():
-        if line and not line.startswith("#"):
-            w, c = line.split("\t")
-            out[w] = int(c)
-    return out
-
-
-@lru_cache(maxsize=1)
-def person_names() -> frozenset[str]:
-    """Given and family names, lower-cased, from Faker's en_US person provider (a library list, not patient data)."""
-    from faker.providers.person.en_US import Provider
-
-    return frozenset(n.lower() for n in (*Provider.first_names, *Provider.last_names))
-
-
-@lru_cache(maxsize=1)
-def countries() -> frozenset[str]:
-    """Country names, lower-cased (Faker's address provider list), and a few regions."""
-    from faker.providers.address.en_US import Provider
-
-    return frozenset([c.lower() for c in Provider.countries] + ["scandinavia", "europe", "africa", "asia", "america",
-                                                                "north america", "south america", "latin america"])
 
 
 def _words(text: str) -> list[str]:
@@ -200,8 +173,6 @@ def _id_token(text: str, before: str = "") -> bool:
 
 
 def looks_like_date(text: str) -> bool:
-    from biofm.phi.rules import date_shape
-
     return date_shape(text.strip(" .,;:()"))
 
 
@@ -212,8 +183,6 @@ def keep_model_span(label: str, text: str, before: str, after: str) -> bool:
     if label == "DATE":
         return looks_like_date(text)
     if label == "AGE":
-        from biofm.phi.rules import age_context
-
         return age_context(text, before, after)
     if label == "ID":
         return looks_like_id(text, before)

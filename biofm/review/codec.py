@@ -107,3 +107,22 @@ class ReviewCodec:
     def preview(self, text: str, prediction: dict, labels: Sequence[str]) -> tuple[str, object]:
         """How the item is shown: ('text', str), ('html', escaped str) or ('image', png bytes)."""
         return "text", text
+
+
+CODECS: dict[str, ReviewCodec] = {}  # task name -> its codec, filled by biofm.tasks.register
+
+
+def register_codec(task: str, codec: ReviewCodec) -> None:
+    """Make ``codec`` the one the store uses for batches of ``task`` (the task registry does this for every task:
+    the review package never imports a task)."""
+    CODECS[task] = codec
+
+
+def codec_for(task: str) -> ReviewCodec:
+    """The review codec of ``task``; ValueError when none is registered (importing ``biofm.tasks`` registers every
+    task's)."""
+    try:
+        return CODECS[task]
+    except KeyError:
+        raise ValueError(f"no review codec is registered for task {task!r}; import biofm.tasks first (it registers "
+                         f"every task's codec) or call biofm.review.codec.register_codec") from None

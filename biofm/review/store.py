@@ -69,6 +69,12 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
 
 
 class ReviewStore:
+    """Batches, decisions, adjudications and exports in one database (any SQLAlchemy URL).
+
+    Comparing a correction with the prediction, agreement, metrics and exports go through the batch's task's review
+    codec, looked up in :data:`biofm.review.codec.CODECS`: the task registry fills it, so a process imports
+    ``biofm.tasks`` (pages, the CLI and :mod:`biofm.api` do) before deciding on, scoring or exporting a batch."""
+
     def __init__(self, url: str) -> None:
         self.url = url
         kwargs = {}
@@ -222,7 +228,7 @@ class ReviewStore:
             raise ValueError(f"action must be one of {ACTIONS}")
         if action == "correct" and not new_value:
             raise ValueError("a correction needs the corrected value")
-        from biofm.tasks import get_task
+        from biofm.review.codec import codec_for
 
         with self.session.begin() as s:
             # take the write lock before reading the previous decision, so concurrent reviewers chain old -> new
@@ -232,7 +238,7 @@ class ReviewStore:
             if item is None:
                 raise KeyError(f"no review item {item_id}")
             batch = s.get(Batch, item.batch_id)
-            predicted = get_task(batch.task).codec.value(item.prediction)
+            predicted = codec_for(batch.task).value(item.prediction)
             prev = self._latest(s, [item_id], reviewer).get(item_id)
             if expect is not UNCHECKED and (prev.id if prev is not None else None) != expect:
                 raise StaleDecision(item.external_id, _decision_dict(prev) if prev is not None else None)
@@ -389,10 +395,10 @@ class ReviewStore:
 
     # agreement and metrics (through the task's review codec) ---------------------------------------------
     def _codec(self, batch_id: int):
-        from biofm.tasks import get_task
+        from biofm.review.codec import codec_for
 
         batch = self.batch(batch_id)
-        return get_task(batch["task"]).codec, batch["labels"]
+        return codec_for(batch["task"]), batch["labels"]
 
     def kappa(self, batch_id: int, reviewer_a: str, reviewer_b: str) -> dict[str, float | None]:
         """Cohen's kappa (scikit-learn's) per label on the items both reviewers labelled (None where undefined)."""

@@ -19,13 +19,17 @@ import torch
 from biofm.inference import EngineOutputs, Progress, run_batched
 from biofm.io.writers import write_rows  # noqa: F401  (tasks import it from here)
 from biofm.models.load import LoadedModel
+from biofm.review.codec import register_codec
 
 TASKS: dict[str, "TaskKind"] = {}
 
 
 def register(kind: "TaskKind") -> "TaskKind":
-    """Add a task kind under its name (a later registration of the same name replaces it)."""
+    """Add a task kind under its name (a later registration of the same name replaces it), and its review codec
+    to the review store's (:func:`biofm.review.codec.register_codec`)."""
     TASKS[kind.name] = kind
+    if kind.codec is not None:
+        register_codec(kind.name, kind.codec)
     return kind
 
 

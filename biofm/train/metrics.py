@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from biofm.tasks.ner.kind import decode_bio
+from biofm.entities import decode_bio
 
 
 def span_prf(pairs: Iterable[tuple[set, set]]) -> dict:

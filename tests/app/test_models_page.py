@@ -3,6 +3,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+import biofm.tasks  # noqa: F401  (registers every task's review codec)
 from biofm.review import ReviewStore
 from biofm.train.jobs import list_jobs
 

@@ -3,6 +3,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+import biofm.tasks  # noqa: F401  (registers every task's review codec)
 from biofm.review import ReviewStore
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "5_Review.py")

@@ -6,7 +6,7 @@ import pytest
 
 from biofm.chem.explain import AtomMappingError, attribute_atoms, attribution_sdf, draw_attribution
 from biofm.chem.features import nearest_tanimoto, morgan_matrix, scaffold_split
-from biofm.chem.train import molecule_metrics
+from biofm.chem.metrics import molecule_metrics
 from biofm.tasks.molecules.kind import MoleculePredictor
 from biofm.io.molecules import read_molecules
 from tests.conftest import load_tiny

@@ -138,11 +138,12 @@ def test_drawing_highlights_the_substructure():
 def test_deleting_the_top_substructure_moves_the_shipped_esol_model_more_than_a_random_one():
     from biofm import api
     from biofm.chem.smiles import parse_smiles
+    from biofm.tasks.molecules import model_predict_fn
 
     with open(ROOT / "assets" / "examples" / "molecules.csv", newline="") as f:
         parsed = [parse_smiles(r["smiles"], strip_salts=True) for r in csv.DictReader(f)]
     smiles = list(dict.fromkeys(p.canonical for p in parsed if p.valid))[:8]
-    fn = sub.model_predict_fn(api.load("esol", "molecules"))
+    fn = model_predict_fn(api.load("esol", "molecules"))
     explanations = sub.explain_batch(smiles, fn, target=0)
     check = sub.faithfulness(explanations, fn, n_random=5)
     assert check.molecules == len(smiles)

@@ -4,9 +4,9 @@ import re
 import numpy as np
 import pytest
 
+from biofm.entities import Entity
 from biofm.explain import METHODS, attribute, attribution_html, entities_html, standalone_html
 from biofm.explain.attribution import _prepare
-from biofm.tasks.ner.kind import Entity
 
 TRICKY = "Pt  has café-au-lait spots;\tBP 180/110 — antidisestablishmentarianism?  Ok."
 

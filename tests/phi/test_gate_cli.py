@@ -137,7 +137,7 @@ def _gold(tmp_path):
 
 def test_gold_readers_agree_and_scores_are_per_type(tmp_path):
     from biofm.phi.gold import read_gold, score
-    from biofm.tasks.ner.kind import Entity
+    from biofm.entities import Entity
 
     brat, jsonl, conll = _gold(tmp_path)
     a, b = read_gold(brat)[0], read_gold(jsonl)[0]

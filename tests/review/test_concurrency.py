@@ -5,10 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import biofm.tasks  # noqa: F401  (registers every task's review codec)
 from biofm.review.store import ReviewStore
 
 OPEN = "import sys; from biofm.review.store import ReviewStore; ReviewStore(sys.argv[1]); print('ok')"
-DECIDE = ("import sys; from biofm.review.store import ReviewStore; s = ReviewStore(sys.argv[1]); "
+DECIDE = ("import sys; import biofm.tasks; from biofm.review.store import ReviewStore; "  # tasks: the codecs
+          "s = ReviewStore(sys.argv[1]); "
           "[s.decide(int(sys.argv[2]), 'dr-same', 'correct', {'label': f'{sys.argv[3]}-{i}'}) for i in range(25)]")
 
 

@@ -7,6 +7,7 @@ import threading
 
 import pytest
 
+import biofm.tasks  # noqa: F401  (registers every task's review codec)
 from biofm.review import ReviewStore
 
 
@@ -122,6 +123,7 @@ def test_concurrent_writers_in_threads_lose_nothing(store):
 
 WRITER = """
 import sys
+import biofm.tasks  # registers every task's review codec
 from biofm.review import ReviewStore
 url, name, ids = sys.argv[1], sys.argv[2], [int(x) for x in sys.argv[3].split(",")]
 store = ReviewStore(url)

@@ -9,6 +9,7 @@ import sys
 import numpy as np
 import pytest
 
+import biofm.tasks  # noqa: F401  (registers every task's review codec)
 from biofm.review import ReviewStore
 
 
@@ -102,6 +103,7 @@ def test_span_agreement_exact_and_overlap(store):
 
 CONCURRENT = """
 import sys
+import biofm.tasks  # registers every task's review codec
 from biofm.review import ReviewStore
 url, name, ids, role = sys.argv[1], sys.argv[2], [int(x) for x in sys.argv[3].split(",")], sys.argv[4]
 store = ReviewStore(url)

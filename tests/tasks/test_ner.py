@@ -1,9 +1,10 @@
 import pytest
 import torch
 
+from biofm.entities import decode_bio
 from biofm.io.conll import read_conll, tags_for_tokens, write_conll
 from biofm.records import TextRecord
-from biofm.tasks.ner.kind import NerTagger, decode_bio
+from biofm.tasks.ner.kind import NerTagger
 from biofm.train.metrics import entity_prf
 from biofm.tasks.windows import best_window, window_starts
 
@@ -90,7 +91,7 @@ def test_conll_roundtrip_and_token_tags(tmp_path):
     assert errors[0].row == 6 and "BAD" in errors[0].message
     rec, spans = sents[0].to_record(0)
     assert rec.text == "Aspirin induced asthma" and spans[2] == (16, 22)
-    from biofm.tasks.ner.kind import Entity
+    from biofm.entities import Entity
 
     tags = tags_for_tokens(spans, [Entity(16, 22, "Disease", "asthma", 0.9)])
     assert tags == ["O", "O", "B-Disease"]

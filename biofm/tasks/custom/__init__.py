@@ -5,12 +5,14 @@
 - :mod:`.model`     the network (encoder + linear head), its folder layout, specs
 - :mod:`.fewshot`   SetFit training of a new version, thresholds, dev metrics, version comparison
 - :mod:`.teach`     teach order, accept-above-confidence, the fixed dev part, the learning curve
-- :mod:`.kind`      predictions, adapter, review codec, explanation objective, the registered TaskKind
+- :mod:`.adapter`   predictions and adapter (used by the kind and by few-shot training)
+- :mod:`.kind`      review codec, explanation objective, the TaskKind
 - :mod:`.testing`   inputs for the table-driven test of every task
 """
 
 from biofm.tasks.base import register
-from biofm.tasks.custom.kind import CustomKind, CustomPredictions
+from biofm.tasks.custom.adapter import CustomPredictions
+from biofm.tasks.custom.kind import CustomKind
 from biofm.tasks.custom.labelset import Label, LabelSet, LabelSetError, label_set, load_label_set, save_label_set
 
 KIND = register(CustomKind())

@@ -402,7 +402,7 @@ def train_version(ls: LabelSet, records: Sequence[TextRecord], folder: str | Pat
 def embeddings(spec, records: Sequence[TextRecord]) -> np.ndarray:
     """Document embeddings ``[n, d]`` (mean of unit-length window embeddings) of a custom model, CPU fp32."""
     from biofm.models.load import LoadedModel
-    from biofm.tasks.custom.kind import CustomAdapter
+    from biofm.tasks.custom.adapter import CustomAdapter
     from biofm.tasks.custom.model import build_custom
 
     tok, model = build_custom(spec)
@@ -414,7 +414,7 @@ def predict_probs(model, records: Sequence[TextRecord]) -> np.ndarray:
     """Probabilities ``[n, L]`` of a custom model (a folder, or a spec) on records, on the CPU in fp32."""
     from biofm.models.load import load_model
     from biofm.models.spec import ModelSpec
-    from biofm.tasks.custom.kind import CustomAdapter
+    from biofm.tasks.custom.adapter import CustomAdapter
     from biofm.tasks.custom.model import build_custom, spec_for
 
     spec = model if isinstance(model, ModelSpec) else spec_for(model)
@@ -453,7 +453,7 @@ def calibrate_zero_shot(folder: str | Path, records: Sequence[TextRecord], name:
     (``{"method": "platt", "a": [...], "b": [...]}``). ValueError when a label has no reviewed item with and
     without it."""
     from biofm.models.load import load_model
-    from biofm.tasks.custom.kind import CustomAdapter
+    from biofm.tasks.custom.adapter import CustomAdapter
     from biofm.tasks.custom.labelset import load_label_set
     from biofm.tasks.custom.model import build_custom, write_zero_shot, zero_shot_spec
     from biofm.tasks.custom.zeroshot import fit_platt

@@ -220,6 +220,19 @@ class MoleculePredictor(Adapter):
         return sim, [ref_smiles[i] for i in idx]
 
 
+def model_predict_fn(loaded, batch_size: int | None = None, model_kind: str | None = None):
+    """``predict_fn`` (:data:`biofm.chem.substructures.PredictFn`) for a loaded biofm molecule model: values in
+    target units (probabilities for classifiers) of ``model_kind`` (transformer, random_forest or ensemble; default:
+    the model's default kind), without conformal intervals; SMILES longer than the model window are cut at it, as in
+    training."""
+    adapter = MoleculePredictor(loaded, model_kind=model_kind, confidence=0)
+
+    def predict(smiles: list[str]) -> np.ndarray:
+        return np.asarray(adapter.predict_smiles(list(smiles), batch_size=batch_size).values, dtype=float)
+
+    return predict
+
+
 @lru_cache(maxsize=8)
 def _reference(path: str, mtime: int) -> tuple[np.ndarray, list[str]]:
     """Training fingerprints (unpacked) and SMILES of a model directory, read once per process."""

@@ -8,31 +8,19 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from biofm.entities import Entity, decode_bio
 from biofm.inference import masked_mean
 from biofm.records import TextRecord
 from biofm.tasks.base import Adapter, Option, Predictions, Prepared, TaskKind, common_train_options
-from biofm.tasks.ner.parts import (CONLL_SUFFIXES, EntityObjective, SpanCodec, entity_types,  # noqa: F401
-                                   read_conll_records, write_conll_tags)
+from biofm.tasks.ner.parts import CONLL_SUFFIXES, EntityObjective, SpanCodec, read_conll_records, write_conll_tags
 from biofm.tasks.text_classify.kind import TEXT_READ_OPTIONS
 from biofm.tasks.windows import best_window, mean_by_document, window_starts
-
-
-@dataclass
-class Entity:
-    start: int
-    end: int
-    label: str
-    text: str
-    score: float
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 @dataclass
@@ -59,25 +47,6 @@ class NerPredictions(Predictions):
 
     def counts(self) -> dict[str, int]:
         return dict(Counter(e.label for ents in self.entities for e in ents))
-
-
-def decode_bio(tags: Sequence[str]) -> list[tuple[str, int, int]]:
-    """(type, first, last) word spans from BIO tags; an I- tag that does not continue its type starts an entity."""
-    spans: list[tuple[str, int, int]] = []
-    current: list | None = None
-    for i, tag in enumerate(tags):
-        prefix, kind = (tag[:2], tag[2:]) if tag[:2] in ("B-", "I-") else ("O", "")
-        if prefix == "I-" and current is not None and current[0] == kind:
-            current[2] = i
-            continue
-        if current is not None:
-            spans.append(tuple(current))
-            current = None
-        if prefix in ("B-", "I-"):
-            current = [kind, i, i]
-    if current is not None:
-        spans.append(tuple(current))
-    return spans
 
 
 def _is_word_piece(text: str, w: Word) -> bool:

@@ -10,15 +10,11 @@ from pathlib import Path
 
 import torch
 
+from biofm.entities import Entity, entity_types
 from biofm.records import ReadResult
 from biofm.review.codec import Editor, ReviewCodec
 
 CONLL_SUFFIXES = (".conll", ".tsv", ".iob", ".bio")
-
-
-def entity_types(labels) -> list[str]:
-    """The entity types of a BIO tag set (``B-Chemical``, ``I-Chemical`` -> ``Chemical``)."""
-    return sorted({lab[2:] for lab in labels if lab[:2] in ("B-", "I-")})
 
 
 @dataclass
@@ -119,7 +115,6 @@ class SpanCodec(ReviewCodec):
         if fmt != "conll":
             return super().export(rows, fmt, labels)
         from biofm.io.conll import documents_to_conll
-        from biofm.tasks.ner.kind import Entity
 
         return documents_to_conll((view.text, [Entity(e["start"], e["end"], e["label"], e["text"], 1.0)
                                                for e in val["entities"]]) for view, val in rows).encode("utf-8")
@@ -150,7 +145,6 @@ class SpanCodec(ReviewCodec):
 
     def preview(self, text: str, prediction: dict, labels):
         from biofm.explain import entities_html
-        from biofm.tasks.ner.kind import Entity
 
         kinds = entity_types(labels)
         ents = [Entity(e["start"], e["end"], e["label"], e["text"], e.get("score", 1.0)) for e in prediction["entities"]]

@@ -12,7 +12,7 @@ from biofm.inference import autocast
 from biofm.io.conll import Sentence, tags_for_tokens
 from biofm.models.load import LoadedModel, pick_device, pick_precision
 from biofm.models.spec import ModelSpec, write_spec
-from biofm.tasks.ner.parts import entity_types
+from biofm.entities import entity_types
 from biofm.train.common import (TrainConfig, TrainingDataError, build_trainable, fit_config, save_weights,
                                 seed_everything, write_results)
 from biofm.train.metrics import entity_prf

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
+from biofm.entities import Entity, decode_bio
 from biofm.tasks.base import Option, common_train_options
-from biofm.tasks.ner.kind import Entity, NerKind, NerTagger, decode_bio
+from biofm.tasks.ner.kind import NerKind, NerTagger
 
 DEFAULT_THRESHOLD = 0.3
 
@@ -129,6 +130,8 @@ class PhiKind(NerKind):
         return super().command_line(config)
 
     def train(self, config: dict, progress=None, should_stop=None) -> str:
+        from biofm.models.load import load_model
+        from biofm.models.registry import spec_from_dir
         from biofm.phi.evaluate import calibrate_and_card
         from biofm.phi.synth import make_notes, to_conll
         from biofm.tasks.ner.parts import train_ner_task
@@ -140,4 +143,7 @@ class PhiKind(NerKind):
                 (Path(tmp) / "dev.conll").write_text(to_conll(make_notes(300, seed=config["seed"] + 1)))
                 config.update(train=str(Path(tmp) / "train.conll"), dev=str(Path(tmp) / "dev.conll"), synthetic=True)
             summary = train_ner_task(self, config, progress=progress, should_stop=should_stop)
-        return summary + "; " + calibrate_and_card(Path(config["out"]), seed=config["seed"])
+        out = Path(config["out"])
+        loaded = load_model(spec_from_dir(out, task=self.name), self.build, device="cpu", precision="fp32")
+        return summary + "; " + calibrate_and_card(out, lambda t: self.adapter(loaded, threshold=t),
+                                                   seed=config["seed"])

@@ -1,0 +1,93 @@
+"""Predictions and adapter of the ``custom`` task: per-label probabilities (zero-shot calibrated similarities or the
+few-shot head's softmax/sigmoid), their decisions and pooled embeddings. Training (:mod:`.fewshot`) and the
+TaskKind (:mod:`.kind`) both use it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from biofm.records import TextRecord
+from biofm.tasks.base import Predictions
+from biofm.tasks.custom.labelset import LABEL_SEPARATOR
+from biofm.tasks.custom.teach import confidence, decisions
+from biofm.tasks.text_classify.kind import TextClassifier
+from biofm.tasks.windows import mean_by_document
+
+
+@dataclass
+class CustomPredictions(Predictions):
+    """Probabilities ``[n, L]`` per label (softmax over labels, or one independent probability per label for
+    multi-label), the decisions they give (argmax, or ``p >= threshold`` per label) and pooled embeddings."""
+
+    label_names: list[str] = field(default_factory=list, metadata={"shared": True})
+    probs: np.ndarray = None
+    multi_label: bool = False
+    thresholds: list[float] = field(default_factory=list, metadata={"shared": True})
+    mode: str = "zero-shot"  # or few-shot
+    true_labels: list = field(default_factory=list)
+
+    @property
+    def labels(self) -> list:
+        """Per item: a label name (single-label) or the list of names given (multi-label)."""
+        d = decisions(self.probs, self.multi_label, self.thresholds or None)
+        if self.multi_label:
+            return [[self.label_names[j] for j in np.flatnonzero(row)] for row in d]
+        return [self.label_names[int(i)] for i in d]
+
+    @property
+    def scores(self) -> np.ndarray:
+        """Confidence per item (:func:`biofm.tasks.custom.teach.confidence`)."""
+        return confidence(self.probs, self.multi_label, self.thresholds or None)
+
+    def rows(self, detail: bool = False) -> list[dict]:
+        """``id,text,label|labels,score,p_<label>...,mode`` (``labels``: names joined by ``;``; detail: a list)."""
+        truth = any(t is not None for t in self.true_labels)
+        key = "labels" if self.multi_label else "label"
+        out = []
+        for i, (rid, text, lab, score) in enumerate(zip(self.ids, self.texts, self.labels, self.scores)):
+            value = (lab if detail else LABEL_SEPARATOR.join(lab)) if self.multi_label else lab
+            row = {"id": rid, "text": text, key: value, "score": round(float(score), 6)}
+            row.update({f"p_{n}": round(float(p), 6) for n, p in zip(self.label_names, self.probs[i])})
+            row["mode"] = self.mode
+            if truth:
+                row["true_label"] = self.true_labels[i]
+            out.append(row)
+        return out
+
+
+class CustomAdapter(TextClassifier):
+    """Windows like the document classifier; per window the unit-length embedding and the head's logits (cosine
+    similarities in zero-shot); per document the mean of window logits, then softmax/sigmoid (few-shot) or the
+    per-label zero-shot calibration."""
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> dict[str, torch.Tensor]:
+        pooled = self.model.pooled(input_ids, attention_mask)
+        return {"logits": self.model.head(pooled), "pooled": pooled}
+
+    def postprocess(self, records: Sequence[TextRecord], prepared, outputs) -> CustomPredictions:
+        from biofm.tasks.custom.zeroshot import calibration_from_json, zero_shot_probs
+
+        extra, labels, n = self.spec.extra or {}, list(self.spec.labels), len(records)
+        multi, mode = bool(extra.get("multi_label")), extra.get("mode", "zero-shot")
+        probs, emb, counts = np.zeros((0, len(labels)), np.float32), None, np.zeros(0, int)
+        if n:
+            owner = prepared.context
+            counts = np.bincount(np.asarray(owner), minlength=n)
+            logits = mean_by_document(outputs["logits"], owner, n, dtype=np.float64)
+            emb = mean_by_document(outputs["pooled"], owner, n).astype(np.float32)
+            if mode == "few-shot":
+                if multi:
+                    probs = (1 / (1 + np.exp(-logits))).astype(np.float32)
+                else:
+                    z = np.exp(logits - logits.max(-1, keepdims=True))
+                    probs = (z / z.sum(-1, keepdims=True)).astype(np.float32)
+            else:
+                probs = zero_shot_probs(logits, multi, calibration_from_json(extra.get("calibration")))
+        thresholds = list(extra.get("thresholds") or ([0.5] * len(labels) if multi else []))
+        return CustomPredictions([r.id for r in records], [r.text for r in records], emb, self.spec.name,
+                                 counts.tolist(), labels, probs, multi, thresholds, mode,
+                                 [r.label for r in records])
