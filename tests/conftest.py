@@ -115,9 +115,9 @@ def tiny_report(tiny_model_dir, tmp_path_factory):
     return out, train_report_model(get_task("reports"), data[:48], data[48:], out, name="tiny-reports", cfg=cfg)
 
 
-TOY_SMILES = ["CCO", "CCN", "CCC", "CCCl", "CCBr", "c1ccccc1", "c1ccccc1O", "c1ccccc1N", "CC(=O)O", "CC(=O)N",
-              "C1CCCCC1", "C1CCNCC1", "OCC(O)CO", "CC(C)O", "CC(C)N", "c1ccncc1", "Cc1ccccc1", "Clc1ccccc1",
-              "CCOC(=O)C", "NCCO", "C[C@H](N)C(=O)O", "[NH4+]", "CC[O-]", "C%10CCCCC%10", "FC(F)F"]
+@pytest.fixture(scope="session")
+def tiny_report_dir(tiny_report) -> Path:
+    return tiny_report[0]
 
 
 @pytest.fixture(scope="session")
@@ -128,10 +128,11 @@ def tiny_molecule_dir(tmp_path_factory):
     from biofm.chem.pretrain import pretrain_encoder
     from biofm.chem.train import train_molecule_model
     from biofm.tasks import get_task
+    from biofm.tasks.molecules.testing import SMILES as TOY_SMILES, carbons
 
     root = tmp_path_factory.mktemp("models-mol")
     pretrain_encoder(TOY_SMILES * 4, root / "enc", epochs=1, batch_size=16, hidden=32, layers=1)
-    y = np.array([[s.count("C") + s.count("c")] for s in TOY_SMILES], dtype=np.float32)  # carbon count
+    y = np.array([[carbons(s)] for s in TOY_SMILES], dtype=np.float32)  # carbon count
     idx = list(range(len(TOY_SMILES)))
     train_molecule_model(get_task("molecules"), root / "enc", TOY_SMILES, y, (idx[:18], idx[18:22], idx[22:]), root / "tiny-mol",
                          name="tiny-mol", targets=["carbons"], kind="regression", epochs=3, lr=1e-3, device="cpu")

@@ -56,7 +56,7 @@ def write_reviewed(path: Path, per_label: int = 8, multi_label: bool = False) ->
     return path
 
 
-def train_config(tmp_path: Path, folder: Path) -> dict:
+def train_config(tmp_path: Path, folder: Path, encoder: Path | None = None) -> dict:
     """A training config for the table-driven test: a few contrastive steps on short texts."""
     train = write_reviewed(Path(tmp_path) / "reviewed.csv")
     return {"labels": str(folder), "train": str(train), "max_steps": 3, "max_length": 16, "min_per_label": 4}
