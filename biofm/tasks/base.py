@@ -1,8 +1,10 @@
 """The task registry. A task is one :class:`TaskKind`: everything that differs between modalities lives on it.
 
 Pages, the CLI, review, training and batch jobs ask the registry (:func:`get_task`, :func:`task_names`) and call
-the kind's hooks; nothing outside ``biofm/tasks`` names a task. A new task is one module that defines a TaskKind
-and calls :func:`register` (chemprop's ``utils/registry.py`` is the pattern).
+the kind's hooks; nothing outside ``biofm/tasks`` names a task. A new task is one folder, ``biofm/tasks/<task>/``:
+``kind.py`` defines its TaskKind, ``__init__.py`` calls :func:`register`, ``testing.py`` holds the inputs of the
+table-driven test (see ``biofm/tasks/__init__.py``); chemprop's ``utils/registry.py`` is the pattern. Registering a
+kind also registers its review codec with the review store (:func:`biofm.review.codec.register_codec`).
 """
 
 from __future__ import annotations
