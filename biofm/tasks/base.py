@@ -237,6 +237,7 @@ class TaskKind:
     example_options: dict = {}  # read options for it (its columns)
     train_example: str = ""  # a labelled file in assets/examples to fine-tune on
     model_flags: dict = {}  # extra CLI flags naming the model, flag -> help (e.g. custom's --labels)
+    page: str = ""  # the app page made for this task ("": the More tasks page runs it, from its output fields)
 
     # models ------------------------------------------------------------------------------------------------
     def build(self, spec, device: torch.device) -> tuple[object, torch.nn.Module]:

@@ -232,6 +232,7 @@ def _reference(path: str, mtime: int) -> tuple[np.ndarray, list[str]]:
 class MoleculesKind(TaskKind):
     name = "molecules"
     title = "Molecules"
+    page = "Molecules"
     input_kind = "smiles"
     default_model = "esol"
     adapter_class = MoleculePredictor

@@ -217,6 +217,7 @@ class NerTagger(Adapter):
 class NerKind(TaskKind):
     name = "ner"
     title = "Clinical entities"
+    page = "Clinical entities"
     default_model = "bc5cdr-ner"
     adapter_class = NerTagger
     peft_task = "TOKEN_CLS"

@@ -103,6 +103,7 @@ class PhiTagger(NerTagger):
 class PhiKind(NerKind):
     name = "phi"
     title = "Protected health information"
+    page = "Privacy"
     default_model = "phi-deid"
     adapter_class = PhiTagger
     example = "phi_notes.csv"  # synthetic notes with fake identifiers

@@ -123,6 +123,7 @@ class ReportLabeler(TextClassifier):
 class ReportsKind(TaskKind):
     name = "reports"
     title = "Imaging reports"
+    page = "Imaging reports"
     input_kind = "report"
     default_model = "chexpert-reports"
     adapter_class = ReportLabeler

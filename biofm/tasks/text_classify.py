@@ -94,6 +94,7 @@ class LabelCodec(ClassCodec):
 class TextClassifyKind(TaskKind):
     name = "text-classify"
     title = "Clinical text (disease category)"
+    page = "Clinical text"
     default_model = "disease-category"
     adapter_class = TextClassifier
     verbs = (*TaskKind.verbs, "compare")

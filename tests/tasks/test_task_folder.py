@@ -6,84 +6,19 @@ from __future__ import annotations
 
 import csv
 import json
-import sys
-import textwrap
 
 import pytest
 
-import biofm.tasks
 from biofm.cli import main
-from biofm.tasks import TASK_DIRS_ENV, TASKS, get_task, load_task_folders, task_names
+from biofm.tasks import get_task, task_names
+from tests.tasks.lab_task import TASK, lab_task_folder
 from tests.tasks.test_every_task import model_dirs  # noqa: F401  (the fixture)
-
-TASK = "side-effects"
-
-FOLDER_INIT = '''
-"""Adverse drug events named in a note: any of nausea, rash, dizziness (multi-label)."""
-
-from biofm.tasks.base import register
-from biofm.tasks.fields import MultiLabelProbs
-from biofm.tasks.text_head import TextHeadKind
-
-
-class SideEffects(TextHeadKind):
-    name = "side-effects"
-    title = "Adverse drug events (multi-label)"
-    output = MultiLabelProbs("labels")
-
-
-KIND = register(SideEffects())
-'''
-
-FOLDER_TESTING = '''
-"""Inputs for the table-driven test, kept with the task."""
-
-import json
-import shutil
-from pathlib import Path
-
-INPUT = ("notes.csv", "id,text\\n1,nausea after the first dose\\n2,\\n3,a rash on both arms\\n4,dizzy on standing\\n")
-LABELS = ["dizziness", "nausea", "rash"]
-WORDS = {"nausea": ["nausea", "vomiting"], "rash": ["rash", "hives"], "dizziness": ["dizzy", "vertigo"]}
-
-
-def model_dir(root, encoder):
-    """A model of this task over any small three-label classifier (its head is read as three labels)."""
-    folder = Path(root) / "tiny-side-effects"
-    shutil.copytree(encoder, folder)
-    spec = json.loads((folder / "biofm.json").read_text())
-    (folder / "biofm.json").write_text(json.dumps({**spec, "name": folder.name, "task": "side-effects",
-                                                   "labels": LABELS}))
-    return folder
-
-
-def train_config(tmp_path, folder):
-    rows = []
-    for i in range(8):
-        for a, b in (("nausea", "rash"), ("rash", "dizziness"), ("dizziness", "nausea")):
-            given = [a] if i % 2 else [a, b]
-            rows.append(f"n{len(rows)},started the drug and has {' and '.join(WORDS[g][i % 2] for g in given)},"
-                        + ";".join(given))
-    path = Path(tmp_path) / "reviewed.csv"
-    path.write_text("id,text,labels\\n" + "\\n".join(rows) + "\\n")
-    return {"train": str(path), "base": str(folder), "method": "full", "max_length": 16}
-'''
 
 
 @pytest.fixture
 def task_folder(tmp_path_factory, monkeypatch):
-    root = tmp_path_factory.mktemp("lab-tasks")
-    (root / "side_effects").mkdir()
-    (root / "side_effects" / "__init__.py").write_text(textwrap.dedent(FOLDER_INIT))
-    (root / "side_effects" / "testing.py").write_text(textwrap.dedent(FOLDER_TESTING))
-    monkeypatch.setenv(TASK_DIRS_ENV, str(root))
-    assert TASK not in task_names()
-    assert "biofm.tasks.side_effects" in load_task_folders()
-    yield root
-    TASKS.pop(TASK, None)  # gone again: the folder was the only place the task existed
-    for module in [m for m in sys.modules if m.startswith("biofm.tasks.side_effects")]:
-        del sys.modules[module]
-    biofm.tasks.__path__.remove(str(root))
+    with lab_task_folder(tmp_path_factory.mktemp("lab-tasks"), monkeypatch) as root:
+        yield root
 
 
 def test_a_multi_label_task_folder_passes_the_every_task_test(task_folder, model_dirs, tmp_path):

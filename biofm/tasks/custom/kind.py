@@ -173,6 +173,7 @@ class CustomCodec(ReviewCodec):
 class CustomKind(TaskKind):
     name = "custom"
     title = "Your own labels (zero-shot, then few-shot)"
+    page = "Your own labels"
     default_model = ""  # none: each label set is the user's own model folder
     adapter_class = CustomAdapter
     example = "custom_notes.csv"  # 48 short notes biofm wrote (smoking, adverse drug events, falls), true labels
