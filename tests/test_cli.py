@@ -76,7 +76,7 @@ def test_predict_ner_jsonl_and_conll(tiny_tagger_dir, tmp_path):
     out = tmp_path / "ents.jsonl"
     assert main(["predict", "ner", str(src), "-o", str(out), "--model", str(tiny_tagger_dir), "-q"]) == 0
     rec = json.loads(out.read_text())
-    assert set(rec) == {"id", "text", "entities"} and rec["id"] == "n1"
+    assert set(rec) == {"id", "text", "entities", "windows"} and rec["id"] == "n1" and rec["windows"] == 1
     for e in rec["entities"]:
         assert rec["text"][e["start"]:e["end"]] == e["text"]
     conll = tmp_path / "in.conll"

@@ -32,8 +32,19 @@ class ReviewCodec:
     text_header = "text"
 
     def items(self, preds) -> list[dict]:
-        """Review items: external_id, text, prediction (JSON), confidence, disagreement."""
-        raise NotImplementedError
+        """Review items: external_id, text, prediction (JSON), confidence. Written once for predictions made of
+        typed output fields (:meth:`biofm.tasks.base.Predictions.outputs`): the first field's prediction and
+        confidence, plus the input's true label where it had one; other tasks override this."""
+        outputs = preds.outputs() if hasattr(preds, "outputs") else []
+        if not outputs:
+            raise NotImplementedError(f"{type(self).__name__} needs items() for {type(preds).__name__}")
+        f, names, value = outputs[0]
+        conf = f.confidence(names, value)
+        truth = list(getattr(preds, "true_labels", None) or []) or [None] * len(preds.ids)
+        return [{"external_id": rid, "text": text, "confidence": float(conf[i]),
+                 "prediction": {**f.prediction(names, value, i),
+                                **({"true_label": truth[i]} if truth[i] is not None else {})}}
+                for i, (rid, text) in enumerate(zip(preds.ids, preds.texts))]
 
     def value(self, prediction: dict) -> dict:
         """The reviewable part of a stored prediction (what 'accept' records)."""

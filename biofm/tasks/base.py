@@ -196,8 +196,30 @@ class Predictions:
     def n_windowed(self) -> int:
         return sum(1 for w in self.windows if w > 1)
 
+    def outputs(self) -> list[tuple]:
+        """The typed output fields of these predictions: ``(field, names, value)`` per field
+        (:mod:`biofm.tasks.fields`), the reviewable one first. Rows, review items, map colours and metrics are
+        built from them, once per field type; a task whose outputs are not fields overrides those instead."""
+        return []
+
     def rows(self, detail: bool = False) -> list[dict]:
-        raise NotImplementedError
+        """``id,text``, each output field's columns, ``windows`` and ``true_label`` (when the input had one), from
+        :meth:`outputs`; ``detail``: the JSONL form (lists kept as lists)."""
+        outputs = self.outputs()
+        if not outputs:
+            raise NotImplementedError(f"{type(self).__name__} has no output fields: it writes its own rows")
+        truth = list(getattr(self, "true_labels", None) or [])
+        has_truth = any(t is not None for t in truth)
+        out = []
+        for i, (rid, text) in enumerate(zip(self.ids, self.texts)):
+            row = {"id": rid, "text": text}
+            for f, names, value in outputs:
+                row.update(f.columns(names, value, i, detail))
+            row["windows"] = int(self.windows[i]) if i < len(self.windows) else 1
+            if has_truth:
+                row["true_label"] = truth[i]
+            out.append(row)
+        return out
 
 
 class TaskKind:
@@ -224,6 +246,7 @@ class TaskKind:
     example_options: dict = {}  # read options for it (its columns)
     train_example: str = ""  # a labelled file in assets/examples to fine-tune on
     model_flags: dict = {}  # extra CLI flags naming the model, flag -> help (e.g. custom's --labels)
+    page: str = ""  # the app page made for this task ("": the More tasks page runs it, from its output fields)
 
     # models ------------------------------------------------------------------------------------------------
     def build(self, spec, device: torch.device) -> tuple[object, torch.nn.Module]:
@@ -296,8 +319,13 @@ class TaskKind:
 
     # explanations ------------------------------------------------------------------------------------------
     def targets(self, preds: Predictions, i: int) -> list:
-        """What can be explained for document ``i``; the predicted target first."""
-        raise NotImplementedError
+        """What can be explained for document ``i``; the predicted target first (default: from the first output
+        field, :meth:`biofm.tasks.fields.OutputField.targets`)."""
+        outputs = preds.outputs()
+        if not outputs:
+            raise NotImplementedError(f"{self.name} names its own explanation targets")
+        f, names, value = outputs[0]
+        return f.targets(names, value, i)
 
     def target_label(self, preds: Predictions, i: int, target) -> str:
         return str(target)
@@ -322,7 +350,13 @@ class TaskKind:
 
     # maps --------------------------------------------------------------------------------------------------
     def colour_columns(self, preds: Predictions, records: Sequence) -> dict[str, list]:
-        return {}
+        """Columns a map can be coloured by (name -> one value per item): every output field's
+        (:meth:`biofm.tasks.fields.OutputField.colours`), the true label of the records beside the first."""
+        truth = [getattr(r, "label", None) for r in records]
+        cols: dict[str, list] = {}
+        for k, (f, names, value) in enumerate(preds.outputs()):
+            cols.update(f.colours(names, value, truth if k == 0 else None))
+        return cols
 
     def evaluate(self, loaded: LoadedModel, records: Sequence) -> dict:
         """Scores of a model on labelled records, for comparing models (tasks with the 'compare' verb)."""

@@ -24,8 +24,9 @@ def task_inputs(task: str):
     ``START-END``) for span tasks, ``FIXTURE`` (the conftest fixture holding its tiny model) or
     ``model_dir(root, encoder)`` (a model built over the tiny encoder), and ``train_config(tmp_path, folder,
     encoder)`` (the task's training options for one quick run)."""
-    package = type(get_task(task)).__module__.rpartition(".")[0]
-    return importlib.import_module(f"{package}.testing")
+    module = importlib.import_module(type(get_task(task)).__module__)
+    package = module.__name__ if hasattr(module, "__path__") else module.__name__.rpartition(".")[0]
+    return importlib.import_module(f"{package}.testing")  # a kind defined in the folder's __init__ or a module
 
 
 @pytest.fixture

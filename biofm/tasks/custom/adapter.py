@@ -12,7 +12,7 @@ import torch
 
 from biofm.records import TextRecord
 from biofm.tasks.base import Predictions
-from biofm.tasks.custom.labelset import LABEL_SEPARATOR
+from biofm.tasks.fields import ClassProbs, MultiLabelProbs
 from biofm.tasks.custom.teach import confidence, decisions
 from biofm.tasks.text_classify.kind import TextClassifier
 from biofm.tasks.windows import mean_by_document
@@ -43,20 +43,25 @@ class CustomPredictions(Predictions):
         """Confidence per item (:func:`biofm.tasks.custom.teach.confidence`)."""
         return confidence(self.probs, self.multi_label, self.thresholds or None)
 
+    def outputs(self) -> list[tuple]:
+        """One typed field: multi-label probabilities with the label set's thresholds, or class probabilities."""
+        field_ = MultiLabelProbs("labels", self.thresholds or None) if self.multi_label else ClassProbs("label")
+        return [(field_, self.label_names, self.probs)]
+
     def rows(self, detail: bool = False) -> list[dict]:
-        """``id,text,label|labels,score,p_<label>...,mode`` (``labels``: names joined by ``;``; detail: a list)."""
-        truth = any(t is not None for t in self.true_labels)
-        key = "labels" if self.multi_label else "label"
+        """``id,text,label|labels,score,p_<label>...,windows,mode`` (``labels``: names joined by ``;``; detail: a
+        list), then ``true_label`` when the input had one."""
         out = []
-        for i, (rid, text, lab, score) in enumerate(zip(self.ids, self.texts, self.labels, self.scores)):
-            value = (lab if detail else LABEL_SEPARATOR.join(lab)) if self.multi_label else lab
-            row = {"id": rid, "text": text, key: value, "score": round(float(score), 6)}
-            row.update({f"p_{n}": round(float(p), 6) for n, p in zip(self.label_names, self.probs[i])})
+        for row in super().rows(detail):
+            truth = row.pop("true_label", _NONE)
             row["mode"] = self.mode
-            if truth:
-                row["true_label"] = self.true_labels[i]
+            if truth is not _NONE:
+                row["true_label"] = truth
             out.append(row)
         return out
+
+
+_NONE = object()
 
 
 class CustomAdapter(TextClassifier):

@@ -8,9 +8,9 @@ import torch
 from biofm.review.codec import Editor, ReviewCodec
 from biofm.tasks.base import Option, TaskKind
 from biofm.tasks.custom.adapter import CustomAdapter, CustomPredictions
-from biofm.tasks.custom.labelset import LABEL_SEPARATOR
 from biofm.tasks.custom.teach import teach_order
 from biofm.tasks.text_classify.kind import TEXT_READ_OPTIONS
+from biofm.tasks.fields import ClassCodec, MultiLabelCodec
 
 
 class CustomObjective:
@@ -38,78 +38,57 @@ class CustomObjective:
 
 
 class CustomCodec(ReviewCodec):
-    """Single-label: ``{"label": name}``; multi-label: ``{"labels": [names]}`` (a checkbox per label). Items carry
-    ``teach_rank`` (0 = teach first: uncertain and unlike the others, :func:`~biofm.tasks.custom.teach.teach_order`).
-    Export: ``id,text,label`` or ``id,text,labels`` (names joined by ``;``), what ``biofm train custom`` reads."""
+    """Single-label: the class-probabilities field's codec (``{"label": name}``); multi-label: the multi-label
+    field's (``{"labels": [names]}``, a tick box per label); chosen per item by the value's shape. Items carry
+    ``teach_rank`` (0 = teach first: uncertain and unlike the others, :func:`~biofm.tasks.custom.teach.teach_order`)
+    and the model's ``mode``. Export: ``id,text,label`` or ``id,text,labels`` (names joined by ``;``), what
+    ``biofm train custom`` reads."""
+
+    single, multi = ClassCodec(), MultiLabelCodec()
+
+    def _codec(self, value: dict) -> ReviewCodec:
+        return self.multi if "labels" in value else self.single
 
     def items(self, preds: CustomPredictions) -> list[dict]:
+        out = super().items(preds)
         order = teach_order(preds.probs, preds.multi_label, preds.embeddings)
-        rank = {i: r for r, i in enumerate(order)}
-        conf, labels = preds.scores, preds.labels
-        truth = preds.true_labels or [None] * len(preds.ids)
-        out = []
-        for i, (rid, text) in enumerate(zip(preds.ids, preds.texts)):
-            probs = {n: round(float(x), 5) for n, x in zip(preds.label_names, preds.probs[i])}
-            pred = {"labels": labels[i], "thresholds": dict(zip(preds.label_names, preds.thresholds))} \
-                if preds.multi_label else {"label": labels[i]}
-            pred.update({"probs": probs, "mode": preds.mode, "teach_rank": rank[i]})
-            if truth[i] is not None:
-                pred["true_label"] = truth[i]
-            out.append({"external_id": rid, "text": text, "confidence": float(conf[i]), "prediction": pred})
+        for rank, i in enumerate(order):
+            out[i]["prediction"].update({"mode": preds.mode, "teach_rank": rank})
         return out
 
-    @staticmethod
-    def _multi(prediction: dict) -> bool:
-        return "labels" in prediction
-
     def value(self, prediction: dict) -> dict:
-        return {"labels": list(prediction["labels"])} if self._multi(prediction) else {"label": prediction["label"]}
+        return self._codec(prediction).value(prediction)
 
     def explain_targets(self, prediction: dict, labels) -> list:
-        if not self._multi(prediction):
-            return super().explain_targets(prediction, labels)
-        given = list(prediction["labels"])
-        return given + [lab for lab in labels if lab not in given]
+        return self._codec(prediction).explain_targets(prediction, labels)
 
     def label_names(self, values, labels) -> list[str]:
         return list(labels) if labels else sorted({n for v in values for n in v.get("labels", [v.get("label")])})
 
-    def _given(self, value: dict) -> list:
-        return list(value["labels"]) if "labels" in value else [value.get("label")]
-
     def label_value(self, value: dict, name: str):
-        return name in self._given(value)
+        return self._codec(value).label_value(value, name)
 
     def overall_value(self, value: dict):
-        return LABEL_SEPARATOR.join(sorted(value["labels"])) if "labels" in value else value.get("label")
+        return self._codec(value).overall_value(value)
 
     def is_positive(self, value: dict, name: str) -> bool:
-        return name in self._given(value)
+        return self._codec(value).is_positive(value, name)
 
     def csv_rows(self, rows, labels):
-        if rows and "labels" in rows[0][1]:
-            return ["id", self.text_header, "labels"], [[v.external_id, v.text, LABEL_SEPARATOR.join(val["labels"])]
-                                                         for v, val in rows]
-        return super().csv_rows(rows, labels)
+        return self._codec(rows[0][1] if rows else {}).csv_rows(rows, labels)
 
     def editor(self, text: str, prediction: dict, labels) -> Editor:
-        if not self._multi(prediction):
-            return super().editor(text, prediction, labels)
-        probs, given = prediction.get("probs", {}), set(prediction["labels"])
-        rows = [{"label": n, "model": f"{probs[n]:.2f}" if n in probs else "", "reviewed": n in given}
-                for n in labels]
-        return Editor(rows, ["reviewed"], help="tick every label the note has")
+        return self._codec(prediction).editor(text, prediction, labels)
 
     def from_editor(self, rows: list[dict], text: str):
-        if rows and "field" in rows[0]:
-            return super().from_editor(rows, text)
-        return {"labels": [r["label"] for r in rows if bool(r.get("reviewed"))]}, None
+        return (self.single if rows and "field" in rows[0] else self.multi).from_editor(rows, text)
 
 
 class CustomKind(TaskKind):
     name = "custom"
     order = 60
     title = "Your own labels (zero-shot, then few-shot)"
+    page = "Your own labels"
     default_model = ""  # none: each label set is the user's own model folder
     adapter_class = CustomAdapter
     example = "custom_notes.csv"  # 48 short notes biofm wrote (smoking, adverse drug events, falls), true labels
@@ -175,27 +154,6 @@ class CustomKind(TaskKind):
 
     def summary(self, preds: CustomPredictions) -> str:
         return f"{len(preds.ids)} prediction(s) ({preds.mode})"
-
-    def targets(self, preds: CustomPredictions, i: int) -> list:
-        lab = preds.labels[i]
-        first = list(lab) if preds.multi_label else [lab]
-        return first + [n for n in preds.label_names if n not in first]
-
-    def colour_columns(self, preds: CustomPredictions, records) -> dict[str, list]:
-        labels = preds.labels
-        cols: dict[str, list] = {}
-        if preds.multi_label:
-            for j, n in enumerate(preds.label_names):
-                cols[n] = ["yes" if n in lab else "no" for lab in labels]
-        else:
-            cols["prediction"] = list(labels)
-        cols["confidence"] = [float(x) for x in preds.scores]
-        for j, n in enumerate(preds.label_names):
-            cols[f"p({n})"] = [float(x) for x in preds.probs[:, j]]
-        truth = [r.label for r in records]
-        if any(t is not None for t in truth):
-            cols["true label"] = [t if t is not None else "(none)" for t in truth]
-        return cols
 
     def evaluate(self, loaded, records) -> dict:
         from biofm.tasks.custom.fewshot import metrics, parse_value, targets

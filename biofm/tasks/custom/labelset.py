@@ -17,7 +17,7 @@ from biofm.models.spec import EMBEDDED_BASE
 LABELS_FILE = "labels.json"
 MAX_DESCRIPTION = 300  # characters: a one-line description, not a guideline document
 MAX_NAME = 60
-LABEL_SEPARATOR = ";"  # between labels of one item in a multi-label CSV cell
+from biofm.tasks.fields import LABEL_SEPARATOR  # noqa: E402  (between labels of one item in a multi-label CSV cell)
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 

@@ -246,6 +246,7 @@ class MoleculesKind(TaskKind):
     name = "molecules"
     order = 40
     title = "Molecules"
+    page = "Molecules"
     input_kind = "smiles"
     default_model = "esol"
     adapter_class = MoleculePredictor

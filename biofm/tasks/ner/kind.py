@@ -18,9 +18,12 @@ from biofm.entities import Entity, decode_bio
 from biofm.inference import masked_mean
 from biofm.records import TextRecord
 from biofm.tasks.base import Adapter, Option, Predictions, Prepared, TaskKind, common_train_options
+from biofm.tasks.fields import Spans
 from biofm.tasks.ner.parts import CONLL_SUFFIXES, EntityObjective, SpanCodec, read_conll_records, write_conll_tags
 from biofm.tasks.text_classify.kind import TEXT_READ_OPTIONS
 from biofm.tasks.windows import best_window, mean_by_document, window_starts
+
+SPANS = Spans("entities")
 
 
 @dataclass
@@ -35,10 +38,15 @@ class NerPredictions(Predictions):
     entities: list[list[Entity]] = field(default_factory=list)
     word_tags: list[list[tuple[Word, str, float]]] = field(default_factory=list)
 
+    def outputs(self) -> list[tuple]:
+        """One typed field: the spans found (entity types as the names). Rows (``{"id", "text", "entities":
+        [{"start","end","label","text","score"}], "windows"}`` per document), review items and map colours come
+        from it."""
+        return [(SPANS, [], [[e.as_dict() for e in ents] for ents in self.entities])]
+
     def rows(self, detail: bool = False) -> list[dict]:
-        """``{"id", "text", "entities": [{"start","end","label","text","score"}]}`` per document."""
-        return [{"id": i, "text": t, "entities": [e.as_dict() for e in ents]}
-                for i, t, ents in zip(self.ids, self.texts, self.entities)]
+        """Spans nest, so rows are always the detail (JSONL) form."""
+        return super().rows(detail=True)
 
     def entity_rows(self) -> list[dict]:
         """One row per entity: id, text, label, start, end, score."""
@@ -187,6 +195,7 @@ class NerKind(TaskKind):
     name = "ner"
     order = 20
     title = "Clinical entities"
+    page = "Clinical entities"
     default_model = "bc5cdr-ner"
     adapter_class = NerTagger
     peft_task = "TOKEN_CLS"
@@ -256,13 +265,6 @@ class NerKind(TaskKind):
         if not found and not target:
             raise ValueError(f"{preds.ids[i]}: no entity was predicted at {start}-{end}; give its type with --target")
         return [Target(found[0] if found else target, start, end)]
-
-    def colour_columns(self, preds: NerPredictions, records) -> dict[str, list]:
-        cols: dict[str, list] = {"entities": [len(e) for e in preds.entities]}
-        for kind in sorted({e.label for ents in preds.entities for e in ents}):
-            cols[f"{kind} mentions"] = [sum(e.label == kind for e in ents) for ents in preds.entities]
-        cols["confidence"] = [float(min((e.score for e in ents), default=1.0)) for ents in preds.entities]
-        return cols
 
     def check_training_file(self, path, config: dict) -> str:
         from biofm.tasks.ner.parts import check_conll_file

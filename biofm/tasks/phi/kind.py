@@ -105,6 +105,7 @@ class PhiKind(NerKind):
     name = "phi"
     order = 50
     title = "Protected health information"
+    page = "Privacy"
     default_model = "phi-deid"
     adapter_class = PhiTagger
     example = "phi_notes.csv"  # synthetic notes with fake identifiers

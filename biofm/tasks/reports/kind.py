@@ -124,6 +124,7 @@ class ReportsKind(TaskKind):
     name = "reports"
     order = 30
     title = "Imaging reports"
+    page = "Imaging reports"
     input_kind = "report"
     default_model = "chexpert-reports"
     adapter_class = ReportLabeler

@@ -10,9 +10,11 @@ import torch
 
 from biofm.inference import masked_mean
 from biofm.records import TextRecord
-from biofm.review.codec import ReviewCodec
 from biofm.tasks.base import ID_COLUMN, Adapter, Option, Predictions, Prepared, TaskKind, common_train_options
+from biofm.tasks.fields import ClassCodec, ClassProbs
 from biofm.tasks.windows import mean_by_document, window_ids
+
+CLASS_PROBS = ClassProbs("label")
 
 TEXT_READ_OPTIONS = (Option("text_column", "column or key holding the text (default: guessed)"), ID_COLUMN,
                      Option("one_per_line", "a .txt holds one document per line", False, bool))
@@ -34,19 +36,11 @@ class TextPredictions(Predictions):
     def scores(self) -> np.ndarray:
         return self.probs.max(1)
 
-    def rows(self, detail: bool = False) -> list[dict]:
-        """``id,text,label,score,p_<label>...,windows`` (plus ``true_label`` when the input had one); ``windows``:
-        how many sliding windows the document was read in (1: it fit the model's length)."""
-        truth = any(t is not None for t in self.true_labels)
-        out = []
-        for i, (rid, text, label) in enumerate(zip(self.ids, self.texts, self.labels)):
-            row = {"id": rid, "text": text, "label": label, "score": round(float(self.probs[i].max()), 6)}
-            row.update({f"p_{n}": round(float(p), 6) for n, p in zip(self.label_names, self.probs[i])})
-            row["windows"] = int(self.windows[i]) if i < len(self.windows) else 1
-            if truth:
-                row["true_label"] = self.true_labels[i]
-            out.append(row)
-        return out
+    def outputs(self) -> list[tuple]:
+        """One typed field: class probabilities ``[n, L]`` over ``label_names``. Rows
+        (``id,text,label,score,p_<label>...,windows``, plus ``true_label`` when the input had one; ``windows``: how
+        many sliding windows the document was read in), review items and map colours come from it."""
+        return [(CLASS_PROBS, self.label_names, self.probs)]
 
 
 class TextClassifier(Adapter):
@@ -91,22 +85,16 @@ def mean_by_owner(outputs, owner: list[int], n_docs: int):
     return (z / z.sum(-1, keepdims=True)).astype(np.float32), emb, counts
 
 
-class LabelCodec(ReviewCodec):
-    """One label per document; exports ``id,text,label`` (what ``biofm train text-classify`` reads)."""
-
-    def items(self, preds: TextPredictions) -> list[dict]:
-        truth = preds.true_labels or [None] * len(preds.ids)
-        return [{"external_id": rid, "text": text, "confidence": float(p.max()),
-                 "prediction": {"label": preds.label_names[int(p.argmax())],
-                                "probs": {n: round(float(x), 5) for n, x in zip(preds.label_names, p)},
-                                **({"true_label": t} if t is not None else {})}}
-                for rid, text, p, t in zip(preds.ids, preds.texts, preds.probs, truth)]
+class LabelCodec(ClassCodec):
+    """One label per document; exports ``id,text,label`` (what ``biofm train text-classify`` reads). Items, the
+    editor and agreement are the class-probabilities field's (:class:`biofm.tasks.fields.ClassCodec`)."""
 
 
 class TextClassifyKind(TaskKind):
     name = "text-classify"
     order = 10
     title = "Clinical text (disease category)"
+    page = "Clinical text"
     default_model = "disease-category"
     adapter_class = TextClassifier
     verbs = (*TaskKind.verbs, "compare")
@@ -142,19 +130,6 @@ class TextClassifyKind(TaskKind):
         note = (f"; {preds.n_windowed} document(s) were longer than the model's window and were classified with "
                 "sliding windows") if preds.n_windowed else ""
         return f"{len(preds.ids)} predictions{note}"
-
-    def targets(self, preds: TextPredictions, i: int) -> list:
-        predicted = preds.labels[i]
-        return [predicted] + [lab for lab in preds.label_names if lab != predicted]
-
-    def colour_columns(self, preds: TextPredictions, records) -> dict[str, list]:
-        cols = {"prediction": list(preds.labels), "confidence": [float(x) for x in preds.scores]}
-        truth = [r.label for r in records]
-        if any(t is not None for t in truth):
-            cols["true label"] = [t if t is not None else "(none)" for t in truth]
-            cols["correct"] = ["(no label)" if t is None else ("correct" if t == p else "wrong")
-                               for t, p in zip(truth, preds.labels)]
-        return cols
 
     def evaluate(self, loaded, records) -> dict:
         from biofm.tasks.text_classify.train import evaluate

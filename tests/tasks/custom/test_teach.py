@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 
-from biofm.tasks.custom.fewshot import choose_thresholds
+from biofm.train.splits import choose_thresholds
 from biofm.tasks.custom.teach import accept_above, confidence, is_dev, learning_curve, teach_order, uncertainty
 
 

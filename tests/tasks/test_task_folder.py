@@ -1,0 +1,56 @@
+"""A new task is one folder: a multi-label task written here, as a folder outside biofm (``BIOFM_TASK_DIRS``), runs
+through the same table-driven test as every shipped task (read, predict, rows, explain, map, review, export,
+train), and through the CLI, with no other file edited."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from biofm.cli import main
+from biofm.tasks import get_task, task_names
+from tests.tasks.lab_task import TASK, lab_task_folder
+from tests.tasks.test_every_task import task_model, test_every_task_end_to_end  # noqa: F401  (the fixture)
+
+
+@pytest.fixture
+def task_folder(tmp_path_factory, monkeypatch):
+    with lab_task_folder(tmp_path_factory.mktemp("lab-tasks"), monkeypatch) as root:
+        yield root
+
+
+@pytest.mark.parametrize("task", [TASK])
+def test_a_multi_label_task_folder_passes_the_every_task_test(task_folder, task, task_model, tmp_path):
+    assert TASK in task_names("train") and TASK in task_names("explain")
+    test_every_task_end_to_end(task, task_model, tmp_path)
+    trained = tmp_path / f"trained-{TASK}"
+    spec = json.loads((trained / "biofm.json").read_text())
+    assert spec["task"] == TASK and spec["labels"] == ["dizziness", "nausea", "rash"]
+    assert len(spec["extra"]["thresholds"]) == 3  # per-label thresholds chosen on the dev part
+    assert "macro-F1" in (trained / "README.md").read_text()
+
+
+def test_the_folder_task_through_the_cli(task_folder, tiny_model_dir, tmp_path):
+    from biofm.tasks import side_effects  # noqa: F401  (imported from the folder)
+
+    testing = __import__("biofm.tasks.side_effects.testing", fromlist=["x"])
+    name, content = testing.INPUT
+    (tmp_path / name).write_text(content)
+    model = testing.model_dir(tmp_path / "models", tiny_model_dir)
+    out = tmp_path / "pred.csv"
+    assert main(["predict", TASK, str(tmp_path / name), "--model", str(model), "-o", str(out), "-q"]) == 0
+    rows = list(csv.DictReader(open(out)))
+    assert [r["id"] for r in rows] == ["1", "3", "4"]
+    assert {"labels", "score", "p_nausea", "p_rash", "p_dizziness"} <= set(rows[0])
+    assert all(set(filter(None, r["labels"].split(";"))) <= {"nausea", "rash", "dizziness"} for r in rows)
+    assert "row" in (tmp_path / "pred.errors.csv").read_text()  # the empty note, named
+
+    config = testing.train_config(tmp_path, model)
+    trained = tmp_path / "cli-trained"
+    assert main(["train", TASK, "--train", config["train"], "--base", str(model), "--method", "full",
+                 "--max-length", "16", "--epochs", "1", "--out", str(trained), "--device", "cpu", "-q"]) == 0
+    assert main(["predict", TASK, str(tmp_path / name), "--model", str(trained), "-o", str(out), "-q"]) == 0
+    assert len(list(csv.DictReader(open(out)))) == 3
+    assert get_task(TASK).codec.train_export_format() == "csv"
