@@ -11,11 +11,61 @@ its ``biofm.json``.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from biofm.train.common import (TrainConfig, TrainingDataError, build_trainable, encoder_base, file_sha256,
                                 fit_config, save_weights, seed_everything, stratified_split, write_results)
+
+
+@dataclass
+class HeadRun:
+    """A sequence head being trained: tokenizer, model (LoRA-wrapped or whole), where it runs, and ``view``, the
+    task's adapter over it (dev predictions go through the same path as ``biofm predict``)."""
+
+    tokenizer: object
+    model: object
+    device: object
+    precision: str
+    view: object
+
+
+def prepare_head(kind, names: list[str], cfg: TrainConfig, out: Path, name: str, start=None) -> HeadRun:
+    """Seeded, on its device: a trainable head of ``len(names)`` outputs over ``cfg.base`` (or continuing the
+    registered model ``start``, :func:`biofm.train.common.build_trainable`) and ``kind``'s adapter over it."""
+    from biofm.models.load import LoadedModel, pick_device, pick_precision
+    from biofm.models.spec import ModelSpec
+
+    seed_everything(cfg.seed)
+    device = pick_device(cfg.device)
+    precision = pick_precision(device, cfg.precision)
+    tokenizer, model = build_trainable(cfg, kind.auto_class(), kind.peft_task, names, device, start=start)
+    spec = ModelSpec(name=name, task=kind.name, labels=tuple(names), input_kind=kind.input_kind,
+                     max_length=cfg.max_length, source="local", location=str(out))
+    return HeadRun(tokenizer, model, device, precision, kind.adapter(LoadedModel(spec, tokenizer, model, device,
+                                                                                  precision)))
+
+
+def fit_head(run: HeadRun, texts: Sequence[str], y, loss_fn, evaluate: Callable[[], dict], cfg: TrainConfig,
+             out: Path, metric: str = "macro_f1", progress=None, should_stop=None) -> dict:
+    """Train the head on ``texts`` with targets ``y`` (a tensor, one row per text) under ``loss_fn(logits, y)``:
+    :func:`biofm.train.common.fit` (early stopping on the dev ``metric`` of ``evaluate()``, the best epoch
+    restored, checkpoints under ``out/checkpoint``). Returns fit's ``{"dev", "history"}``."""
+    import torch
+
+    from biofm.inference import autocast, pad_batch
+
+    tok, model, device, precision = run.tokenizer, run.model, run.device, run.precision
+    enc = tok(list(texts), truncation=True, max_length=cfg.max_length)["input_ids"]
+
+    def batch_loss(idx: list[int]) -> torch.Tensor:
+        ids, mask = pad_batch([enc[i] for i in idx], tok.pad_token_id or 0)
+        with autocast(device, precision):
+            logits = model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits
+        return loss_fn(logits.float(), y[idx].to(device))
+
+    return fit_config(model, cfg, len(enc), batch_loss, evaluate, metric, out, progress, should_stop)
 
 
 def read_head_file(kind, path, config: dict, names: list[str] | None = None):
@@ -64,11 +114,7 @@ def train_text_head(kind, config: dict, progress: Callable[[dict], None] | None 
                     should_stop: Callable[[], bool] | None = None) -> str:
     """Train ``kind``'s head (LoRA or full) on ``config["train"]``; writes weights, ``biofm.json``, metrics and
     the card under ``config["out"]``; a one-line summary. Dev: ``config["dev"]`` or ``dev_fraction`` of train."""
-    import torch
-
-    from biofm.inference import autocast, pad_batch
-    from biofm.models.load import LoadedModel, pick_device, pick_precision
-    from biofm.models.spec import ModelSpec, write_spec
+    from biofm.models.spec import write_spec
     from biofm.tasks.fields import MultiLabelProbs
     from biofm.train.cards import write_card
     from biofm.train.splits import choose_thresholds
@@ -85,27 +131,12 @@ def train_text_head(kind, config: dict, progress: Callable[[dict], None] | None 
         train, train_gold = [records[i] for i in tr], [gold[i] for i in tr]
         dev, dev_gold = [records[i] for i in dv], [gold[i] for i in dv]
     output, name = kind.output, config.get("name") or out.name
-    seed_everything(cfg.seed)
-    device = pick_device(cfg.device)
-    precision = pick_precision(device, cfg.precision)
-    tokenizer, model = build_trainable(cfg, kind.auto_class(), kind.peft_task, names, device)
-    enc = tokenizer([r.text for r in train], truncation=True, max_length=cfg.max_length)["input_ids"]
-    y, loss_fn = output.targets_tensor(names, train_gold), output.loss()
-    spec = ModelSpec(name=name, task=kind.name, labels=tuple(names), input_kind=kind.input_kind,
-                     max_length=cfg.max_length, source="local", location=str(out))
-    view = kind.adapter(LoadedModel(spec, tokenizer, model, device, precision))
-
-    def batch_loss(idx: list[int]) -> torch.Tensor:
-        ids, mask = pad_batch([enc[i] for i in idx], tokenizer.pad_token_id or 0)
-        with autocast(device, precision):
-            logits = model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits
-        return loss_fn(logits.float(), y[idx].to(device))
-
-    def evaluate() -> dict:
-        return output.metrics(names, dev_gold, view.predict(dev).values)
-
+    run = prepare_head(kind, names, cfg, out, name)
     t0 = time.time()
-    fitted = fit_config(model, cfg, len(train), batch_loss, evaluate, "macro_f1", out, progress, should_stop)
+    fitted = fit_head(run, [r.text for r in train], output.targets_tensor(names, train_gold), output.loss(),
+                      lambda: output.metrics(names, dev_gold, run.view.predict(dev).values), cfg, out,
+                      progress=progress, should_stop=should_stop)
+    view, model, tokenizer, device, precision = run.view, run.model, run.tokenizer, run.device, run.precision
     extra, tuned = {}, None
     if isinstance(output, MultiLabelProbs):
         dev_p = view.predict(dev).values

@@ -13,7 +13,6 @@ chosen per label on a held-out part of the remaining items, split by iterative s
 from __future__ import annotations
 
 import ast
-import json
 import shutil
 import tempfile
 import time

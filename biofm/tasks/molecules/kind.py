@@ -16,7 +16,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from biofm.chem.conformal import DEFAULT_CONFIDENCE
 from biofm.tasks.base import ID_COLUMN, Adapter, Option, Predictions, Prepared, TaskKind

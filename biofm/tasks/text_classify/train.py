@@ -10,24 +10,12 @@ import numpy as np
 import torch
 from sklearn.metrics import accuracy_score, classification_report, f1_score
 
-from biofm.inference import autocast, pad_batch
-from biofm.models.load import LoadedModel, pick_device, pick_precision
-from biofm.models.spec import EMBEDDED_BASE, ModelSpec, write_spec
+from biofm.models.spec import EMBEDDED_BASE, write_spec
 from biofm.records import TextRecord
-from biofm.train.common import (
-    TrainConfig,
-    TrainingDataError,
-    build_trainable,
-    check_labels,
-    compare_with,
-    encoder_base,
-    fit_config,
-    save_weights,
-    seed_everything,
-    start_model,
-    stratified_split,
-    write_results,
-)
+from biofm.train.common import (TrainConfig, TrainingDataError, check_labels, compare_with, encoder_base,
+                                save_weights, start_model, stratified_split, write_results)
+from biofm.train.head import fit_head, prepare_head
+
 
 def evaluate(clf, records: Sequence[TextRecord], batch_size: int = 32) -> dict:
     preds = clf.predict(records, batch_size=batch_size)
@@ -84,27 +72,15 @@ def train_text_classifier(kind, train_records: Sequence[TextRecord], out_dir: st
     start = start_model(cfg.base, kind.name, kind.default_model, labels)
     if start is not None:
         labels = list(start.labels)  # its classifier's outputs, in its order (the file may use fewer)
-    seed_everything(cfg.seed)
-    device = pick_device(cfg.device)
-    precision = pick_precision(device, cfg.precision)
-    tokenizer, model = build_trainable(cfg, kind.auto_class(), kind.peft_task, labels, device, start=start)
+    run = prepare_head(kind, labels, cfg, Path(out_dir), name, start=start)
+    tokenizer, model, device, precision, clf_view = run.tokenizer, run.model, run.device, run.precision, run.view
     label_ids = {lab: i for i, lab in enumerate(labels)}
-    enc = tokenizer([r.text for r in train], truncation=True, max_length=cfg.max_length)["input_ids"]
     y = torch.tensor([label_ids[r.label] for r in train])
     weights = None
     if cfg.class_weights:
         counts = np.bincount(y.numpy(), minlength=len(labels)).astype(np.float32)
         weights = torch.tensor(counts.sum() / (len(labels) * np.maximum(counts, 1)), device=device)
     loss_fn = torch.nn.CrossEntropyLoss(weight=weights)
-    spec = ModelSpec(name=name, task=kind.name, labels=tuple(labels), input_kind=kind.input_kind,
-                     max_length=cfg.max_length, source="local", location=str(out_dir))
-    clf_view = kind.adapter(LoadedModel(spec, tokenizer, model, device, precision))
-
-    def batch_loss(idx: list[int]) -> torch.Tensor:
-        ids, mask = pad_batch([enc[i] for i in idx], tokenizer.pad_token_id or 0)
-        with autocast(device, precision):
-            logits = model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits
-        return loss_fn(logits.float(), y[idx].to(device))
 
     if start is not None:  # the model it starts from, on the dev rows, before any step
         model.eval()
@@ -112,8 +88,8 @@ def train_text_classifier(kind, train_records: Sequence[TextRecord], out_dir: st
                      **dev_scores(dev, clf_view.predict(dev).labels)}
     else:
         reference = shipped_reference(kind, dev, cfg)
-    fitted = fit_config(model, cfg, len(train), batch_loss, lambda: evaluate(clf_view, dev), "macro_f1", out_dir,
-                        progress, should_stop)
+    fitted = fit_head(run, [r.text for r in train], y, loss_fn, lambda: evaluate(clf_view, dev), cfg, Path(out_dir),
+                      progress=progress, should_stop=should_stop)
     best, out = fitted["dev"], Path(out_dir)
     comparison = compare_with(reference, {"model": name, **dev_scores(dev, clf_view.predict(dev).labels)}, len(dev))
     saved_base = (start.base or EMBEDDED_BASE if start.adapter else start.location) if start else encoder_base(cfg.base)
