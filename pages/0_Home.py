@@ -35,6 +35,9 @@ st.page_link("pages/1b_Your_own_labels.py", label="Your own labels: define categ
 st.page_link("pages/2_Clinical_entities.py", label="Clinical entities: Chemical and Disease mentions", icon=":material/label:")
 st.page_link("pages/3_Imaging_reports.py", label="Imaging reports: 14 CheXpert observations with evidence", icon=":material/radiology:")
 st.page_link("pages/4_Molecules.py", label="Molecules: SMILES validation, properties, atom attributions", icon=":material/science:")
+if webui.folder_tasks():
+    st.page_link("pages/9_More_tasks.py", label="More tasks: " + ", ".join(webui.folder_tasks()),
+                 icon=":material/extension:")
 st.page_link("pages/6_Embeddings.py", label="Embeddings: a map of any batch", icon=":material/scatter_plot:")
 st.page_link("pages/5_Review.py", label="Review: accept or correct predictions, agreement, export", icon=":material/fact_check:")
 st.page_link("pages/7_Models.py", label="Models and training: cards, training in the background, comparison", icon=":material/model_training:")

@@ -6,7 +6,7 @@ import streamlit as st
 
 import webui
 from biofm.io.writers import table_bytes
-from biofm.tasks import get_task, task_names
+from biofm.tasks import get_task
 from webui.panels import batch_panels, item_panels
 
 st.set_page_config(page_title="More tasks · biofm", page_icon=webui.FAVICON, layout="wide")
@@ -14,7 +14,7 @@ st.title("More tasks")
 st.caption("Tasks added as a folder (biofm/tasks/<task>/, or a folder named by BIOFM_TASK_DIRS) without a page of "
            "their own. Research use only; not a diagnosis.")
 
-tasks = [t for t in task_names("predict") if not get_task(t).page]
+tasks = webui.folder_tasks()
 if not tasks:
     st.info("Every task has its own page. A new task is one folder: see 'Adding a task' in the README.")
     st.stop()

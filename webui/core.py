@@ -17,6 +17,13 @@ FAVICON = str(PROJECT_ROOT / "assets" / "favicon.png")
 
 
 @st.cache_resource
+def folder_tasks() -> list[str]:
+    """Tasks that run (the predict verb) but have no page of their own: the More tasks page runs them."""
+    from biofm.tasks import task_names
+
+    return [t for t in task_names("predict") if not get_task(t).page]
+
+
 def settings() -> Settings:
     return load_settings()
 

@@ -1,7 +1,7 @@
 """A text task declared by its output field: a new task that reads notes and puts one head on the encoder is a
 folder whose ``__init__.py`` subclasses :class:`TextHeadKind`, sets ``name``, ``title`` and ``output`` (a field of
 :mod:`biofm.tasks.fields`), and registers it. Reading, windowed prediction, rows, review, maps, explanations,
-metrics and training (:func:`biofm.train.head.train_text_head`) then come from the field type.
+metrics and training (:func:`biofm.tasks.train_head.train_text_head`) then come from the field type.
 
 Example (``biofm/tasks/side_effects/__init__.py``)::
 
@@ -158,7 +158,7 @@ class TextHeadKind(TaskKind):
         return {k: round(v, 4) for k, v in m.items() if isinstance(v, float)}
 
     def check_training_file(self, path, config: dict) -> str:
-        from biofm.train.head import read_head_file
+        from biofm.tasks.train_head import read_head_file
 
         names, records, gold = read_head_file(self, path, config)
         counts = self.output.codec.label_names(gold, names)
@@ -166,6 +166,6 @@ class TextHeadKind(TaskKind):
         return f"{len(records)} labelled items: " + ", ".join(f"{n} {k}" for n, k in per.items())
 
     def train(self, config: dict, progress=None, should_stop=None) -> str:
-        from biofm.train.head import train_text_head
+        from biofm.tasks.train_head import train_text_head
 
         return train_text_head(self, config, progress, should_stop)

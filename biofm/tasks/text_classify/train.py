@@ -14,7 +14,7 @@ from biofm.models.spec import EMBEDDED_BASE, write_spec
 from biofm.records import TextRecord
 from biofm.train.common import (TrainConfig, TrainingDataError, check_labels, compare_with, encoder_base,
                                 save_weights, start_model, stratified_split, write_results)
-from biofm.train.head import fit_head, prepare_head
+from biofm.tasks.train_head import fit_head, prepare_head
 
 
 def evaluate(clf, records: Sequence[TextRecord], batch_size: int = 32) -> dict:
