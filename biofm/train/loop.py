@@ -232,6 +232,8 @@ def run(model: torch.nn.Module, *, n_examples: int, batch, evaluate, metric: str
     device = next(model.parameters()).device
     config = getattr(model, "config", None)
     use_cache, verbosity = getattr(config, "use_cache", None), hf_logging.get_verbosity()
+    bars = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()  # no "Writing model shards" bar at every checkpoint
     try:
         args = TrainingArguments(
             output_dir=str(folder), num_train_epochs=trained_epochs if stopped else epochs,
@@ -260,6 +262,8 @@ def run(model: torch.nn.Module, *, n_examples: int, batch, evaluate, metric: str
         best_epoch = events.epoch_of(trainer.state.best_global_step if trainer.state.best_model_checkpoint else None)
     finally:
         hf_logging.set_verbosity(verbosity)
+        if bars:
+            hf_logging.enable_progress_bar()
         if scratch is not None:
             scratch.cleanup()
     model.eval()
