@@ -125,9 +125,8 @@ class Events(TrainerCallback):
         self.total = steps_per_epoch * epochs
         self.progress, self.should_stop = progress or (lambda _: None), should_stop
         self.history, self.dev, self.history_file = history, dev, history_file
-        self.t0 = time.time() - (history[-1]["seconds"] if history else 0.0)  # a resumed run's clock goes on
         self.trainer: IndexTrainer | None = None
-        self.t_run, self.step_run = time.time(), 0
+        self.t_run, self.step_run, self.t0 = time.time(), 0, time.time()
 
     def _timing(self, step: int) -> dict:
         """Seconds elapsed and the estimated seconds left (this run's mean pace, dev evaluations included)."""
@@ -137,6 +136,7 @@ class Events(TrainerCallback):
 
     def on_train_begin(self, args, state, control, **kwargs):
         self.t_run, self.step_run = time.time(), state.global_step  # a resumed run's earlier steps are not timed
+        self.t0 = self.t_run - (self.history[-1]["seconds"] if self.history else 0.0)  # its clock goes on
 
     def on_epoch_begin(self, args, state, control, **kwargs):
         self.trainer.step_losses.clear()
