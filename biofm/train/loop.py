@@ -266,6 +266,8 @@ def run(model: torch.nn.Module, *, n_examples: int, batch, evaluate, metric: str
             hf_logging.enable_progress_bar()
         if scratch is not None:
             scratch.cleanup()
+        elif folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()  # stopped before its first checkpoint: no empty folder left behind
     model.eval()
     if not history:
         raise ValueError("training ran no epoch (no training examples?)")

@@ -128,7 +128,7 @@ def test_a_cancelled_run_resumed_ends_like_an_uninterrupted_one(tmp_path):
     assert [h["dev_score"] for h in resumed["history"]] == pytest.approx([h["dev_score"] for h in whole["history"]],
                                                                         rel=1e-6)
     assert all(torch.allclose(v, weights[k], atol=1e-6) for k, v in snapshot(model).items())
-    assert not folder.exists()
+    assert model.out.weight is model.emb.weight and not folder.exists()
 
 
 def test_a_run_that_had_stopped_early_trains_no_further_on_resume(tmp_path, monkeypatch):
@@ -160,14 +160,17 @@ def test_a_run_that_had_stopped_early_trains_no_further_on_resume(tmp_path, monk
 
 def test_a_fresh_run_ignores_an_older_runs_checkpoints(tmp_path):
     model, batch, evaluate = toy()
-    kw = dict(n_examples=N, metric="score", epochs=3, lr=0.05, batch_size=BATCH, seed=0, checkpoint_dir=tmp_path)
+    folder = tmp_path / "ck"
+    kw = dict(n_examples=N, batch=batch, evaluate=evaluate, metric="score", epochs=3, lr=0.05, batch_size=BATCH,
+              seed=0, checkpoint_dir=folder)
     with pytest.raises(KeyboardInterrupt):
-        fit(model, batch=batch, evaluate=evaluate, **kw, should_stop=lambda: True)
-    stale = tmp_path / "checkpoint-99"
-    stale.mkdir()
+        fit(model, **kw, should_stop=lambda: True)
+    assert not folder.exists()  # cancelled before its first checkpoint: no empty folder left
+    stale = folder / "checkpoint-99"
+    stale.mkdir(parents=True)
     (stale / "trainer_state.json").write_text("{}")
-    result = fit(model, batch=batch, evaluate=evaluate, **kw)  # resume not asked for
-    assert len(result["history"]) == 3 and not tmp_path.exists()
+    result = fit(model, **kw)  # resume not asked for: the stale checkpoint is neither resumed nor kept
+    assert len(result["history"]) == 3 and not folder.exists()
 
 
 def test_a_report_head_module_round_trips_through_its_checkpoint(tmp_path):
@@ -188,6 +191,30 @@ def test_a_report_head_module_round_trips_through_its_checkpoint(tmp_path):
     result = fit(model, n_examples=N, batch=batch, evaluate=evaluate, metric="score", epochs=3, lr=0.01,
                  batch_size=BATCH, seed=0, checkpoint_dir=tmp_path / "ck")
     assert result["dev"]["epoch"] == 2 and same(snapshot(model), seen[1]) and not same(seen[1], seen[2])
+
+
+def test_a_lora_model_gets_its_best_epochs_adapter_back(tiny_model_dir, tmp_path):
+    from biofm.tasks import get_task
+    from biofm.train.common import TrainConfig, build_trainable
+
+    kind = get_task("text-classify")
+    cfg = TrainConfig(base=str(tiny_model_dir), method="lora", device="cpu", seed=0)
+    _, model = build_trainable(cfg, kind.auto_class(), kind.peft_task, ["a", "b", "c"], torch.device("cpu"))
+    ids, y = torch.randint(5, 100, (N, 6)), torch.randint(0, 3, (N,))
+
+    def batch(idx):
+        return nn.functional.cross_entropy(model(input_ids=ids[idx]).logits, y[idx])
+
+    trained = [k for k, p in model.named_parameters() if p.requires_grad]
+    assert any("lora_" in k for k in trained) and any("classifier" in k for k in trained)
+    evaluate, seen = scripted(model, [0.7, 0.2, 0.3])
+    result = fit(model, n_examples=N, batch=batch, evaluate=evaluate, metric="score", epochs=3, lr=0.05,
+                 batch_size=BATCH, seed=0, checkpoint_dir=tmp_path / "ck")
+    assert result["dev"]["epoch"] == 1
+    now = snapshot(model)
+    assert all(torch.equal(now[k], seen[0][k]) for k in now if any(t in k for t in ("lora_", "classifier")))
+    assert not all(torch.equal(seen[0][k], seen[2][k]) for k in now if "lora_" in k)
+    assert not (tmp_path / "ck").exists()
 
 
 def test_distinct_tensors_stores_shared_memory_once_per_name(tmp_path):
