@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import random
 import json
@@ -90,112 +89,44 @@ def write_json(path: Path, data) -> None:
     path.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n", encoding="utf-8")
 
 
-from biofm.train.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
-
-
 def fit(model: torch.nn.Module, *, n_examples: int, batch: Callable[[list[int]], torch.Tensor],
         evaluate: Callable[[], dict], metric: str, epochs: int, lr: float, batch_size: int, seed: int,
         weight_decay: float = 0.01, warmup_fraction: float = 0.1, patience: int = 3,
         progress: Callable[[dict], None] | None = None, should_stop: Callable[[], bool] | None = None,
         checkpoint_dir: Path | None = None, resume: bool = False) -> dict:
-    """The training loop every trainer shares.
+    """The training loop every trainer shares, on transformers' ``Trainer`` (:mod:`biofm.train.loop`).
 
-    ``batch(indices)`` returns the loss of those training examples (forward under the caller's autocast);
-    ``evaluate()`` returns dev metrics holding ``metric``. AdamW with weight decay, linear warm-up/decay, gradient
-    clipping at 1.0, early stopping on the dev metric; the best epoch's weights are loaded back at the end.
-    With ``checkpoint_dir`` the state is saved (safetensors + JSON) after every epoch and removed on success;
-    ``resume`` continues from it after a crash or a cancel.
+    ``batch(indices)`` returns the mean loss (a 0-d tensor) of those training examples, ``indices`` being a list of
+    at most ``batch_size`` ints below ``n_examples`` (forward under the caller's autocast); ``evaluate()`` returns
+    the dev metrics, a dict holding the float ``metric`` (higher is better). Trainer's AdamW (``adamw_torch``, weight
+    decay on all but biases and LayerNorm weights), a linear warm-up over ``warmup_fraction`` of the steps then
+    linear decay, gradient clipping at 1.0; a dev evaluation after every epoch, early stopping after ``patience``
+    epochs without improvement (``EarlyStoppingCallback``), and the best epoch's weights loaded back at the end
+    (``load_best_model_at_end``). The model stays on its device (``use_cpu`` when that is the CPU); ``seed`` seeds
+    Trainer (shuffling, dropout).
+
+    Checkpoints: with ``checkpoint_dir`` Trainer saves ``checkpoint_dir/checkpoint-<step>/`` after every epoch (model
+    weights in safetensors: ``model.safetensors``, or ``adapter_model.safetensors`` for a PEFT model; optimizer,
+    scheduler and RNG state as torch files that resume loads with ``weights_only=True``; ``trainer_state.json``), at
+    most the last and the best, plus ``fit_history.json`` (the history and each epoch's dev metrics); all of it is
+    removed on success. ``resume`` continues from the newest checkpoint there after a crash or a cancel (a run whose
+    early stopping had already ended trains no further); without a checkpoint it starts afresh. Without
+    ``checkpoint_dir`` the best epoch's weights go to a temporary folder, removed at the end.
+
+    ``progress`` receives step events (``epoch, epochs, step, total_steps, loss, elapsed_s, eta_s``), an ``epoch``
+    event after each evaluation (its history entry) and ``early_stop``; ``should_stop()`` is asked after every step
+    and a True answer raises ``KeyboardInterrupt("training cancelled")`` (the checkpoint of the last whole epoch
+    stays for ``resume``).
+
+    Returns ``{"dev": best epoch's metrics + "epoch", "history": [{epoch, step, train_loss, dev_<metric>,
+    dev_<other float metrics>, seconds}, ...]}``.
     """
-    import time
+    from biofm.train.loop import run
 
-    params = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
-    steps_per_epoch = (n_examples + batch_size - 1) // batch_size
-    total = steps_per_epoch * epochs
-    scheduler = linear_schedule(optimizer, int(total * warmup_fraction), total)
-    gen = torch.Generator().manual_seed(seed)
-    history, best, best_state, best_metrics, bad_epochs, step = [], -float("inf"), None, {}, 0, 0
-    first_epoch = 1
-    if resume and checkpoint_dir is not None and (Path(checkpoint_dir) / "checkpoint.json").is_file():
-        meta, best_state = load_checkpoint(Path(checkpoint_dir), model, optimizer, scheduler, gen)
-        history, best, best_metrics = meta["history"], meta["best"], meta["best_metrics"]
-        bad_epochs, step, first_epoch = meta["bad_epochs"], meta["step"], meta["epoch"] + 1
-        if bad_epochs >= patience:
-            first_epoch = epochs + 1
-    t0 = time.time() - (history[-1]["seconds"] if history else 0.0)
-    t_run, step_run = time.time(), step  # this run's pace (a resumed run's earlier steps are not timed here)
-    for epoch in range(first_epoch, epochs + 1):
-        order = torch.randperm(n_examples, generator=gen).tolist()
-        batches = [order[b * batch_size:(b + 1) * batch_size] for b in range(steps_per_epoch)]
-        running, step = _epoch(model, params, optimizer, scheduler, batch, batches, step,
-                               lambda s, loss: progress and progress({"epoch": epoch, "epochs": epochs, "step": s,
-                                                                      "total_steps": total, "loss": loss,
-                                                                      **_timing(t_run, s - step_run, total - s)}),
-                               should_stop)
-        metrics = evaluate()
-        entry = {"epoch": epoch, "step": step, "train_loss": float(np.mean(running)), f"dev_{metric}": metrics[metric],
-                 **{f"dev_{k}": v for k, v in metrics.items() if isinstance(v, float) and k != metric},
-                 "seconds": round(time.time() - t0, 1)}
-        history.append(entry)
-        if progress:
-            progress({**entry, "epochs": epochs, "total_steps": total, "event": "epoch", "metric": metric,
-                      **_timing(t_run, step - step_run, total - step)})
-        if metrics[metric] > best or best_state is None:  # NaN never beats: keep at least one state
-            best, bad_epochs = metrics[metric], 0
-            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-            best_metrics = {**metrics, "epoch": epoch}
-        else:
-            bad_epochs += 1
-        if checkpoint_dir is not None:
-            save_checkpoint(Path(checkpoint_dir), model, optimizer, scheduler, gen, best_state, {
-                "epoch": epoch, "step": step, "history": history, "best": best, "best_metrics": best_metrics,
-                "bad_epochs": bad_epochs})
-        if bad_epochs >= patience:
-            if progress and epoch < epochs:
-                progress({"event": "early_stop", "epoch": epoch, "epochs": epochs, "patience": patience,
-                          "best_epoch": best_metrics.get("epoch"), "step": step, "total_steps": total})
-            break
-    model.load_state_dict(best_state)
-    model.eval()
-    _remove_checkpoint(checkpoint_dir)
-    return {"dev": best_metrics, "history": history}
-
-
-def _timing(started: float, steps_done: int, steps_left: int) -> dict:
-    """Seconds elapsed and the estimated seconds left (the mean pace so far, dev evaluations included)."""
-    import time
-
-    elapsed = time.time() - started
-    eta = elapsed / steps_done * steps_left if steps_done > 0 else None
-    return {"elapsed_s": round(elapsed, 1), "eta_s": None if eta is None else round(eta, 1)}
-
-
-def _epoch(model, params, optimizer, scheduler, batch, batches, step: int, report, should_stop):
-    """One pass over the training batches: AdamW step, clipping at 1.0, schedule; (losses, step)."""
-    model.train()
-    running = []
-    for idx in batches:
-        loss = batch(idx)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        optimizer.step()
-        scheduler.step()
-        step += 1
-        running.append(loss.item())
-        report(step, loss.item())
-        if should_stop and should_stop():
-            raise KeyboardInterrupt("training cancelled")
-    model.eval()
-    return running, step
-
-
-def _remove_checkpoint(checkpoint_dir) -> None:
-    if checkpoint_dir is not None:
-        for name in ("checkpoint.safetensors", "checkpoint.json"):
-            (Path(checkpoint_dir) / name).unlink(missing_ok=True)
-        with contextlib.suppress(OSError):
-            Path(checkpoint_dir).rmdir()
+    return run(model, n_examples=n_examples, batch=batch, evaluate=evaluate, metric=metric, epochs=epochs, lr=lr,
+               batch_size=batch_size, seed=seed, weight_decay=weight_decay, warmup_fraction=warmup_fraction,
+               patience=patience, progress=progress, should_stop=should_stop,
+               checkpoint_dir=None if checkpoint_dir is None else Path(checkpoint_dir), resume=resume)
 
 
 LORA_TARGETS = ["query", "key", "value", "dense"]

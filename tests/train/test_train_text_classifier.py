@@ -28,8 +28,9 @@ def toy(n_per_class=12):
 def test_training_lowers_the_loss_and_the_saved_model_predicts(tiny_model_dir, tmp_path, method):
     events = []
     out = tmp_path / method
-    # LoRA on a random tiny encoder leaves a plateau at ln 3 after a few epochs at 2e-2 (1e-2 stalls on the 27-row split)
-    cfg = TrainConfig(base=str(tiny_model_dir), method=method, epochs=12, lr=3e-3 if method == "full" else 2e-2,
+    # LoRA on a random tiny encoder leaves its plateau at ln 3 after a few epochs at 1e-2 (seeds 1-3 all end below 0.55
+    # on Trainer's shuffling); 2e-2 is unstable on the 27-row split
+    cfg = TrainConfig(base=str(tiny_model_dir), method=method, epochs=12, lr=3e-3 if method == "full" else 1e-2,
                       batch_size=8, max_length=16, seed=1, device="cpu", precision="fp32", patience=10)
     result = train_text_classifier(get_task("text-classify"), toy(), out, name=f"toy-{method}", cfg=cfg, progress=events.append)
     losses = [h["train_loss"] for h in result["history"]]
@@ -69,8 +70,9 @@ def test_cancelled_training_resumes_from_its_checkpoint(tiny_model_dir, tmp_path
         train_text_classifier(get_task("text-classify"), toy(), out, name="r", cfg=cfg,
                               progress=lambda e: steps.append(e.get("step")),
                               should_stop=lambda: len(steps) > 2 * 4 + 3)  # 4 steps an epoch: stop inside epoch 3
-    saved = json.loads((out / "checkpoint" / "checkpoint.json").read_text())
-    assert saved["epoch"] == 2 and [h["epoch"] for h in saved["history"]] == [1, 2]
+    saved = json.loads((out / "checkpoint" / "fit_history.json").read_text())
+    assert [h["epoch"] for h in saved["history"]] == [1, 2]
+    assert (out / "checkpoint" / "checkpoint-8" / "model.safetensors").is_file()  # the last whole epoch's
     assert not (out / "biofm.json").exists()
     cfg.resume = True
     events = []
