@@ -71,19 +71,25 @@ def read_chexpert_pairs(path: str) -> list[tuple[str, dict]]:
 
 
 def _trainable(cfg: TrainConfig, device):
+    """Tokenizer and the encoder (LoRA-wrapped for lora) under a new multi-head classifier, loaded quietly: the
+    encoder's own pooler is not used, so its weights are expected to go unused (any other load problem is shown)."""
+    import warnings
+
     from transformers import AutoModel, AutoTokenizer
 
-    from biofm.models.sources import resolve_base
+    from biofm.models.sources import pretrained, pretrained_weights, resolve_base
 
     base = resolve_base(cfg.base)
-    local = Path(base).is_dir()
-    tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=local)
-    encoder = AutoModel.from_pretrained(base, use_safetensors=True, local_files_only=local, add_pooling_layer=False)
+    tokenizer = pretrained(AutoTokenizer.from_pretrained, base)
+    encoder = pretrained_weights(AutoModel.from_pretrained, base, use_safetensors=True, add_pooling_layer=False)
     if cfg.method == "lora":
         from peft import LoraConfig, get_peft_model
 
-        encoder = get_peft_model(encoder, LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=0.1,
-                                                     target_modules=LORA_TARGETS))
+        with warnings.catch_warnings():  # peft asks transformers a deprecated question
+            warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.* is deprecated",
+                                    category=FutureWarning)
+            encoder = get_peft_model(encoder, LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=0.1,
+                                                         target_modules=LORA_TARGETS))
     return tokenizer, MultiHeadClassifier(encoder, len(OBSERVATIONS), len(LABELS)).to(device)
 
 
