@@ -65,13 +65,19 @@ def train_config(tmp_path, folder, encoder=None):
 '''
 
 
+def write_lab_task(root: Path) -> Path:
+    """The task folder ``root/side_effects/`` (``__init__.py`` and ``testing.py``); returns ``root``."""
+    (root / "side_effects").mkdir(parents=True)
+    (root / "side_effects" / "__init__.py").write_text(textwrap.dedent(FOLDER_INIT))
+    (root / "side_effects" / "testing.py").write_text(textwrap.dedent(FOLDER_TESTING))
+    return root
+
+
 @contextlib.contextmanager
 def lab_task_folder(root: Path, monkeypatch):
     """Write the task folder under ``root``, point ``BIOFM_TASK_DIRS`` at it and load it; afterwards the task is
     gone again (the folder was the only place it existed)."""
-    (root / "side_effects").mkdir(parents=True)
-    (root / "side_effects" / "__init__.py").write_text(textwrap.dedent(FOLDER_INIT))
-    (root / "side_effects" / "testing.py").write_text(textwrap.dedent(FOLDER_TESTING))
+    write_lab_task(root)
     monkeypatch.setenv(TASK_DIRS_ENV, str(root))
     assert TASK not in task_names()
     assert "biofm.tasks.side_effects" in load_task_folders()
