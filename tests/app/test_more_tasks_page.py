@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app.conftest import shown
 from tests.tasks.lab_task import TASK, lab_task_folder
+from tests.tasks.test_task_folder_errors import folder, kind_code, lab  # noqa: F401  (the fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(ROOT / "pages" / "9_More_tasks.py")
@@ -55,3 +57,14 @@ def test_no_folder_task_says_so(app_env):
     at = AppTest.from_file(PAGE, default_timeout=60).run()
     assert not at.exception and not at.error
     assert any("Every task has its own page" in i.value for i in at.info)
+
+
+def test_a_broken_task_folder_is_named_on_the_page_and_the_good_one_still_runs(app_env, lab, tmp_path):
+    bad = folder(tmp_path / "lab", "broken", 'raise RuntimeError("the lab config is missing")\n')
+    folder(tmp_path / "lab", "habits", kind_code("habits", "Substance use"))
+    lab(tmp_path / "lab")
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not at.exception and not at.error
+    warning = next(shown(w.value) for w in at.warning if "was skipped" in w.value)
+    assert str(bad) in warning and "RuntimeError: the lab config is missing" in warning
+    assert at.selectbox(key="more-task").options == ["Substance use"]  # the good folder's task, as usual
