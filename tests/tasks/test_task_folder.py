@@ -54,3 +54,20 @@ def test_the_folder_task_through_the_cli(task_folder, tiny_model_dir, tmp_path):
     assert main(["predict", TASK, str(tmp_path / name), "--model", str(trained), "-o", str(out), "-q"]) == 0
     assert len(list(csv.DictReader(open(out)))) == 3
     assert get_task(TASK).codec.train_export_format() == "csv"
+
+
+def test_the_folder_task_trains_from_the_cli_with_the_phi_gate_on(task_folder, tiny_model_dir, tmp_path, monkeypatch,
+                                                                  capsys):
+    """The PHI gate reads a multi-label training file by the task's own label column (``labels``), as the trainer
+    does: ``biofm train TASK --train FILE`` works as the README writes it, with no --label-column."""
+    testing = __import__("biofm.tasks.side_effects.testing", fromlist=["x"])
+    model = testing.model_dir(tmp_path / "models", tiny_model_dir)
+    config = testing.train_config(tmp_path, model)
+    monkeypatch.setenv("BIOFM_PHI_GATE", "warn")
+    monkeypatch.setenv("BIOFM_DATA_DIR", str(tmp_path / "home"))
+    trained = tmp_path / "gated"
+    assert main(["train", TASK, "--train", config["train"], "--base", str(model), "--method", "full",
+                 "--max-length", "16", "--epochs", "1", "--out", str(trained), "--device", "cpu", "-q"]) == 0
+    err = capsys.readouterr().err
+    assert "no identifiers found" in err and "not scanned: label" in err  # the labels cell is kept, not scanned
+    assert json.loads((trained / "biofm.json").read_text())["labels"] == ["dizziness", "nausea", "rash"]
