@@ -71,3 +71,20 @@ def test_the_folder_task_trains_from_the_cli_with_the_phi_gate_on(task_folder, t
     err = capsys.readouterr().err
     assert "no identifiers found" in err and "not scanned: label" in err  # the labels cell is kept, not scanned
     assert json.loads((trained / "biofm.json").read_text())["labels"] == ["dizziness", "nausea", "rash"]
+
+
+def test_predict_without_a_model_names_the_tasks_models(task_folder, tiny_model_dir, tmp_path, monkeypatch, capsys):
+    """A folder task ships no model: with no --model, biofm says so and lists the task's registered models (it
+    used to try the current directory as a model folder)."""
+    testing = __import__("biofm.tasks.side_effects.testing", fromlist=["x"])
+    name, content = testing.INPUT
+    (tmp_path / name).write_text(content)
+    monkeypatch.chdir(tmp_path)
+    assert main(["predict", TASK, name, "-o", "pred.csv", "-q"]) == 2
+    err = capsys.readouterr().err
+    assert f"the {TASK} task has no default model" in err and f"biofm train {TASK}" in err
+    model = testing.model_dir(tmp_path / "models", tiny_model_dir)
+    monkeypatch.setenv("BIOFM_MODEL_DIRS", str(model.parent))
+    assert main(["predict", TASK, name, "-o", "pred.csv", "-q"]) == 2
+    assert "registered name: tiny-side-effects" in capsys.readouterr().err
+    assert not (tmp_path / "pred.csv").exists()
