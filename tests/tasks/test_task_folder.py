@@ -88,3 +88,20 @@ def test_predict_without_a_model_names_the_tasks_models(task_folder, tiny_model_
     assert main(["predict", TASK, name, "-o", "pred.csv", "-q"]) == 2
     assert "registered name: tiny-side-effects" in capsys.readouterr().err
     assert not (tmp_path / "pred.csv").exists()
+
+
+@pytest.mark.parametrize("gate", ["off", "warn"])
+def test_a_dev_file_without_the_label_column_is_named(task_folder, tiny_model_dir, tmp_path, monkeypatch, capsys,
+                                                      gate):
+    testing = __import__("biofm.tasks.side_effects.testing", fromlist=["x"])
+    model = testing.model_dir(tmp_path / "models", tiny_model_dir)
+    config = testing.train_config(tmp_path, model)
+    dev = tmp_path / "my-dev.csv"
+    dev.write_text("id,text,category\nd1,nausea since the first dose,nausea\n")
+    monkeypatch.setenv("BIOFM_PHI_GATE", gate)
+    monkeypatch.setenv("BIOFM_DATA_DIR", str(tmp_path / "home"))
+    assert main(["train", TASK, "--train", config["train"], "--dev", str(dev), "--base", str(model), "--epochs", "1",
+                 "--out", str(tmp_path / "m"), "--device", "cpu", "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "my-dev.csv: label column 'labels' not found; the file has columns: id, text, category" in err
+    assert not (tmp_path / "m").exists()
