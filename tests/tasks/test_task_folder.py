@@ -105,3 +105,17 @@ def test_a_dev_file_without_the_label_column_is_named(task_folder, tiny_model_di
     err = capsys.readouterr().err
     assert "my-dev.csv: label column 'labels' not found; the file has columns: id, text, category" in err
     assert not (tmp_path / "m").exists()
+
+
+def test_an_empty_labels_cell_is_no_label_on_the_map(task_folder, tiny_model_dir, tmp_path):
+    """Multi-label: an empty ``labels`` cell is an item with no label (as training reads it), also on the map."""
+    testing = __import__("biofm.tasks.side_effects.testing", fromlist=["x"])
+    model = testing.model_dir(tmp_path / "models", tiny_model_dir)
+    notes = tmp_path / "labelled.csv"
+    notes.write_text("id,text,labels\na,nausea and a rash,nausea; rash\nb,no complaints today,\nc,dizzy,dizziness\n"
+                     "d,hives everywhere,rash;;\n")
+    out = tmp_path / "map.csv"
+    assert main(["embed", str(notes), "--task", TASK, "--model", str(model), "--label-column", "labels", "--method",
+                 "pca", "-o", str(out), "-q"]) == 0
+    rows = {r["id"]: r for r in csv.DictReader(open(out))}
+    assert [rows[i]["true labels"] for i in "abcd"] == ["nausea;rash", "(no label)", "dizziness", "rash"]
