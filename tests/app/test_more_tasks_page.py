@@ -68,3 +68,14 @@ def test_a_broken_task_folder_is_named_on_the_page_and_the_good_one_still_runs(a
     warning = next(shown(w.value) for w in at.warning if "was skipped" in w.value)
     assert str(bad) in warning and "RuntimeError: the lab config is missing" in warning
     assert at.selectbox(key="more-task").options == ["Substance use"]  # the good folder's task, as usual
+
+
+def test_one_item_says_the_map_needs_three_and_nothing_about_selecting_points(lab_env):
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    at.text_area(key=f"more-{TASK}-text").set_value("nausea after the first dose")
+    next(b for b in at.button if b.label == "Run").click()
+    at.run()
+    assert not at.exception and not at.error
+    captions = [c.value for c in at.caption]
+    assert "The map needs at least 3 items." in captions
+    assert not any("lasso" in c for c in captions)  # there is no map to select points on
