@@ -79,7 +79,11 @@ NAN_LABELS = ("nan", "NaN", "NAN")
 
 def label_value(value) -> str | None:
     """A label as text, or None when there is none: empty, JSON null or NaN (never a class called 'nan').
-    A whole number is one label however it is written (JSON ``0`` and ``0.0`` are both ``"0"``)."""
+    A whole number is one label however it is written (JSON ``0`` and ``0.0`` are both ``"0"``). A JSON list (a
+    multi-label value, as Review's JSONL export writes it) is its names joined by ``;`` (an empty list: None)."""
+    if isinstance(value, (list, tuple)):
+        names = [n for n in (label_value(v) for v in value) if n is not None]
+        return ";".join(names) or None  # biofm.tasks.fields.LABEL_SEPARATOR (io imports no task)
     if value is None or isinstance(value, bool):
         return None if value is None else str(value)
     if isinstance(value, float):

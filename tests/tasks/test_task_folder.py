@@ -119,3 +119,19 @@ def test_an_empty_labels_cell_is_no_label_on_the_map(task_folder, tiny_model_dir
                  "pca", "-o", str(out), "-q"]) == 0
     rows = {r["id"]: r for r in csv.DictReader(open(out))}
     assert [rows[i]["true labels"] for i in "abcd"] == ["nausea;rash", "(no label)", "dizziness", "rash"]
+
+
+def test_a_jsonl_file_with_label_lists_trains_as_review_exports_it(task_folder, tiny_model_dir, tmp_path):
+    """Review's JSONL export of a multi-label batch holds ``"labels": [names]``: training on it learns those
+    names (it learnt the list's text, ``"['nausea', 'rash']"``, as one label)."""
+    testing = __import__("biofm.tasks.side_effects.testing", fromlist=["x"])
+    model = testing.model_dir(tmp_path / "models", tiny_model_dir)
+    rows = list(csv.DictReader(open(testing.train_config(tmp_path, model)["train"])))
+    reviewed = tmp_path / "reviewed.jsonl"
+    reviewed.write_text("".join(json.dumps({"id": r["id"], "text": r["text"], "labels": r["labels"].split(";")})
+                                + "\n" for r in rows) + json.dumps({"id": "none", "text": "felt fine", "labels": []})
+                        + "\n")
+    trained = tmp_path / "from-jsonl"
+    assert main(["train", TASK, "--train", str(reviewed), "--base", str(model), "--method", "full", "--max-length",
+                 "16", "--epochs", "1", "--out", str(trained), "--device", "cpu", "-q"]) == 0
+    assert json.loads((trained / "biofm.json").read_text())["labels"] == ["dizziness", "nausea", "rash"]
