@@ -74,6 +74,11 @@ def _load_lab_folder(module: str, folder: str) -> str | None:
         clash = sorted(n for n in tasks if TASKS.get(n) is not tasks[n])
         if not clash:
             SKIPPED_FOLDERS.pop(folder, None)
+            if set(TASKS) == set(tasks):  # loaded, but no task: a helper package, or a register() forgotten
+                import logging
+
+                logging.getLogger(__name__).warning("biofm: the task folder %s registers no task (its __init__.py "
+                                                    "calls register(YourKind()) to add one)", folder)
             return module
         problem = (f"it registers the task name(s) {', '.join(map(repr, clash))}, already registered by "
                    f"{', '.join(sorted({_where(tasks[n]) for n in clash}))}; give its TaskKind another name")

@@ -142,3 +142,20 @@ def test_a_task_name_with_odd_characters_is_refused(lab, tmp_path, name):
     lab(tmp_path / "lab")
     assert name not in TASKS
     assert f"task name {name!r}" in SKIPPED_FOLDERS[str(odd)]
+
+
+def test_an_output_given_as_the_field_class_is_named(lab, tmp_path):
+    """``output = MultiLabelProbs`` (the class, not a field) is refused where it is written, not later as a
+    missing 'label' column."""
+    bad = folder(tmp_path / "lab", "noparen", kind_code("noparen").replace('MultiLabelProbs("labels")',
+                                                                          "MultiLabelProbs"))
+    lab(tmp_path / "lab")
+    assert "noparen" not in TASKS
+    assert "Lab.output must be an output field, e.g. MultiLabelProbs(\"labels\")" in SKIPPED_FOLDERS[str(bad)]
+
+
+def test_a_folder_that_registers_nothing_is_loaded_with_a_warning(lab, tmp_path, caplog):
+    quiet = folder(tmp_path / "lab", "forgot", kind_code("forgot").replace("KIND = register(Lab())", "KIND = Lab()"))
+    assert "biofm.tasks.forgot" in lab(tmp_path / "lab")
+    assert "forgot" not in TASKS and str(quiet) not in SKIPPED_FOLDERS
+    assert f"the task folder {quiet} registers no task" in warned(caplog)
