@@ -32,7 +32,14 @@ def load_task_folders() -> list[str]:
 
     shipped = __path__[0]
     for extra in os.environ.get(TASK_DIRS_ENV, "").split(os.pathsep):
-        if extra and os.path.isdir(extra) and os.path.abspath(extra) not in map(os.path.abspath, __path__):
+        if not extra:
+            continue
+        if not os.path.isdir(extra):
+            _skip(extra, f"{TASK_DIRS_ENV} names it, but it is not a folder")
+        elif os.path.isfile(os.path.join(extra, "__init__.py")):  # one task, not a folder of tasks
+            _skip(extra, f"it is a task folder itself; {TASK_DIRS_ENV} names the folder that holds task folders "
+                         f"({os.path.dirname(os.path.abspath(extra))})")
+        elif os.path.abspath(extra) not in map(os.path.abspath, __path__):
             __path__.append(os.path.abspath(extra))
     own = list(pkgutil.iter_modules([shipped]))
     taken = {m.name: os.path.join(shipped, m.name + ("" if m.ispkg else ".py")) for m in own}

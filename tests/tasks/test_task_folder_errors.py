@@ -159,3 +159,12 @@ def test_a_folder_that_registers_nothing_is_loaded_with_a_warning(lab, tmp_path,
     assert "biofm.tasks.forgot" in lab(tmp_path / "lab")
     assert "forgot" not in TASKS and str(quiet) not in SKIPPED_FOLDERS
     assert f"the task folder {quiet} registers no task" in warned(caplog)
+
+
+def test_a_task_dir_that_is_missing_or_is_one_task_folder_is_named(lab, tmp_path, caplog):
+    one = folder(tmp_path / "lab", "habits", kind_code("habits"))
+    lab(tmp_path / "nowhere", one)  # the task folder itself named, not the folder holding it
+    assert "habits" not in TASKS
+    assert "not a folder" in SKIPPED_FOLDERS[str(tmp_path / "nowhere")]
+    assert f"names the folder that holds task folders ({tmp_path / 'lab'})" in SKIPPED_FOLDERS[str(one)]
+    assert f"skipped the task folder {one}" in warned(caplog)
