@@ -3,7 +3,7 @@ review -> train."""
 
 import streamlit as st
 
-from webui.core import FAVICON, folder_tasks
+from webui.core import FAVICON, folder_tasks, skipped_task_folders
 from webui.errors import guarded
 from webui.identity import sidebar as identity_sidebar
 
@@ -23,8 +23,9 @@ PAGES = {
         st.Page("pages/3_Imaging_reports.py", title="Imaging reports", icon=":material/radiology:",
                 url_path="Imaging_reports"),
         st.Page("pages/4_Molecules.py", title="Molecules", icon=":material/science:", url_path="Molecules"),
+        # task folders without a page of their own (BIOFM_TASK_DIRS, yours), or one that did not load (it says why)
         *([st.Page("pages/9_More_tasks.py", title="More tasks", icon=":material/extension:", url_path="More_tasks")]
-          if folder_tasks() else []),  # task folders without a page of their own (BIOFM_TASK_DIRS, yours)
+          if folder_tasks() or skipped_task_folders() else []),
     ],
     "Map, review, train": [
         st.Page("pages/6_Embeddings.py", title="Embeddings map", icon=":material/scatter_plot:", url_path="Embeddings"),

@@ -12,7 +12,7 @@ from biofm.config import Settings, load_settings
 from biofm.inference import Progress
 from biofm.models.load import LoadedModel, load_model
 from biofm.models.registry import Registry, default_registry
-from biofm.models.spec import ModelSpec
+from biofm.models.spec import ModelSpec, UnknownModelError
 from biofm.tasks import get_task, task_names
 
 
@@ -34,7 +34,13 @@ def resolve_spec(model: str | ModelSpec | None, task: str | None, settings: Sett
     own = kind.resolve_model(model, settings)
     if own is not None:
         return own
-    return registry(settings).get(model or kind.default_model, task=task, input_kind=kind.input_kind)
+    reg = registry(settings)
+    if not (model or kind.default_model):  # a task folder ships no model: never the current directory ("")
+        mine = reg.names(task)
+        raise UnknownModelError(f"the {task} task has no default model: name one with --model (a model directory, "
+                                "or a registered name: " + (", ".join(mine) if mine else
+                                                            f"none yet; train one with `biofm train {task}`") + ")")
+    return reg.get(model or kind.default_model, task=task, input_kind=kind.input_kind)
 
 
 def _guess_task(model: str | None) -> str | None:

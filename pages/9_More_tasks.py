@@ -14,6 +14,9 @@ st.title("More tasks")
 st.caption("Tasks added as a folder (biofm/tasks/<task>/, or a folder named by BIOFM_TASK_DIRS) without a page of "
            "their own. Research use only; not a diagnosis.")
 
+for folder, problem in webui.skipped_task_folders().items():
+    st.warning(f"The task folder {webui.md(folder)} was skipped: {webui.md(problem)}. The other tasks work as "
+               "usual; fix the folder and restart the app.")
 tasks = webui.folder_tasks()
 if not tasks:
     st.info("Every task has its own page. A new task is one folder: see 'Adding a task' in the README.")

@@ -3,7 +3,7 @@ panels, review and training widgets. Kept out of ``biofm/`` so the core never im
 task-specific choice comes from the task registry)."""
 
 from webui.core import (FAVICON, device_summary, explainer_model, folder_tasks, loaded_model, md, model_picker, registry,
-                        settings)
+                        settings, skipped_task_folders)
 from webui.errors import guarded
 from webui.explain import explain_one, explanation_panel
 from webui.inputs import batch_result, document_input, earlier_batches, run_batch, show_row_errors
@@ -15,4 +15,4 @@ from webui.text import text_width
 
 __all__ = ["FAVICON", "folder_tasks", "batch_map", "batch_result", "device_summary", "document_input", "earlier_batches", "embedding_panel", "explain_one", "md",
            "explainer_model", "explanation_panel", "guarded", "loaded_model", "model_picker", "progress_bar", "registry",
-           "example_review_batch", "review_store", "run_batch", "send_to_review", "settings", "show_row_errors", "substructure_panel", "text_width"]
+           "example_review_batch", "review_store", "run_batch", "send_to_review", "settings", "show_row_errors", "skipped_task_folders", "substructure_panel", "text_width"]

@@ -24,6 +24,13 @@ def folder_tasks() -> list[str]:
     return [t for t in task_names("predict") if not get_task(t).page]
 
 
+def skipped_task_folders() -> dict[str, str]:
+    """Task folders of ``BIOFM_TASK_DIRS`` that did not load -> why (:data:`biofm.tasks.SKIPPED_FOLDERS`)."""
+    from biofm.tasks import SKIPPED_FOLDERS
+
+    return dict(SKIPPED_FOLDERS)
+
+
 def settings() -> Settings:
     return load_settings()
 

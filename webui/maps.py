@@ -126,7 +126,8 @@ def batch_map(task: str, preds, records, spec: ModelSpec, key: str, explain_any:
         st.dataframe(pd.DataFrame({"id": [preds.ids[i] for i in rows], "text": [preds.texts[i][:160] for i in rows]}),
                      hide_index=True, key=f"{key}-map-selected")
     else:
-        st.caption("Select points with the box or lasso tool to list them here.")
+        if emb is not None and len(emb) >= 3:  # fewer: no map was drawn (embedding_panel said so)
+            st.caption("Select points with the box or lasso tool to list them here.")
         if not explain_any:
             return
         rows = list(range(len(preds.ids)))

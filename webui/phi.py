@@ -114,9 +114,10 @@ def gate_panel(key: str):
     return records, "run as is (acknowledged; written to the audit log)"
 
 
-def gate_training_upload(data: bytes, name: str, task: str, label_column: str | None = "label"):
+def gate_training_upload(data: bytes, name: str, task: str, label_column: str | None = None):
     """A training upload through the gate before it is saved: (bytes to save, message) or None when refused
-    (require: the refusal is shown). Not a text task, or the gate off: the bytes as they are."""
+    (require: the refusal is shown). Not a text task, or the gate off: the bytes as they are. ``label_column``
+    (kept as it is; None: ``label`` or ``labels``, whichever the file has)."""
     from biofm.io import InputError
     from biofm.phi.files import gate_training_bytes
     from biofm.phi.gate import PhiRefused

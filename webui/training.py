@@ -94,7 +94,11 @@ def options_form(task: str) -> tuple[dict, bool]:
     kind = get_task(task)
     shown = [o for o in kind.train_options if o.name not in HIDDEN]
     with st.form("train-form"):
-        name = st.text_input("Name", value=f"my-{task}", key="train-name")
+        before = st.session_state.get("train-name-task")
+        if st.session_state.get("train-name") in (None, f"my-{before}"):  # the task's own default name, unless
+            st.session_state["train-name"] = f"my-{task}"  # one was typed: choosing another task changes it too
+        st.session_state["train-name-task"] = task
+        name = st.text_input("Name", key="train-name")
         if kind.default_model and any(o.name == "base" and o.default == "auto" for o in kind.train_options):
             st.caption(f"Starts from {md(kind.default_model)}, the shipped model, when the file's labels are among its "
                        "labels (it is trained further on them); otherwise a new classifier is trained on the encoder. "

@@ -53,9 +53,10 @@ def _gated(task: str, values: dict, args) -> dict:
         return values
     s = load_settings(phi_gate=getattr(args, "phi_gate", None))
     values = dict(values)
+    options = {"label_column": get_task(task).option_defaults().get("label_column"), **values}  # the trainer's column
     for key in ("train", "dev", "test"):
         if values.get(key):
-            values[key], line = gate_training_file(values[key], s, values, getattr(args, "phi_as_is", False), task)
+            values[key], line = gate_training_file(values[key], s, options, getattr(args, "phi_as_is", False), task)
             if line:
                 print(f"{key}: {line}", file=sys.stderr)
     return values

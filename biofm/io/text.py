@@ -39,16 +39,17 @@ def sniff_delimiter(text: str) -> str:
 
 
 def _pick_column(columns: list[str], wanted: str | None, guesses: tuple[str, ...], what: str,
-                 required: bool) -> str | None:
+                 required: bool, source: str = "") -> str | None:
+    where = f"{source}: " if source else ""  # which file (a training and a dev file may both be read)
     if wanted:
         if wanted not in columns:
-            raise InputError(f"{what} column {wanted!r} not found; the file has columns: {', '.join(columns)}")
+            raise InputError(f"{where}{what} column {wanted!r} not found; the file has columns: {', '.join(columns)}")
         return wanted
     guessed = _guess(columns, guesses)
     if guessed:
         return guessed
     if required:
-        raise InputError(f"choose the {what} column; the file has columns: {', '.join(columns)}")
+        raise InputError(f"{where}choose the {what} column; the file has columns: {', '.join(columns)}")
     return None
 
 
@@ -78,7 +79,11 @@ NAN_LABELS = ("nan", "NaN", "NAN")
 
 def label_value(value) -> str | None:
     """A label as text, or None when there is none: empty, JSON null or NaN (never a class called 'nan').
-    A whole number is one label however it is written (JSON ``0`` and ``0.0`` are both ``"0"``)."""
+    A whole number is one label however it is written (JSON ``0`` and ``0.0`` are both ``"0"``). A JSON list (a
+    multi-label value, as Review's JSONL export writes it) is its names joined by ``;`` (an empty list: None)."""
+    if isinstance(value, (list, tuple)):
+        names = [n for n in (label_value(v) for v in value) if n is not None]
+        return ";".join(names) or None  # biofm.tasks.fields.LABEL_SEPARATOR (io imports no task)
     if value is None or isinstance(value, bool):
         return None if value is None else str(value)
     if isinstance(value, float):
@@ -137,10 +142,10 @@ def _read_csv(text: str, source: str, text_column: str | None, id_column: str | 
     if not any(header):
         raise InputError(f"{source}: the header row is empty")
     check_header(header, source)
-    tcol = _pick_column(header, text_column, TEXT_COLUMN_GUESSES, "text", required=len(header) > 1)
+    tcol = _pick_column(header, text_column, TEXT_COLUMN_GUESSES, "text", required=len(header) > 1, source=source)
     tcol = tcol or header[0]
-    icol = _pick_column(header, id_column, ID_COLUMN_GUESSES, "id", required=False)
-    lcol = _pick_column(header, label_column, (), "label", required=False) if label_column else None
+    icol = _pick_column(header, id_column, ID_COLUMN_GUESSES, "id", required=False, source=source)
+    lcol = _pick_column(header, label_column, (), "label", required=False, source=source) if label_column else None
     ti, ii = header.index(tcol), header.index(icol) if icol else None
     li = header.index(lcol) if lcol else None
     result = ReadResult([], [], columns=header, text_column=tcol)
@@ -215,7 +220,7 @@ def _read_jsonl(text: str, source: str, text_column: str | None, id_column: str 
     if total == 0:
         raise InputError(f"{source}: the file has no JSON lines")
     if tkey is None and first_keys is not None:
-        _pick_column(first_keys, None, TEXT_COLUMN_GUESSES, "text", required=True)  # no row had one: say so
+        _pick_column(first_keys, None, TEXT_COLUMN_GUESSES, "text", required=True, source=source)  # none had one
     _cap(result, total, max_rows, source)
     result.text_column = result.text_column or tkey
     return result

@@ -21,11 +21,15 @@ TABLES = (".csv", ".jsonl")
 CONLL = (".conll", ".tsv", ".txt", ".iob", ".bio")
 
 
-def gate_training_bytes(data: bytes, name: str, settings, label_column: str | None = "label",
+LABEL_COLUMNS = ("label", "labels")  # a table's label column when none is named (multi-label files: labels)
+
+
+def gate_training_bytes(data: bytes, name: str, settings, label_column: str | None = None,
                         text_column: str | None = None, as_is: bool = False, task: str = "",
                         progress=None) -> tuple[bytes, GateResult | None]:
-    """``(bytes to keep, gate result)``; raises PhiRefused (require) or InputError (unreadable). ``progress(done,
-    total)`` hears the scan (:func:`biofm.phi.gate.check`)."""
+    """``(bytes to keep, gate result)``; raises PhiRefused (require) or InputError (unreadable, or no column
+    ``label_column``). The label column is kept as it is (never scanned); None: the first of ``label``, ``labels``
+    the table has. ``progress(done, total)`` hears the scan (:func:`biofm.phi.gate.check`)."""
     suffix = PurePosixPath(name).suffix.lower()
     if settings.phi_gate == "off":
         return data, None
@@ -39,6 +43,9 @@ def gate_training_bytes(data: bytes, name: str, settings, label_column: str | No
 def _table(data, name, settings, label_column, text_column, as_is, task, progress=None):
     from biofm.io.text import read_text_upload
 
+    if label_column is None:
+        columns = read_text_upload(data, name, text_column=text_column, max_rows=None).columns
+        label_column = next((c for c in LABEL_COLUMNS if c in columns), None)
     res = read_text_upload(data, name, text_column=text_column, label_column=label_column, max_rows=None)
     result = check(res.records, settings.phi_gate, as_is=as_is, settings=settings, task=task, progress=progress)
     if result.as_is or not result.findings:
@@ -108,9 +115,10 @@ def save_private(data: bytes, folder: Path, name: str) -> Path:
 
 def gate_training_file(path: str, settings, config: dict, as_is: bool = False, task: str = "") -> tuple[str, str]:
     """A training file's path to train on (a de-identified copy under ``<data dir>/uploads`` when it held
-    identifiers) and the gate's one-line summary."""
+    identifiers) and the gate's one-line summary. ``config["label_column"]``: the column kept as it is (absent:
+    ``label`` or ``labels``, :func:`gate_training_bytes`)."""
     data = Path(path).read_bytes()
-    clean, result = gate_training_bytes(data, Path(path).name, settings, config.get("label_column") or "label",
+    clean, result = gate_training_bytes(data, Path(path).name, settings, config.get("label_column") or None,
                                         config.get("text_column"), as_is, task)
     if result is None:
         return path, "PHI gate off (BIOFM_PHI_GATE=off): nothing was scanned" if settings.phi_gate == "off" else ""

@@ -9,6 +9,7 @@ kind also registers its review codec with the review store (:func:`biofm.review.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
@@ -24,11 +25,16 @@ from biofm.models.load import LoadedModel
 from biofm.review.codec import register_codec
 
 TASKS: dict[str, "TaskKind"] = {}
+TASK_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")  # a CLI sub-command, a widget key, a column of the review store
 
 
 def register(kind: "TaskKind") -> "TaskKind":
     """Add a task kind under its name (a later registration of the same name replaces it), and its review codec
-    to the review store's (:func:`biofm.review.codec.register_codec`)."""
+    to the review store's (:func:`biofm.review.codec.register_codec`). ValueError when the name is not lower-case
+    letters, digits, ``-`` and ``_`` (at most 64, starting with a letter or digit)."""
+    if not isinstance(kind.name, str) or not TASK_NAME.fullmatch(kind.name):
+        raise ValueError(f"task name {kind.name!r} of {type(kind).__name__}: use lower-case letters, digits, '-' and "
+                         "'_' (at most 64, starting with a letter or digit), e.g. 'side-effects'")
     TASKS[kind.name] = kind
     if kind.codec is not None:
         register_codec(kind.name, kind.codec)

@@ -265,9 +265,8 @@ class MultiLabelProbs(OutputField):
         cols: dict[str, list] = {n: ["yes" if n in g else "no" for g in given] for n in names}
         cols["confidence"] = [float(x) for x in self.confidence(names, value)]
         cols.update({f"p({n})": [float(x) for x in np.asarray(value)[:, j]] for j, n in enumerate(names)})
-        if truth is not None and any(t is not None for t in truth):
-            cols["true labels"] = ["(none)" if t is None else LABEL_SEPARATOR.join(split_labels(t)) or "(no label)"
-                                   for t in truth]
+        if truth is not None and any(t is not None for t in truth):  # the file has true labels: an empty cell
+            cols["true labels"] = [LABEL_SEPARATOR.join(split_labels(t)) or "(no label)" for t in truth]  # is none
         return cols
 
     def prediction(self, names, value, i) -> dict:

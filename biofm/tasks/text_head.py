@@ -100,6 +100,11 @@ class TextHeadKind(TaskKind):
                                                                 "multi-label: names joined by ';')"))
     train_file_types = ("csv", "jsonl")
 
+    def __init__(self) -> None:
+        if not isinstance(self.output, OutputField):  # e.g. ``output = MultiLabelProbs``, the class itself
+            raise TypeError(f"{type(self).__name__}.output must be an output field, e.g. MultiLabelProbs(\"labels\") "
+                            f"or ClassProbs(\"label\"), not {self.output!r}")
+
     @property
     def train_options(self) -> tuple[Option, ...]:
         column = "labels" if isinstance(self.output, MultiLabelProbs) else "label"

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app.conftest import shown
 from tests.tasks.lab_task import TASK, lab_task_folder
+from tests.tasks.test_task_folder_errors import folder, kind_code, lab  # noqa: F401  (the fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(ROOT / "pages" / "9_More_tasks.py")
@@ -55,3 +57,25 @@ def test_no_folder_task_says_so(app_env):
     at = AppTest.from_file(PAGE, default_timeout=60).run()
     assert not at.exception and not at.error
     assert any("Every task has its own page" in i.value for i in at.info)
+
+
+def test_a_broken_task_folder_is_named_on_the_page_and_the_good_one_still_runs(app_env, lab, tmp_path):
+    bad = folder(tmp_path / "lab", "broken", 'raise RuntimeError("the lab config is missing")\n')
+    folder(tmp_path / "lab", "habits", kind_code("habits", "Substance use"))
+    lab(tmp_path / "lab")
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not at.exception and not at.error
+    warning = next(shown(w.value) for w in at.warning if "was skipped" in w.value)
+    assert str(bad) in warning and "RuntimeError: the lab config is missing" in warning
+    assert at.selectbox(key="more-task").options == ["Substance use"]  # the good folder's task, as usual
+
+
+def test_one_item_says_the_map_needs_three_and_nothing_about_selecting_points(lab_env):
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    at.text_area(key=f"more-{TASK}-text").set_value("nausea after the first dose")
+    next(b for b in at.button if b.label == "Run").click()
+    at.run()
+    assert not at.exception and not at.error
+    captions = [c.value for c in at.caption]
+    assert "The map needs at least 3 items." in captions
+    assert not any("lasso" in c for c in captions)  # there is no map to select points on

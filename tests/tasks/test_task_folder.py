@@ -54,3 +54,84 @@ def test_the_folder_task_through_the_cli(task_folder, tiny_model_dir, tmp_path):
     assert main(["predict", TASK, str(tmp_path / name), "--model", str(trained), "-o", str(out), "-q"]) == 0
     assert len(list(csv.DictReader(open(out)))) == 3
     assert get_task(TASK).codec.train_export_format() == "csv"
+
+
+def test_the_folder_task_trains_from_the_cli_with_the_phi_gate_on(task_folder, tiny_model_dir, tmp_path, monkeypatch,
+                                                                  capsys):
+    """The PHI gate reads a multi-label training file by the task's own label column (``labels``), as the trainer
+    does: ``biofm train TASK --train FILE`` works as the README writes it, with no --label-column."""
+    testing = __import__("biofm.tasks.side_effects.testing", fromlist=["x"])
+    model = testing.model_dir(tmp_path / "models", tiny_model_dir)
+    config = testing.train_config(tmp_path, model)
+    monkeypatch.setenv("BIOFM_PHI_GATE", "warn")
+    monkeypatch.setenv("BIOFM_DATA_DIR", str(tmp_path / "home"))
+    trained = tmp_path / "gated"
+    assert main(["train", TASK, "--train", config["train"], "--base", str(model), "--method", "full",
+                 "--max-length", "16", "--epochs", "1", "--out", str(trained), "--device", "cpu", "-q"]) == 0
+    err = capsys.readouterr().err
+    assert "no identifiers found" in err and "not scanned: label" in err  # the labels cell is kept, not scanned
+    assert json.loads((trained / "biofm.json").read_text())["labels"] == ["dizziness", "nausea", "rash"]
+
+
+def test_predict_without_a_model_names_the_tasks_models(task_folder, tiny_model_dir, tmp_path, monkeypatch, capsys):
+    """A folder task ships no model: with no --model, biofm says so and lists the task's registered models (it
+    used to try the current directory as a model folder)."""
+    testing = __import__("biofm.tasks.side_effects.testing", fromlist=["x"])
+    name, content = testing.INPUT
+    (tmp_path / name).write_text(content)
+    monkeypatch.chdir(tmp_path)
+    assert main(["predict", TASK, name, "-o", "pred.csv", "-q"]) == 2
+    err = capsys.readouterr().err
+    assert f"the {TASK} task has no default model" in err and f"biofm train {TASK}" in err
+    model = testing.model_dir(tmp_path / "models", tiny_model_dir)
+    monkeypatch.setenv("BIOFM_MODEL_DIRS", str(model.parent))
+    assert main(["predict", TASK, name, "-o", "pred.csv", "-q"]) == 2
+    assert "registered name: tiny-side-effects" in capsys.readouterr().err
+    assert not (tmp_path / "pred.csv").exists()
+
+
+@pytest.mark.parametrize("gate", ["off", "warn"])
+def test_a_dev_file_without_the_label_column_is_named(task_folder, tiny_model_dir, tmp_path, monkeypatch, capsys,
+                                                      gate):
+    testing = __import__("biofm.tasks.side_effects.testing", fromlist=["x"])
+    model = testing.model_dir(tmp_path / "models", tiny_model_dir)
+    config = testing.train_config(tmp_path, model)
+    dev = tmp_path / "my-dev.csv"
+    dev.write_text("id,text,category\nd1,nausea since the first dose,nausea\n")
+    monkeypatch.setenv("BIOFM_PHI_GATE", gate)
+    monkeypatch.setenv("BIOFM_DATA_DIR", str(tmp_path / "home"))
+    assert main(["train", TASK, "--train", config["train"], "--dev", str(dev), "--base", str(model), "--epochs", "1",
+                 "--out", str(tmp_path / "m"), "--device", "cpu", "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "my-dev.csv: label column 'labels' not found; the file has columns: id, text, category" in err
+    assert not (tmp_path / "m").exists()
+
+
+def test_an_empty_labels_cell_is_no_label_on_the_map(task_folder, tiny_model_dir, tmp_path):
+    """Multi-label: an empty ``labels`` cell is an item with no label (as training reads it), also on the map."""
+    testing = __import__("biofm.tasks.side_effects.testing", fromlist=["x"])
+    model = testing.model_dir(tmp_path / "models", tiny_model_dir)
+    notes = tmp_path / "labelled.csv"
+    notes.write_text("id,text,labels\na,nausea and a rash,nausea; rash\nb,no complaints today,\nc,dizzy,dizziness\n"
+                     "d,hives everywhere,rash;;\n")
+    out = tmp_path / "map.csv"
+    assert main(["embed", str(notes), "--task", TASK, "--model", str(model), "--label-column", "labels", "--method",
+                 "pca", "-o", str(out), "-q"]) == 0
+    rows = {r["id"]: r for r in csv.DictReader(open(out))}
+    assert [rows[i]["true labels"] for i in "abcd"] == ["nausea;rash", "(no label)", "dizziness", "rash"]
+
+
+def test_a_jsonl_file_with_label_lists_trains_as_review_exports_it(task_folder, tiny_model_dir, tmp_path):
+    """Review's JSONL export of a multi-label batch holds ``"labels": [names]``: training on it learns those
+    names (it learnt the list's text, ``"['nausea', 'rash']"``, as one label)."""
+    testing = __import__("biofm.tasks.side_effects.testing", fromlist=["x"])
+    model = testing.model_dir(tmp_path / "models", tiny_model_dir)
+    rows = list(csv.DictReader(open(testing.train_config(tmp_path, model)["train"])))
+    reviewed = tmp_path / "reviewed.jsonl"
+    reviewed.write_text("".join(json.dumps({"id": r["id"], "text": r["text"], "labels": r["labels"].split(";")})
+                                + "\n" for r in rows) + json.dumps({"id": "none", "text": "felt fine", "labels": []})
+                        + "\n")
+    trained = tmp_path / "from-jsonl"
+    assert main(["train", TASK, "--train", str(reviewed), "--base", str(model), "--method", "full", "--max-length",
+                 "16", "--epochs", "1", "--out", str(trained), "--device", "cpu", "-q"]) == 0
+    assert json.loads((trained / "biofm.json").read_text())["labels"] == ["dizziness", "nausea", "rash"]
