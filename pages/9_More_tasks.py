@@ -9,6 +9,10 @@ from biofm.io.writers import table_bytes
 from biofm.tasks import get_task
 from webui.panels import batch_panels, item_panels
 
+SCORE_NOTE = {"MultiLabelProbs": "score: the confidence of the least sure label decision (p for a label given, "
+                                 "1 − p for one withheld); p_<label>: each label's own probability.",
+              "ClassProbs": "score: the probability of the predicted label; p_<label>: each label's probability."}
+
 st.set_page_config(page_title="More tasks · biofm", page_icon=webui.FAVICON, layout="wide")
 st.title("More tasks")
 st.caption("Tasks added as a folder (biofm/tasks/<task>/, or a folder named by BIOFM_TASK_DIRS) without a page of "
@@ -39,6 +43,8 @@ if state:
         if "text" in shown:
             shown["text"] = shown["text"].astype(str).str.slice(0, 160)
         st.dataframe(shown, hide_index=True, key=f"{key}-table")
+        st.caption(SCORE_NOTE.get(type(kind.output_for(used) if hasattr(kind, "output_for") else None).__name__,
+                                  "score: the model's confidence in its prediction."))
     with right:
         batch_panels(preds, key)
     d1, d2 = st.columns(2)

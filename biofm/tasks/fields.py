@@ -224,8 +224,8 @@ class MultiLabelProbs(OutputField):
     ``p_j >= threshold_j`` (default 0.5 each; a trainer may choose them on held-out data).
 
     Columns ``labels`` (names joined by ``;``; detail rows: a list), ``score``, ``p_<name>...``; maps: one yes/no
-    column per label, confidence and ``p(<name>)``; metrics: macro- and micro-F1 over labels (scikit-learn on the
-    indicator matrix), per-label F1."""
+    column per label, confidence and ``p(<name>)``; metrics: macro-F1 over the labels given or predicted on the
+    items, micro-F1 and exact match (scikit-learn on the indicator matrix), per-label F1."""
 
     type_name = "multi-label probabilities"
     panel = "label_prevalence"
@@ -293,7 +293,11 @@ class MultiLabelProbs(OutputField):
 
         y, d = self.indicator(names, gold), self.decisions(value)
         per = f1_score(y, d, average=None, zero_division=0)
-        return {"macro_f1": float(f1_score(y, d, average="macro", zero_division=0)),
+        # macro over the labels that occur (given or predicted) on these items: a label absent from both says
+        # nothing about the model and would count as F1 0
+        present = [j for j in range(len(names)) if y[:, j].any() or d[:, j].any()]
+        macro = float(np.mean(per[present])) if present else 0.0
+        return {"macro_f1": macro,
                 "micro_f1": float(f1_score(y, d, average="micro", zero_division=0)),
                 "exact_match": float((y == d).all(1).mean()) if len(y) else 0.0, "n": len(gold),
                 "per_label": {n: {"f1": float(f)} for n, f in zip(names, per)}}
