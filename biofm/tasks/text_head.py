@@ -76,17 +76,22 @@ class FieldObjective:
         return 0
 
     def score(self, loaded, ids, mask, target, text: str, window):
-        from biofm.explain.attribution import model_logits
-
-        labels = list(loaded.spec.labels)
-        if target is None:
-            j = int(model_logits(loaded, ids, mask)[0].argmax())
-        elif target.label not in labels:
-            raise ValueError(f"unknown target {target.label!r}; the model's labels are {labels}")
-        else:
-            j = labels.index(target.label)
+        j = target_index(loaded, ids, mask, target)
         output = self.kind.output_for(loaded.spec)
-        return (lambda logits: output.score(logits, j)), labels[j]
+        return (lambda logits: output.score(logits, j)), loaded.spec.labels[j]
+
+
+def target_index(loaded, ids, mask, target) -> int:
+    """The head output an explanation is of: ``target``'s label, or the top logit of this window when None.
+    ValueError names the model's labels when the target is not one of them."""
+    from biofm.explain.attribution import model_logits
+
+    labels = list(loaded.spec.labels)
+    if target is None:
+        return int(model_logits(loaded, ids, mask)[0].argmax())
+    if target.label not in labels:
+        raise ValueError(f"unknown target {target.label!r}; the model's labels are {labels}")
+    return labels.index(target.label)
 
 
 class TextHeadKind(TaskKind):

@@ -3,14 +3,12 @@ reviewed notes. Review codec, explanation objective and the TaskKind (prediction
 
 from __future__ import annotations
 
-import torch
-
 from biofm.review.codec import Editor, ReviewCodec
 from biofm.tasks.base import Option, TaskKind
 from biofm.tasks.custom.adapter import CustomAdapter, CustomPredictions
 from biofm.tasks.custom.teach import teach_order
 from biofm.tasks.text_classify.kind import TEXT_READ_OPTIONS
-from biofm.tasks.fields import ClassCodec, MultiLabelCodec
+from biofm.tasks.fields import ClassCodec, ClassProbs, MultiLabelCodec, MultiLabelProbs
 
 
 class CustomObjective:
@@ -21,20 +19,14 @@ class CustomObjective:
         return 0
 
     def score(self, loaded, ids, mask, target, text: str, window):
-        from biofm.explain.attribution import model_logits
+        from biofm.tasks.text_head import target_index
 
         labels, extra = list(loaded.spec.labels), loaded.spec.extra or {}
-        if target is None:
-            j = int(model_logits(loaded, ids, mask)[0].argmax())
-        elif target.label not in labels:
-            raise ValueError(f"unknown target {target.label!r}; the labels are {labels}")
-        else:
-            j = labels.index(target.label)
+        j = target_index(loaded, ids, mask, target)
         if extra.get("mode") != "few-shot":
             return (lambda logits: logits.float()[:, j]), f"{labels[j]} (similarity to its description)"
-        if extra.get("multi_label"):
-            return (lambda logits: torch.sigmoid(logits.float()[:, j])), labels[j]
-        return (lambda logits: logits.float().softmax(-1)[:, j]), labels[j]
+        output = MultiLabelProbs() if extra.get("multi_label") else ClassProbs()  # the field's own score
+        return (lambda logits: output.score(logits, j)), labels[j]
 
 
 class CustomCodec(ReviewCodec):
