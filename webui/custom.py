@@ -384,10 +384,10 @@ def retrain_panel(store, batch: dict, who) -> None:
     st.success(f"Version {v['version']} of {md(spec.name)} is in use: trained on {v['n_train']} reviewed "
                f"item(s)" + (f", dev macro-F1 {dev:.3f} on {v['n_dev']} item(s)." if dev is not None else ".")
                + " New predictions on every page use it; send a new batch to review with its suggestions.")
-    zero = (v.get("zero_shot_dev") or {}).get("macro_f1")
-    if dev is not None and zero is not None and dev < zero:
-        st.warning(f"On its {v['n_dev']} dev item(s) version {v['version']} scores below the zero-shot suggestions "
-                   f"({dev:.3f} against {zero:.3f}): review more items, or allow more training steps, and retrain.")
+    from biofm.tasks.custom.fewshot import version_warnings
+
+    for line in version_warnings(v):  # below the version it replaced, or below zero-shot, on the same dev items
+        st.warning(md(line.removeprefix("WARNING: ")))
     learning_panel(spec, key="teach", compact=True)
 
 

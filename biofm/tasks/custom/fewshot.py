@@ -334,6 +334,7 @@ def train_version(ls: LabelSet, records: Sequence[TextRecord], folder: str | Pat
     if len(dev_idx):
         zs = zero_shot_spec(ls, folder, name)
         zs_m = metrics(y_all[dev_idx], predict_probs(zs, [records[i] for i in dev_idx]), ls)
+    prev_m = _previous_on_dev(folder, history, ls, [records[i] for i in dev_idx], y_all[dev_idx])
     from biofm.train.common import file_sha256
 
     tag = f"{version}-{file_sha256(tmp / HEAD_FILE)[:8]}"  # a retrained folder never meets a stale cached model
@@ -341,6 +342,7 @@ def train_version(ls: LabelSet, records: Sequence[TextRecord], folder: str | Pat
              "seconds": round(time.time() - t0, 1), "n_reviewed": len(records), "n_train": int(len(train_idx)),
              "n_fit": int(len(fit_idx)), "n_held": int(len(held_idx)), "n_dev": int(len(dev_idx)),
              "dev_ids": [records[i].id for i in dev_idx], "dev": dev_m, "zero_shot_dev": zs_m,
+             "previous_dev": prev_m,
              "thresholds": [round(t, 4) for t in thresholds], "contrastive_steps": steps,
              "config": {k: cfg[k] for k in DEFAULTS}, "data": data_info or {}}
     extra["thresholds"] = entry["thresholds"]
@@ -437,6 +439,40 @@ def calibrate_zero_shot(folder: str | Path, records: Sequence[TextRecord], name:
     return fit
 
 
+def _previous_on_dev(folder: Path, history: list[dict], ls: LabelSet, dev: Sequence[TextRecord],
+                     y_dev: np.ndarray) -> dict | None:
+    """The version in use before this one, scored on this version's dev items (``{"version", "macro_f1", ...}``),
+    so the two compare on the same items; None without such a version (or dev items, or with other labels)."""
+    from biofm.tasks.custom.model import spec_for
+
+    if not history or not len(dev):
+        return None
+    prev = history[-1]
+    spec = spec_for(folder / prev["dir"])
+    if list(spec.labels) != ls.names:
+        return None
+    return {"version": prev["version"],
+            **_headline(metrics(y_dev, predict_probs(spec, dev), ls, spec.extra.get("thresholds")))}
+
+
+def version_warnings(entry: dict) -> list[str]:
+    """``WARNING:`` lines when a new version scores below the version it replaces, or below zero-shot, on the same
+    dev items (it is still the version in use: every version is kept, and the comparison names the better one)."""
+    dev, out = entry.get("dev") or {}, []
+    if "macro_f1" not in dev:
+        return out
+    new = dev["macro_f1"]
+    prev, zs = entry.get("previous_dev") or {}, entry.get("zero_shot_dev") or {}
+    if "macro_f1" in prev and new < prev["macro_f1"] - 1e-9:
+        out.append(f"WARNING: version {entry['version']} scores below version {prev['version']} on the same "
+                   f"{entry['n_dev']} dev item(s) (macro-F1 {new:.4f} against {prev['macro_f1']:.4f}): review more "
+                   f"items and retrain, or compare the versions before relying on it")
+    if "macro_f1" in zs and new < zs["macro_f1"] - 1e-9:
+        out.append(f"WARNING: version {entry['version']} scores below the zero-shot suggestions on the same dev "
+                   f"item(s) (macro-F1 {new:.4f} against {zs['macro_f1']:.4f}): review more items per label")
+    return out
+
+
 def _headline(m: dict) -> dict:
     return {k: m[k] for k in ("macro_f1", "micro_f1", "n") if k in m}
 
@@ -458,4 +494,7 @@ def train_from_file(config: dict, progress=None, should_stop=None) -> str:
     dev = entry["dev"]
     score = (f"dev macro-F1 {dev['macro_f1']:.4f} on {entry['n_dev']} item(s) (zero-shot "
              f"{entry['zero_shot_dev'].get('macro_f1', float('nan')):.4f})") if dev else "no dev part (too few items)"
-    return f"saved {Path(out)} version {entry['version']} ({entry['n_train']} training items): {score}"
+    if entry.get("previous_dev"):
+        score += f"; version {entry['previous_dev']['version']} on the same items {entry['previous_dev']['macro_f1']:.4f}"
+    return "\n".join([f"saved {Path(out)} version {entry['version']} ({entry['n_train']} training items): {score}",
+                      *version_warnings(entry)])

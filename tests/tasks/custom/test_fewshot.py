@@ -11,7 +11,7 @@ import pytest
 from biofm import api
 from biofm.config import load_settings
 from biofm.tasks.custom import load_label_set, testing
-from biofm.tasks.custom.fewshot import compare_versions, read_reviewed, train_version
+from biofm.tasks.custom.fewshot import compare_versions, read_reviewed, train_version, version_warnings
 from biofm.tasks.custom.teach import learning_curve
 from biofm.train.common import TrainingDataError
 
@@ -49,6 +49,21 @@ def test_a_version_is_saved_loadable_and_kept_when_the_next_one_is_trained(tiny_
     assert np.allclose(old.probs, preds.probs, atol=1e-5)  # v1 still answers as it did
     table = compare_versions(tiny_folder, more[:12], ls)
     assert [r["version"] for r in table] == [0, 1, 2] and all(0 <= r["macro_f1"] <= 1 for r in table)
+    # the version it replaced, scored on the new version's own dev items (the two compare on equal terms)
+    assert first["previous_dev"] is None and second["previous_dev"]["version"] == 1
+    dev = [r for r in more if r.id in set(second["dev_ids"])]
+    v1_on_dev = compare_versions(tiny_folder, dev, ls)[1]
+    assert second["previous_dev"]["macro_f1"] == pytest.approx(v1_on_dev["macro_f1"])
+
+
+def test_a_version_worse_than_the_one_it_replaces_or_zero_shot_is_flagged():
+    entry = {"version": 3, "n_dev": 9, "dev": {"macro_f1": 0.5}, "previous_dev": {"version": 2, "macro_f1": 0.7},
+             "zero_shot_dev": {"macro_f1": 0.6}}
+    lines = version_warnings(entry)
+    assert len(lines) == 2 and lines[0].startswith("WARNING: version 3 scores below version 2 on the same 9 dev")
+    assert "0.5000 against 0.7000" in lines[0] and "below the zero-shot suggestions" in lines[1]
+    assert version_warnings({**entry, "dev": {"macro_f1": 0.7}}) == []  # as good as both: nothing to say
+    assert version_warnings({**entry, "dev": {}}) == []  # no dev part: nothing to compare on
 
 
 def test_multi_label_versions_choose_a_threshold_per_label(tiny_multi_folder, tmp_path):
