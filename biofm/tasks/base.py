@@ -256,7 +256,15 @@ class TaskKind:
 
     # models ------------------------------------------------------------------------------------------------
     def build(self, spec, device: torch.device) -> tuple[object, torch.nn.Module]:
-        raise NotImplementedError
+        """Tokenizer and model for a spec. Default: the kind's Hugging Face head class (``auto_class()``) with the
+        spec's labels as its outputs (:func:`biofm.models.load.build_labelled`); a task with its own network
+        overrides this."""
+        auto_class = getattr(self, "auto_class", None)
+        if auto_class is None:
+            raise NotImplementedError(f"{self.name} builds its own network: it needs build() or auto_class()")
+        from biofm.models.load import build_labelled
+
+        return build_labelled(spec, auto_class())
 
     def adapter(self, loaded: LoadedModel, **options) -> Adapter:
         return self.adapter_class(loaded, **options)

@@ -22,13 +22,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import torch
 
 from biofm.records import TextRecord
 from biofm.tasks.base import Option, Predictions, TaskKind, common_train_options
 from biofm.tasks.fields import ClassProbs, MultiLabelProbs, OutputField
-from biofm.tasks.text_classify.kind import TEXT_READ_OPTIONS, TextClassifier
-from biofm.tasks.windows import mean_by_document
+from biofm.tasks.text_classify.kind import TEXT_READ_OPTIONS, TextClassifier, window_means
 
 
 @dataclass
@@ -57,10 +55,8 @@ class HeadAdapter(TextClassifier):
         labels, n = list(self.spec.labels), len(records)
         values, emb, counts = np.zeros((0, len(labels)), np.float32), None, np.zeros(0, int)
         if n:
-            owner = prepared.context
-            counts = np.bincount(np.asarray(owner), minlength=n)
-            values = self.output.from_logits(mean_by_document(outputs["logits"], owner, n, dtype=np.float64))
-            emb = mean_by_document(outputs["pooled"], owner, n).astype(np.float32)
+            logits, emb, counts = window_means(outputs, prepared.context, n)
+            values = self.output.from_logits(logits)
         return HeadPredictions([r.id for r in records], [r.text for r in records], emb, self.spec.name,
                                counts.tolist(), labels, values, self.output, [r.label for r in records])
 
@@ -138,11 +134,6 @@ class TextHeadKind(TaskKind):
         from transformers import AutoModelForSequenceClassification
 
         return AutoModelForSequenceClassification
-
-    def build(self, spec, device) -> tuple[object, torch.nn.Module]:
-        from biofm.models.load import build_labelled
-
-        return build_labelled(spec, self.auto_class())
 
     def adapter(self, loaded, **options) -> HeadAdapter:
         return self.adapter_class(loaded, self.output_for(loaded.spec), **options)

@@ -14,8 +14,7 @@ from biofm.records import TextRecord
 from biofm.tasks.base import Predictions
 from biofm.tasks.fields import ClassProbs, MultiLabelProbs
 from biofm.tasks.custom.teach import confidence, decisions
-from biofm.tasks.text_classify.kind import TextClassifier
-from biofm.tasks.windows import mean_by_document
+from biofm.tasks.text_classify.kind import TextClassifier, window_means
 
 
 @dataclass
@@ -80,16 +79,9 @@ class CustomAdapter(TextClassifier):
         multi, mode = bool(extra.get("multi_label")), extra.get("mode", "zero-shot")
         probs, emb, counts = np.zeros((0, len(labels)), np.float32), None, np.zeros(0, int)
         if n:
-            owner = prepared.context
-            counts = np.bincount(np.asarray(owner), minlength=n)
-            logits = mean_by_document(outputs["logits"], owner, n, dtype=np.float64)
-            emb = mean_by_document(outputs["pooled"], owner, n).astype(np.float32)
-            if mode == "few-shot":
-                if multi:
-                    probs = (1 / (1 + np.exp(-logits))).astype(np.float32)
-                else:
-                    z = np.exp(logits - logits.max(-1, keepdims=True))
-                    probs = (z / z.sum(-1, keepdims=True)).astype(np.float32)
+            logits, emb, counts = window_means(outputs, prepared.context, n)
+            if mode == "few-shot":  # the head's probabilities, as its field reads them
+                probs = (MultiLabelProbs() if multi else ClassProbs()).from_logits(logits)
             else:
                 probs = zero_shot_probs(logits, multi, calibration_from_json(extra.get("calibration")))
         thresholds = list(extra.get("thresholds") or ([0.5] * len(labels) if multi else []))

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from biofm.tasks.fields import ClassProbs, MultiLabelProbs
+
 DEV_PERCENT = 20
 
 
@@ -35,24 +37,18 @@ def uncertainty(probs: np.ndarray, multi_label: bool) -> np.ndarray:
 
 
 def decisions(probs: np.ndarray, multi_label: bool, thresholds: Sequence[float] | None = None) -> np.ndarray:
-    """The model's decisions: class index per item ``[n]`` (single) or 0/1 per label ``[n, L]`` (multi)."""
-    probs = np.asarray(probs)
+    """The model's decisions: class index per item ``[n]`` (single) or 0/1 per label ``[n, L]`` (multi,
+    ``p >= threshold``, 0.5 by default): the output field's (:mod:`biofm.tasks.fields`)."""
     if not multi_label:
-        return probs.argmax(-1)
-    t = np.full(probs.shape[1], 0.5) if thresholds is None else np.asarray(thresholds, dtype=np.float64)
-    return (probs >= t).astype(int)
+        return np.asarray(probs).argmax(-1)
+    return MultiLabelProbs(thresholds=thresholds).decisions(probs)
 
 
 def confidence(probs: np.ndarray, multi_label: bool, thresholds: Sequence[float] | None = None) -> np.ndarray:
     """Per item: the top class's probability (single-label), or the least sure of the label decisions
-    (multi-label: ``min_j`` of ``p_j`` for labels given, ``1 - p_j`` for labels withheld)."""
-    probs = np.asarray(probs, dtype=np.float64)
-    if probs.shape[0] == 0:
-        return np.zeros(0)
-    if not multi_label:
-        return probs.max(-1)
-    d = decisions(probs, True, thresholds)
-    return np.where(d == 1, probs, 1 - probs).min(-1)
+    (multi-label: ``min_j`` of ``p_j`` for labels given, ``1 - p_j`` for labels withheld): the output field's."""
+    field_ = MultiLabelProbs(thresholds=thresholds) if multi_label else ClassProbs()
+    return field_.confidence([], probs)
 
 
 def teach_order(probs: np.ndarray, multi_label: bool, embeddings: np.ndarray | None = None,

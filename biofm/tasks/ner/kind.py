@@ -215,11 +215,6 @@ class NerKind(TaskKind):
 
         return AutoModelForTokenClassification
 
-    def build(self, spec, device):
-        from biofm.models.load import build_labelled
-
-        return build_labelled(spec, self.auto_class())
-
     def claims(self, labels) -> int:
         return 2 if any(str(lab).startswith(("B-", "I-")) for lab in labels) else 0
 

@@ -76,13 +76,19 @@ class TextClassifier(Adapter):
                                counts.tolist(), labels, probs, [r.label for r in records])
 
 
-def mean_by_owner(outputs, owner: list[int], n_docs: int):
-    """Mean of window logits -> softmax probabilities; mean of window embeddings; windows per document."""
+def window_means(outputs, owner: list[int], n_docs: int):
+    """Per document: the mean of its windows' logits ``[n, L]`` (float64), the mean of their pooled embeddings
+    ``[n, d]`` (float32) and how many windows it had ``[n]`` (``owner``: the document of each window)."""
     counts = np.bincount(np.asarray(owner), minlength=n_docs)
     logits = mean_by_document(outputs["logits"], owner, n_docs, dtype=np.float64)
     emb = mean_by_document(outputs["pooled"], owner, n_docs).astype(np.float32)
-    z = np.exp(logits - logits.max(-1, keepdims=True))
-    return (z / z.sum(-1, keepdims=True)).astype(np.float32), emb, counts
+    return logits, emb, counts
+
+
+def mean_by_owner(outputs, owner: list[int], n_docs: int):
+    """Mean of window logits -> softmax probabilities; mean of window embeddings; windows per document."""
+    logits, emb, counts = window_means(outputs, owner, n_docs)
+    return CLASS_PROBS.from_logits(logits), emb, counts
 
 
 class LabelCodec(ClassCodec):
@@ -117,11 +123,6 @@ class TextClassifyKind(TaskKind):
         from transformers import AutoModelForSequenceClassification
 
         return AutoModelForSequenceClassification
-
-    def build(self, spec, device):
-        from biofm.models.load import build_labelled
-
-        return build_labelled(spec, self.auto_class())
 
     def claims(self, labels) -> int:
         return 1
