@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from pathlib import Path
 
@@ -19,20 +20,28 @@ def server_data_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("biofm-data")
 
 
+@contextlib.contextmanager
+def app_server(data_dir: Path, env: dict):
+    """A biofm server on a free localhost port, its data dir ``data_dir`` and ``env`` on top (its log:
+    ``data_dir/server.log``, quoted when it does not start); yields its URL and stops it afterwards."""
+    port, log = free_port(), open(data_dir / "server.log", "w")
+    try:
+        proc = start_biofm_app(port, {"BIOFM_DATA_DIR": str(data_dir), **env}, ROOT, log)
+    except RuntimeError as exc:
+        log.close()
+        raise RuntimeError(f"{exc}: {(data_dir / 'server.log').read_text()[-2000:]}") from None
+    try:
+        yield f"http://localhost:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
+
+
 @pytest.fixture(scope="session")
 def server(server_data_dir, tiny_model_dir):
-    port, data_dir = free_port(), server_data_dir
-    log = open(data_dir / "server.log", "w")
-    try:
-        proc = start_biofm_app(port, {"BIOFM_DATA_DIR": str(data_dir), "BIOFM_MODEL_DIRS": str(tiny_model_dir.parent),
-                                      "BIOFM_PHI_GATE": "warn"},
-                               ROOT, log)
-    except RuntimeError as exc:
-        raise RuntimeError(f"{exc}: {(data_dir / 'server.log').read_text()[-2000:]}") from None
-    yield f"http://localhost:{port}"
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
+    with app_server(server_data_dir, {"BIOFM_MODEL_DIRS": str(tiny_model_dir.parent), "BIOFM_PHI_GATE": "warn"}) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

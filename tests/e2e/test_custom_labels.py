@@ -11,8 +11,7 @@ import pandas as pd
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import free_port, start_biofm_app
-from tests.e2e.conftest import ROOT, download, shot
+from tests.e2e.conftest import ROOT, app_server, download, shot
 
 pytestmark = pytest.mark.e2e
 NAME = "e2e-note-labels"
@@ -22,17 +21,9 @@ N = 48  # notes in assets/examples/custom_notes.csv
 @pytest.fixture(scope="module")
 def custom_server(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("custom-data")
-    port, log = free_port(), open(data_dir / "server.log", "w")
-    try:
-        proc = start_biofm_app(port, {
-            "BIOFM_DATA_DIR": str(data_dir), "BIOFM_MODEL_DIRS": "", "BIOFM_PHI_GATE": "warn",
-            "BIOFM_CUSTOM_MAX_STEPS": "6", "BIOFM_CUSTOM_MIN_PER_LABEL": "3", "BIOFM_CUSTOM_THREADS": "1"}, ROOT, log)
-    except RuntimeError as exc:
-        raise RuntimeError(f"{exc}: {(data_dir / 'server.log').read_text()[-2000:]}") from None
-    yield f"http://localhost:{port}", data_dir
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
+    with app_server(data_dir, {"BIOFM_MODEL_DIRS": "", "BIOFM_PHI_GATE": "warn", "BIOFM_CUSTOM_MAX_STEPS": "6",
+                               "BIOFM_CUSTOM_MIN_PER_LABEL": "3", "BIOFM_CUSTOM_THREADS": "1"}) as url:
+        yield url, data_dir
 
 
 def _curve_points(page) -> int:

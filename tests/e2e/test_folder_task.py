@@ -9,8 +9,7 @@ import importlib.util
 import pandas as pd
 import pytest
 
-from tests.conftest import free_port, start_biofm_app
-from tests.e2e.conftest import ROOT, download, no_traceback, shot, upload, wait_idle
+from tests.e2e.conftest import app_server, download, no_traceback, shot, upload, wait_idle
 from tests.tasks.lab_task import write_lab_task
 
 pytestmark = pytest.mark.e2e
@@ -25,17 +24,9 @@ def lab_server(tmp_path_factory, tiny_model_dir):
     testing = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(testing)
     model = testing.model_dir(tmp_path_factory.mktemp("lab-models"), tiny_model_dir)
-    data_dir = tmp_path_factory.mktemp("lab-data")
-    port, log = free_port(), open(data_dir / "server.log", "w")
-    try:
-        proc = start_biofm_app(port, {"BIOFM_DATA_DIR": str(data_dir), "BIOFM_MODEL_DIRS": str(model.parent),
-                                      "BIOFM_TASK_DIRS": str(root), "BIOFM_PHI_GATE": "warn"}, ROOT, log)
-    except RuntimeError as exc:
-        raise RuntimeError(f"{exc}: {(data_dir / 'server.log').read_text()[-2000:]}") from None
-    yield f"http://localhost:{port}"
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
+    env = {"BIOFM_MODEL_DIRS": str(model.parent), "BIOFM_TASK_DIRS": str(root), "BIOFM_PHI_GATE": "warn"}
+    with app_server(tmp_path_factory.mktemp("lab-data"), env) as url:
+        yield url
 
 
 def test_a_folder_task_runs_in_the_app(lab_server, page, tmp_path):
