@@ -9,6 +9,7 @@ import json
 import time
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.e2e.conftest import ARTIFACTS, no_traceback, shot, wait_idle
 
@@ -38,11 +39,17 @@ def test_train_on_the_example_then_use_the_model_on_clinical_text(server, server
         text = page.inner_text("body")
         if "is registered and selectable on every page" in text:
             break
-        if bar.count() and "step " in bar.first.inner_text():
+        # read the bar without waiting for it: it goes away the moment the job ends, so a count() followed by an
+        # auto-waiting inner_text() can wait 90 s on a bar that is already gone
+        bars = bar.all_inner_texts()
+        if bars and "step " in bars[0]:
             if counted is None:
-                bar.first.evaluate("e => e.scrollIntoView({block: 'center'})")
+                try:
+                    bar.first.evaluate("e => e.scrollIntoView({block: 'center'})", timeout=2_000)
+                except PlaywrightTimeout:  # the job ended between the read and the scroll: the text is kept
+                    pass
                 shot(page, "train-example-running")
-            counted = bar.first.inner_text()
+            counted = bars[0]
         page.wait_for_timeout(1000)
     no_traceback(page)
     assert counted is not None, "the bar never showed step counts"
