@@ -7,11 +7,8 @@ import streamlit as st
 import webui
 from biofm.io.writers import table_bytes
 from biofm.tasks import get_task
+from biofm.tasks.fields import OutputField
 from webui.panels import batch_panels, item_panels
-
-SCORE_NOTE = {"MultiLabelProbs": "score: the confidence of the least sure label decision (p for a label given, "
-                                 "1 − p for one withheld); p_<label>: each label's own probability.",
-              "ClassProbs": "score: the probability of the predicted label; p_<label>: each label's probability."}
 
 st.set_page_config(page_title="More tasks · biofm", page_icon=webui.FAVICON, layout="wide")
 st.title("More tasks")
@@ -43,8 +40,8 @@ if state:
         if "text" in shown:
             shown["text"] = shown["text"].astype(str).str.slice(0, 160)
         st.dataframe(shown, hide_index=True, key=f"{key}-table")
-        st.caption(SCORE_NOTE.get(type(kind.output_for(used) if hasattr(kind, "output_for") else None).__name__,
-                                  "score: the model's confidence in its prediction."))
+        fields_ = preds.outputs()  # the reviewable field first: its score is the table's
+        st.caption(fields_[0][0].score_help if fields_ else OutputField.score_help)
     with right:
         batch_panels(preds, key)
     d1, d2 = st.columns(2)

@@ -47,6 +47,7 @@ class OutputField:
 
     type_name = ""
     panel = ""  # the webui panel drawing this field type
+    score_help = "score: the model's confidence in its prediction."  # what the table's score columns mean
     codec: ReviewCodec = None
 
     def __init__(self, name: str = "prediction") -> None:
@@ -117,6 +118,7 @@ class ClassProbs(OutputField):
 
     type_name = "class probabilities"
     panel = "class_counts"
+    score_help = "score: the probability of the predicted label; p_<label>: each label's probability."
     codec = ClassCodec()
 
     def labels(self, names, value) -> list[str]:
@@ -229,6 +231,8 @@ class MultiLabelProbs(OutputField):
 
     type_name = "multi-label probabilities"
     panel = "label_prevalence"
+    score_help = ("score: the confidence of the least sure label decision (p for a label given, 1 − p for one "
+                  "withheld); p_<label>: each label's own probability.")
     codec = MultiLabelCodec()
 
     def __init__(self, name: str = "prediction", thresholds: Sequence[float] | None = None) -> None:
@@ -394,6 +398,7 @@ class Values(OutputField):
 
     type_name = "regression values"
     panel = "value_histograms"
+    score_help = "<target>: the predicted value of each target, in its units (no score column)."
     codec = ValuesCodec()
 
     def __init__(self, name: str = "prediction", units: Sequence[str] | str = "") -> None:

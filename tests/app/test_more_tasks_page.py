@@ -40,6 +40,7 @@ def test_a_folder_task_runs_on_the_more_tasks_page(lab_env):
     assert not at.exception and not at.error
     table = next(d.value for d in at.dataframe if "labels" in d.value.columns)
     assert len(table) == 3 and {"p_nausea", "p_rash", "p_dizziness", "score"} <= set(table.columns)
+    assert any(c.value.startswith("score: the confidence of the least sure label decision") for c in at.caption)
     assert any("item(s) have no label" in c.value for c in at.caption)  # the multi-label field's batch panel
     assert any(c.value.startswith("Given: ") for c in at.caption)  # and its item panel
     target = at.selectbox(key=f"more-{TASK}-explain-target")

@@ -84,3 +84,11 @@ def test_spans_colours_and_strict_metrics():
             {"entities": [{"start": 3, "end": 8, "label": "Disease"}]}]
     m = f.metrics([], gold, spans)
     assert m["precision"] == 1.0 and m["recall"] == 0.5
+
+
+@pytest.mark.parametrize("field_", [ClassProbs("label"), MultiLabelProbs("labels"), Values("v", "mg")])
+def test_the_score_help_speaks_of_a_score_column_only_when_the_field_writes_one(field_):
+    """The More tasks page shows each field's ``score_help`` under its table: it must describe that table."""
+    p = np.array([[0.7, 0.2, 0.1]], np.float32)
+    has_score = "score" in field_.columns(NAMES, p, 0)
+    assert field_.score_help.startswith("score:") == has_score, field_.score_help
